@@ -1,0 +1,63 @@
+import { ConfigError, loadConfig, redactUri } from '../../src/config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+test('development defaults need nothing set and generate a session secret', () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({ env: 'development', port: 3000, isProduction: false, sessionSecretGenerated: true });
+  expect(config.sessionSecrets[0]).toHaveLength(64);
+  expect(config.mongodbUri).toBeUndefined();
+  expect(config.seedDemoData).toBe(true);
+  expect(config.embeddedDbPath).toMatch(/\.data/);
+});
+
+test('production requires a strong SESSION_SECRET', () => {
+  expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/SESSION_SECRET is required/)]);
+  expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: 'short' })).toEqual([
+    expect.stringMatching(/at least 32 characters/),
+  ]);
+});
+
+test('a comma-separated SESSION_SECRET rotates: all are kept, the first signs', () => {
+  const config = loadConfig({ SESSION_SECRET: 'new-secret, old-secret' });
+  expect(config.sessionSecrets).toEqual(['new-secret', 'old-secret']);
+  expect(config.sessionSecretGenerated).toBe(false);
+});
+
+test('every malformed value is reported at once, each with its own message', () => {
+  const problems = problemsOf({
+    NODE_ENV: 'staging',
+    PORT: 'eighty',
+    MONGODB_URI: 'postgres://x',
+    MONGO_BACKEND: 'docker',
+    TRUST_PROXY: 'yes please!',
+    BCRYPT_ROUNDS: '40',
+  });
+  expect(problems).toHaveLength(6);
+  expect(problems.join('\n')).toMatch(/NODE_ENV.*PORT.*MONGODB_URI.*MONGO_BACKEND.*TRUST_PROXY.*BCRYPT_ROUNDS/s);
+});
+
+test('TRUST_PROXY accepts a hop count, true, or addresses', () => {
+  expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+  expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  expect(loadConfig({}).trustProxy).toBe(false);
+});
+
+test('with MONGODB_URI no demo data is seeded unless asked', () => {
+  expect(loadConfig({ MONGODB_URI: 'mongodb://db.example/shop' }).seedDemoData).toBe(false);
+  expect(loadConfig({ MONGODB_URI: 'mongodb://db.example/shop', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
+});
+
+test('redactUri hides the password', () => {
+  expect(redactUri('mongodb+srv://shop:s3cr3t@cluster.example.net/shop')).toBe('mongodb+srv://shop:****@cluster.example.net/shop');
+  expect(redactUri('mongodb://127.0.0.1:27017/shop')).toBe('mongodb://127.0.0.1:27017/shop');
+});
