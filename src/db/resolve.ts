@@ -1,0 +1,128 @@
+import type { Logger } from '../logger';
+import { redactUri, type MongoBackend } from '../config';
+
+/**
+ * Decides which database the shop, the scripts and the tests talk to:
+ *  1. MONGODB_URI, as it is (a real MongoDB, a replica set, Atlas);
+ *  2. otherwise mongodb-memory-server (a real mongod) when it can get a binary quickly;
+ *  3. otherwise the embedded MongoDB-compatible engine in src/embedded.
+ * MONGO_BACKEND forces 2 or 3. Exactly one log line says which one is in use.
+ */
+export type Backend = 'uri' | MongoBackend;
+
+export interface ResolvedDatabase {
+  /** A connection string that names the database. */
+  uri: string;
+  backend: Backend;
+  /** Stops the server this module started (nothing for MONGODB_URI). */
+  stop(): Promise<void>;
+}
+
+export interface ResolveOptions {
+  mongodbUri?: string;
+  mongoBackend?: MongoBackend;
+  /** Data directory for a started server; unset keeps the data in memory. */
+  dbPath?: string;
+  dbName: string;
+  logger: Logger;
+  /** How long mongodb-memory-server may take to obtain and start a mongod before we fall back. */
+  memoryServerTimeoutMs?: number;
+  /** How often a started server removes expired documents (TTL indexes), in seconds. */
+  ttlMonitorSleepSecs?: number;
+}
+
+const HOW_TO_USE_A_REAL_SERVER = 'set MONGODB_URI to use a real MongoDB';
+
+export async function resolveDatabase(options: ResolveOptions): Promise<ResolvedDatabase> {
+  const { logger } = options;
+
+  if (options.mongodbUri) {
+    logger.info({ backend: 'uri' }, `database: MongoDB at ${redactUri(options.mongodbUri)} (from MONGODB_URI)`);
+    return { uri: options.mongodbUri, backend: 'uri', stop: async () => {} };
+  }
+
+  let memoryServerFailure: string | undefined;
+  if (options.mongoBackend !== 'embedded') {
+    try {
+      const started = await startMemoryServer(options);
+      logger.info(
+        { backend: 'memory-server' },
+        `database: mongodb-memory-server at ${started.uri} (${HOW_TO_USE_A_REAL_SERVER})`,
+      );
+      return started;
+    } catch (error) {
+      if (options.mongoBackend === 'memory-server') {
+        throw new Error(`MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${message(error)}`);
+      }
+      memoryServerFailure = message(error);
+    }
+  }
+
+  const started = await startEmbedded(options);
+  const why = memoryServerFailure ? `; mongodb-memory-server unavailable: ${memoryServerFailure}` : '';
+  const where = options.dbPath ? `data in ${options.dbPath}` : 'data in memory';
+  logger.info(
+    { backend: 'embedded' },
+    `database: embedded MongoDB-compatible engine at ${started.uri}, ${where} (${HOW_TO_USE_A_REAL_SERVER}${why})`,
+  );
+  return started;
+}
+
+async function startEmbedded(options: ResolveOptions): Promise<ResolvedDatabase> {
+  const { startEmbeddedMongo } = await import('../embedded');
+  const server = await startEmbeddedMongo({
+    host: '127.0.0.1',
+    port: 0,
+    dbPath: options.dbPath,
+    ttlMonitorSleepSecs: options.ttlMonitorSleepSecs,
+    logger: options.logger.child({ component: 'embedded-mongo' }),
+  });
+  return {
+    uri: `mongodb://127.0.0.1:${server.port}/${options.dbName}`,
+    backend: 'embedded',
+    stop: () => server.stop(),
+  };
+}
+
+async function startMemoryServer(options: ResolveOptions): Promise<ResolvedDatabase> {
+  // Loaded lazily: production with MONGODB_URI never needs it.
+  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const timeoutMs = options.memoryServerTimeoutMs ?? 5000;
+  // Obtaining the binary first (MONGOMS_SYSTEM_BINARY, the cache, or a download) fails quietly
+  // when offline; package.json's config.mongodbMemoryServer.maxRetries keeps that failure fast.
+  const binaryPath = await withTimeout(MongoBinary.getPath(), timeoutMs, `no mongod binary within ${timeoutMs} ms`);
+  const server = await MongoMemoryServer.create({
+    binary: { systemBinary: binaryPath },
+    instance: {
+      dbName: options.dbName,
+      ip: '127.0.0.1',
+      ...(options.dbPath ? { dbPath: options.dbPath, storageEngine: 'wiredTiger' as const } : {}),
+      ...(options.ttlMonitorSleepSecs
+        ? { args: ['--setParameter', `ttlMonitorSleepSecs=${options.ttlMonitorSleepSecs}`] }
+        : {}),
+    },
+  });
+  return {
+    uri: server.getUri(options.dbName),
+    backend: 'memory-server',
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(why)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}

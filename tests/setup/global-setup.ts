@@ -1,0 +1,28 @@
+import { loadConfig } from '../../src/config';
+import { resolveDatabase, type ResolvedDatabase } from '../../src/db/resolve';
+import { createLogger } from '../../src/logger';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __TEST_DATABASE__: ResolvedDatabase | undefined;
+}
+
+/**
+ * Starts (or names) one database server for the whole run, the same way the shop resolves it:
+ * MONGODB_URI when set, otherwise mongodb-memory-server or the embedded engine.
+ * Each test file then works in a database of its own on that server (tests/helpers/database.ts).
+ */
+export default async function globalSetup(): Promise<void> {
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test', EMBEDDED_DBPATH: 'memory' });
+  const database = await resolveDatabase({
+    mongodbUri: config.mongodbUri,
+    mongoBackend: config.mongoBackend,
+    dbName: 'test',
+    logger: createLogger('info'),
+    ttlMonitorSleepSecs: 1,
+  });
+  // Workers are child processes: the environment is how they learn where the server is.
+  process.env.TEST_MONGODB_URI = database.uri;
+  process.env.TEST_MONGO_BACKEND = database.backend;
+  globalThis.__TEST_DATABASE__ = database;
+}
