@@ -1,0 +1,89 @@
+import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
+
+export interface CartItem {
+  productId: Types.ObjectId;
+  quantity: number;
+}
+
+export interface IUser {
+  email: string;
+  /** A bcrypt hash; never leaves this document (not in sessions, not in views). */
+  password: string;
+  cart: { items: CartItem[] };
+}
+
+/**
+ * Every cart change is one atomic update on the user document, never read-modify-save:
+ * parallel requests from the same shopper (double clicks, several tabs) must all count.
+ */
+export interface IUserMethods {
+  /** Adds `quantity` (default 1) of a product: one more line, or a higher quantity on the existing one. */
+  addToCart(productId: Types.ObjectId, quantity?: number): Promise<void>;
+  removeFromCart(productId: Types.ObjectId): Promise<void>;
+  clearCart(): Promise<void>;
+  /** Empties the cart in one step and returns what it held: two parallel orders can't both get it. */
+  takeCart(): Promise<CartItem[]>;
+}
+
+export type UserModel = Model<IUser, object, IUserMethods>;
+export type UserDocument = HydratedDocument<IUser, IUserMethods>;
+
+const cartItemSchema = new Schema<CartItem>(
+  {
+    productId: { type: Schema.Types.ObjectId, ref: 'Product', required: true },
+    quantity: { type: Number, required: true, min: 1 },
+  },
+  { _id: false },
+);
+
+const userSchema = new Schema<IUser, UserModel, IUserMethods>(
+  {
+    email: { type: String, required: true, unique: true, lowercase: true, trim: true },
+    password: { type: String, required: true },
+    cart: {
+      items: { type: [cartItemSchema], default: [] },
+    },
+  },
+  { timestamps: true },
+);
+
+// Two steps can race: $inc when the item is there, $push (guarded by $ne) when it isn't. When a
+// parallel request pushed first, our $push matches nothing and the next $inc finds the item.
+const ADD_TO_CART_ATTEMPTS = 4;
+
+userSchema.method('addToCart', async function addToCart(this: UserDocument, productId: Types.ObjectId, quantity = 1) {
+  for (let attempt = 0; attempt < ADD_TO_CART_ATTEMPTS; attempt++) {
+    const incremented = await User.updateOne(
+      { _id: this._id, 'cart.items.productId': productId },
+      { $inc: { 'cart.items.$.quantity': quantity } },
+    );
+    if (incremented.matchedCount === 1) return;
+    const pushed = await User.updateOne(
+      { _id: this._id, 'cart.items.productId': { $ne: productId } },
+      { $push: { 'cart.items': { productId, quantity } } },
+    );
+    if (pushed.matchedCount === 1) return;
+  }
+  // Neither update matched repeatedly: the user document is gone (or keeps changing under us).
+  throw new Error(`could not add product ${productId.toHexString()} to the cart of user ${this._id.toHexString()}`);
+});
+
+userSchema.method('removeFromCart', async function removeFromCart(this: UserDocument, productId: Types.ObjectId) {
+  await User.updateOne({ _id: this._id }, { $pull: { 'cart.items': { productId } } });
+});
+
+userSchema.method('clearCart', async function clearCart(this: UserDocument) {
+  await User.updateOne({ _id: this._id }, { $set: { 'cart.items': [] } });
+});
+
+userSchema.method('takeCart', async function takeCart(this: UserDocument): Promise<CartItem[]> {
+  // findOneAndUpdate returns the document as it was before the update: the claimed items.
+  const before = await User.findOneAndUpdate(
+    { _id: this._id, 'cart.items.0': { $exists: true } },
+    { $set: { 'cart.items': [] } },
+    { returnDocument: 'before', projection: { 'cart.items': 1 } },
+  ).lean<Pick<IUser, 'cart'>>();
+  return before?.cart.items ?? [];
+});
+
+export const User = model<IUser, UserModel>('User', userSchema);
