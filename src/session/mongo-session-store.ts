@@ -1,0 +1,160 @@
+import session, { type SessionData } from 'express-session';
+import connectMongoDBSession from 'connect-mongodb-session';
+import type { Collection } from 'mongodb';
+
+const MongoDBStore = connectMongoDBSession(session);
+
+export const SESSIONS_COLLECTION = 'sessions';
+
+/** One document per session, as connect-mongodb-session writes it (see CONTRACT.md). */
+export interface SessionDocument {
+  _id: string;
+  expires: Date;
+  session: SessionData;
+}
+
+export interface MongoSessionStoreOptions {
+  /** A connection string; `databaseName` picks the database, so it may name another one or none. */
+  uri: string;
+  /** The shop's own database: sessions live next to the data. */
+  databaseName: string;
+  /** How long a session lives without requests: the document's `expires` when the cookie has none. */
+  idleTimeoutMs: number;
+  /** A rolling session's new expiry is written at most this often; touches in between send nothing. */
+  touchIntervalMs: number;
+  /** Tests only: every write waits this long first, to prove that responses wait for the write. */
+  writeDelayMs?: number;
+  /** The clock used to throttle touches; tests pass a controllable one. */
+  now?: () => number;
+}
+
+type Callback = (error?: unknown) => void;
+
+/**
+ * connect-mongodb-session, completed:
+ *  - `touch` (the library has none): with `rolling` cookies, express-session calls it on every
+ *    request whose session did not change. Writing each time would cost one database write per
+ *    page view, so the expiry is written at most once per `touchIntervalMs`. The session data
+ *    carries `touchedAt`, the time of the last write; `set` and `touch` write it to the database
+ *    but never change the in-memory session, so express-session never sees it as a modification.
+ *    Between writes the stored expiry lags the cookie by less than the interval.
+ *  - `all` and `length` that work: the library's `all` passes a callback to `toArray`, which
+ *    the current driver ignores, so it never calls back.
+ *  - an index on `session.user._id`, to find every session of one shopper.
+ */
+export class MongoSessionStore extends MongoDBStore {
+  // Set by the library's constructor; `declare` keeps class-field semantics from resetting them.
+  declare collection: Collection<SessionDocument>;
+  declare private initialConnectionPromise: Promise<unknown>;
+  declare private _errorHandler: (error: Error, callback: (error: unknown) => void) => void;
+
+  private readonly idleTimeoutMs: number;
+  private readonly touchIntervalMs: number;
+  private readonly writeDelayMs: number;
+  private readonly now: () => number;
+  private readonly indexesReady: Promise<void>;
+
+  constructor(options: MongoSessionStoreOptions) {
+    // With a callback, a failed first connection is reported through the 'error' event (and the
+    // callback) instead of becoming an unhandled promise rejection that would end the process.
+    super(
+      {
+        uri: options.uri,
+        databaseName: options.databaseName,
+        collection: SESSIONS_COLLECTION,
+        expires: options.idleTimeoutMs,
+      },
+      () => {},
+    );
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.touchIntervalMs = options.touchIntervalMs;
+    this.writeDelayMs = options.writeDelayMs ?? 0;
+    this.now = options.now ?? Date.now;
+    this.indexesReady = this.initialConnectionPromise
+      .then(() => this.collection.createIndex({ 'session.user._id': 1 }))
+      .then(
+        () => undefined,
+        (error: unknown) => this.fail(new Error(`Error creating the session user index: ${message(error)}`), () => {}),
+      );
+  }
+
+  /** Resolves once connected and indexed (failures are reported through the 'error' event). */
+  async ready(): Promise<void> {
+    await this.indexesReady;
+  }
+
+  async close(): Promise<void> {
+    await this.indexesReady;
+    await this.client.close();
+  }
+
+  override set(sid: string, data: SessionData, callback?: Callback): void {
+    // A copy: `data` is the request's live session, whose hash express-session compares later.
+    const stored: SessionData = { ...data, touchedAt: this.now() };
+    this.afterWriteDelay(() => super.set(sid, stored, callback));
+  }
+
+  override touch(sid: string, data: SessionData, callback?: Callback): void {
+    const done = callback ?? (() => {});
+    const now = this.now();
+    if (data.touchedAt !== undefined && now - data.touchedAt < this.touchIntervalMs) {
+      process.nextTick(done);
+      return;
+    }
+    const expires = data.cookie.expires ? new Date(data.cookie.expires) : new Date(now + this.idleTimeoutMs);
+    this.afterWriteDelay(() => {
+      // No upsert: a session destroyed meanwhile (logout elsewhere) must stay destroyed.
+      this.collection
+        .updateOne(
+          { _id: sid },
+          { $set: { expires, 'session.cookie': storedCookie(data.cookie), 'session.touchedAt': now } },
+        )
+        .then(
+          () => done(),
+          (error: unknown) => this.fail(new Error(`Error touching ${sid}: ${message(error)}`), done),
+        );
+    });
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    this.afterWriteDelay(() => super.destroy(sid, callback));
+  }
+
+  /** The live sessions, keyed by id, like express-session's MemoryStore. */
+  override all(callback: (error: unknown, sessions?: Record<string, SessionData> | null) => void): void {
+    this.collection
+      .find({ expires: { $gt: new Date() } })
+      .toArray()
+      .then(
+        (documents) => callback(null, Object.fromEntries(documents.map((d) => [d._id, d.session]))),
+        (error: unknown) => this.fail(new Error(`Error gathering sessions: ${message(error)}`), callback),
+      );
+  }
+
+  override length(callback: (error: unknown, length?: number) => void): void {
+    this.collection.countDocuments({ expires: { $gt: new Date() } }).then(
+      (count) => callback(null, count),
+      (error: unknown) => this.fail(new Error(`Error counting sessions: ${message(error)}`), callback),
+    );
+  }
+
+  private afterWriteDelay(write: () => void): void {
+    if (this.writeDelayMs > 0) setTimeout(write, this.writeDelayMs);
+    else write();
+  }
+
+  /** The library's own error path: the 'error' event when someone listens, then the callback. */
+  private fail(error: Error, callback: (error: unknown) => void): void {
+    this._errorHandler(error, callback);
+  }
+}
+
+/** The cookie as the library's `set` stores it: `Cookie#toJSON` (not in the type definitions). */
+function storedCookie(cookie: SessionData['cookie']): object {
+  const serializable = cookie as SessionData['cookie'] & { toJSON?: () => object };
+  return typeof serializable.toJSON === 'function' ? serializable.toJSON() : cookie;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

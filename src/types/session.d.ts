@@ -1,0 +1,14 @@
+import 'express-session';
+
+declare module 'express-session' {
+  interface SessionData {
+    isLoggedIn?: boolean;
+    /** Only what identifies the shopper: never the password hash, never the whole mongoose document. */
+    user?: { _id: string; email: string };
+    /**
+     * When the store last wrote this session's expiry (ms since the epoch). Kept by
+     * MongoSessionStore's set/touch to throttle touches; application code never changes it.
+     */
+    touchedAt?: number;
+  }
+}
