@@ -1,0 +1,185 @@
+import type { Document } from 'bson';
+import { duplicateKey } from './errors';
+import type { IndexSpec } from './persistence-types';
+import { valueAtPath, valueKey, valuesAtPath } from './values';
+
+/** A secondary index: index key → the `_id` keys of the documents that have it. */
+interface SecondaryIndex {
+  spec: IndexSpec;
+  fields: string[];
+  entries: Map<string, Set<string>>;
+}
+
+export const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 } };
+
+/**
+ * One collection's documents in memory, keyed by `_id`, with its secondary indexes kept in step.
+ * Lookups by `_id` or by an indexed field with an exact value never scan the collection.
+ * Every change first checks the unique indexes and only then touches anything, so a failed write
+ * leaves the collection as it was.
+ */
+export class Collection {
+  readonly docs = new Map<string, Document>();
+  private readonly indexes = new Map<string, SecondaryIndex>();
+
+  constructor(
+    readonly dbName: string,
+    readonly name: string,
+  ) {}
+
+  get ns(): string {
+    return `${this.dbName}.${this.name}`;
+  }
+
+  indexSpecs(): IndexSpec[] {
+    return [...this.indexes.values()].map((index) => index.spec);
+  }
+
+  getByIdKey(idKey: string): Document | undefined {
+    return this.docs.get(idKey);
+  }
+
+  insert(doc: Document): void {
+    const idKey = valueKey(doc._id);
+    if (this.docs.has(idKey)) throw duplicateKey(this.ns, '_id_', { _id: 1 }, { _id: doc._id });
+    const keys = this.checkUnique(doc, idKey);
+    this.docs.set(idKey, doc);
+    this.addEntries(idKey, keys);
+  }
+
+  /** Replaces a stored document by a new version with the same `_id`. */
+  replace(previous: Document, next: Document): void {
+    const idKey = valueKey(previous._id);
+    const keys = this.checkUnique(next, idKey);
+    this.removeEntries(idKey, previous);
+    this.docs.set(idKey, next);
+    this.addEntries(idKey, keys);
+  }
+
+  remove(doc: Document): void {
+    const idKey = valueKey(doc._id);
+    this.removeEntries(idKey, doc);
+    this.docs.delete(idKey);
+  }
+
+  /** Adds an index, building it from the stored documents; a unique index over duplicates fails. */
+  createIndex(spec: IndexSpec): void {
+    const index: SecondaryIndex = { spec, fields: Object.keys(spec.key), entries: new Map() };
+    for (const [idKey, doc] of this.docs) {
+      for (const key of this.keysOf(index, doc)) {
+        const holders = index.entries.get(key) ?? new Set<string>();
+        if (spec.unique && holders.size > 0) throw this.duplicate(index, doc);
+        holders.add(idKey);
+        index.entries.set(key, holders);
+      }
+    }
+    this.indexes.set(spec.name, index);
+  }
+
+  dropIndex(name: string): boolean {
+    return this.indexes.delete(name);
+  }
+
+  /**
+   * The documents that can match a filter: one lookup when the filter pins `_id` or an indexed field
+   * to exact values, otherwise every document. The caller still tests each one against the filter.
+   */
+  candidates(filter: Document): Iterable<Document> {
+    const ids = exactValues(filter._id);
+    if (ids) return this.lookup(ids.map(valueKey));
+    for (const index of this.indexes.values()) {
+      if (index.fields.length !== 1) continue;
+      const values = exactValues(filter[index.fields[0]]);
+      if (!values) continue;
+      const idKeys = new Set<string>();
+      for (const value of values) for (const idKey of index.entries.get(valueKey(value)) ?? []) idKeys.add(idKey);
+      return this.lookup([...idKeys]);
+    }
+    return this.docs.values();
+  }
+
+  private lookup(idKeys: string[]): Document[] {
+    const found: Document[] = [];
+    for (const idKey of idKeys) {
+      const doc = this.docs.get(idKey);
+      if (doc) found.push(doc);
+    }
+    return found;
+  }
+
+  /** The index keys a document would have in each index, after checking the unique ones. */
+  private checkUnique(doc: Document, idKey: string): Map<SecondaryIndex, string[]> {
+    const keysByIndex = new Map<SecondaryIndex, string[]>();
+    for (const index of this.indexes.values()) {
+      const keys = this.keysOf(index, doc);
+      if (index.spec.unique) {
+        for (const key of keys) {
+          const holders = index.entries.get(key);
+          if (holders && (holders.size > 1 || !holders.has(idKey))) throw this.duplicate(index, doc);
+        }
+      }
+      keysByIndex.set(index, keys);
+    }
+    return keysByIndex;
+  }
+
+  private addEntries(idKey: string, keysByIndex: Map<SecondaryIndex, string[]>): void {
+    for (const [index, keys] of keysByIndex) {
+      for (const key of keys) {
+        const holders = index.entries.get(key);
+        if (holders) holders.add(idKey);
+        else index.entries.set(key, new Set([idKey]));
+      }
+    }
+  }
+
+  private removeEntries(idKey: string, doc: Document): void {
+    for (const index of this.indexes.values()) {
+      for (const key of this.keysOf(index, doc)) {
+        const holders = index.entries.get(key);
+        if (!holders) continue;
+        holders.delete(idKey);
+        if (holders.size === 0) index.entries.delete(key);
+      }
+    }
+  }
+
+  /** A document's keys in an index: several for an array (multikey), none when sparse and absent. */
+  private keysOf(index: SecondaryIndex, doc: Document): string[] {
+    if (index.spec.sparse && index.fields.every((field) => valueAtPath(doc, field) === undefined)) return [];
+    if (index.fields.length === 1) {
+      return [...new Set(valuesAtPath(doc, index.fields[0]).map(valueKey))];
+    }
+    return [index.fields.map((field) => valueKey(valueAtPath(doc, field))).join('\u0000')];
+  }
+
+  private duplicate(index: SecondaryIndex, doc: Document) {
+    const keyValue: Document = {};
+    for (const field of index.fields) keyValue[field] = valueAtPath(doc, field) ?? null;
+    return duplicateKey(this.ns, index.spec.name, { ...index.spec.key }, keyValue);
+  }
+}
+
+/**
+ * The exact values a filter condition pins a field to: `x`, `{ $eq: x }` or `{ $in: [...] }` with
+ * scalar values. Anything else (operators, arrays, sub-documents, null) needs a scan.
+ */
+function exactValues(condition: unknown): unknown[] | undefined {
+  if (condition === undefined) return undefined;
+  if (isScalar(condition)) return [condition];
+  if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) return undefined;
+  const keys = Object.keys(condition);
+  if (keys.length !== 1) return undefined;
+  const operand = (condition as Document)[keys[0]];
+  if (keys[0] === '$eq' && isScalar(operand)) return [operand];
+  if (keys[0] === '$in' && Array.isArray(operand) && operand.every(isScalar)) return operand;
+  return undefined;
+}
+
+function isScalar(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value !== 'object') return typeof value !== 'function';
+  if (value instanceof Date) return true;
+  const type = (value as { _bsontype?: string })._bsontype;
+  return type === 'ObjectId' || type === 'Long' || type === 'Int32' || type === 'Double';
+}

@@ -1,0 +1,148 @@
+import type { Document } from 'bson';
+import { CommandError, ErrorCodes, badValue } from '../errors';
+import type { IndexSpec } from '../persistence-types';
+import { type CommandHandler, collectionName, databaseOf, optionalNumber } from './context';
+
+const create: CommandHandler = (command, { storage }) => {
+  const dbName = databaseOf(command);
+  const name = collectionName(command);
+  if (storage.collection(dbName, name)) {
+    throw new CommandError(ErrorCodes.NamespaceExists, 'NamespaceExists', `Collection ${dbName}.${name} already exists.`);
+  }
+  storage.ensureCollection(dbName, name);
+  return { ok: 1 };
+};
+
+/** Like MongoDB 7, dropping a collection that does not exist succeeds. */
+const drop: CommandHandler = (command, { storage }) => {
+  const dbName = databaseOf(command);
+  const name = collectionName(command);
+  const collection = storage.collection(dbName, name);
+  const nIndexesWas = collection ? collection.indexSpecs().length + 1 : 0;
+  storage.dropCollection(dbName, name);
+  return { nIndexesWas, ns: `${dbName}.${name}`, ok: 1 };
+};
+
+const dropDatabase: CommandHandler = (command, { storage }) => {
+  const dbName = databaseOf(command);
+  storage.dropDatabase(dbName);
+  return { dropped: dbName, ok: 1 };
+};
+
+const listDatabases: CommandHandler = (command, { storage }) => {
+  const databases = storage.databaseNames().map((name) => ({ name, sizeOnDisk: 0, empty: false }));
+  return command.nameOnly ? { databases: databases.map(({ name }) => ({ name })), ok: 1 } : { databases, totalSize: 0, ok: 1 };
+};
+
+const createIndexes: CommandHandler = (command, { storage }) => {
+  if (!Array.isArray(command.indexes)) throw badValue("'indexes' must be an array");
+  const dbName = databaseOf(command);
+  const name = collectionName(command);
+  const existed = storage.collection(dbName, name) !== undefined;
+  const collection = storage.ensureCollection(dbName, name);
+  const before = collection.indexSpecs().length + 1;
+  for (const raw of command.indexes as Document[]) {
+    const spec = toIndexSpec(raw);
+    if (spec.name === '_id_' || isIdKey(spec.key)) continue;
+    const current = collection.indexSpecs().find((existing) => existing.name === spec.name);
+    if (current) {
+      if (!sameIndex(current, spec)) {
+        throw new CommandError(
+          ErrorCodes.IndexKeySpecsConflict,
+          'IndexKeySpecsConflict',
+          `An existing index has the same name as the requested index but different options: ${spec.name}`,
+        );
+      }
+      continue;
+    }
+    const sameKey = collection.indexSpecs().find((existing) => sameKeys(existing.key, spec.key));
+    if (sameKey) {
+      if (sameIndex({ ...sameKey, name: spec.name }, spec)) continue;
+      throw new CommandError(
+        ErrorCodes.IndexOptionsConflict,
+        'IndexOptionsConflict',
+        `An equivalent index already exists with a different name and options: ${sameKey.name}`,
+      );
+    }
+    storage.createIndex(collection, spec);
+  }
+  return {
+    createdCollectionAutomatically: !existed,
+    numIndexesBefore: before,
+    numIndexesAfter: collection.indexSpecs().length + 1,
+    ok: 1,
+  };
+};
+
+const dropIndexes: CommandHandler = (command, { storage }) => {
+  const dbName = databaseOf(command);
+  const name = collectionName(command);
+  const collection = storage.collection(dbName, name);
+  if (!collection) throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns not found ${dbName}.${name}`);
+  const nIndexesWas = collection.indexSpecs().length + 1;
+  const wanted = command.index;
+  const specs = collection.indexSpecs();
+  let names: string[];
+  if (wanted === '*') names = specs.map((spec) => spec.name);
+  else if (typeof wanted === 'string') names = [wanted];
+  else if (Array.isArray(wanted)) names = wanted.map(String);
+  else if (wanted && typeof wanted === 'object') {
+    names = specs.filter((spec) => sameKeys(spec.key, wanted as Document)).map((spec) => spec.name);
+    if (names.length === 0) names = ['(no index with that key)'];
+  } else throw badValue("'index' must be a name, a key pattern, a list of names or '*'");
+  for (const indexName of names) {
+    if (indexName === '_id_') throw badValue('cannot drop _id index');
+    if (!storage.dropIndex(collection, indexName)) {
+      throw new CommandError(ErrorCodes.IndexNotFound, 'IndexNotFound', `index not found with name [${indexName}]`);
+    }
+  }
+  return { nIndexesWas, ok: 1 };
+};
+
+function toIndexSpec(raw: Document): IndexSpec {
+  const key = raw.key;
+  if (!key || typeof key !== 'object' || Object.keys(key).length === 0) throw badValue("an index needs a non-empty 'key'");
+  const normalized: Record<string, 1 | -1> = {};
+  for (const [field, direction] of Object.entries(key as Document)) {
+    const value = Number(direction);
+    if (value !== 1 && value !== -1) throw badValue(`index key ${field}: only ascending (1) and descending (-1) keys are supported`);
+    normalized[field] = value;
+  }
+  const name = typeof raw.name === 'string' && raw.name ? raw.name : Object.entries(normalized).map(([f, d]) => `${f}_${d}`).join('_');
+  const spec: IndexSpec = { name, key: normalized };
+  if (raw.unique) spec.unique = true;
+  if (raw.sparse) spec.sparse = true;
+  const ttl = optionalNumber(raw.expireAfterSeconds);
+  if (ttl !== undefined) {
+    if (Object.keys(normalized).length !== 1) throw badValue('TTL indexes are single-field indexes');
+    spec.expireAfterSeconds = ttl;
+  }
+  return spec;
+}
+
+function isIdKey(key: Record<string, number>): boolean {
+  const fields = Object.keys(key);
+  return fields.length === 1 && fields[0] === '_id';
+}
+
+function sameKeys(a: Document, b: Document): boolean {
+  const aEntries = Object.entries(a);
+  const bEntries = Object.entries(b);
+  return aEntries.length === bEntries.length && aEntries.every(([field, dir], i) => bEntries[i][0] === field && Number(bEntries[i][1]) === Number(dir));
+}
+
+function sameIndex(a: IndexSpec, b: IndexSpec): boolean {
+  return (
+    sameKeys(a.key, b.key) && !!a.unique === !!b.unique && !!a.sparse === !!b.sparse && a.expireAfterSeconds === b.expireAfterSeconds
+  );
+}
+
+export const ddlCommands: Record<string, CommandHandler> = {
+  create,
+  drop,
+  dropDatabase,
+  listDatabases,
+  createIndexes,
+  dropIndexes,
+  deleteIndexes: dropIndexes,
+};

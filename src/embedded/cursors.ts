@@ -1,0 +1,54 @@
+import { Long, type Document } from 'bson';
+
+/** Results not yet sent: what getMore hands out, batch by batch. */
+interface OpenCursor {
+  ns: string;
+  docs: Document[];
+  position: number;
+  lastUsed: number;
+}
+
+/** MongoDB closes a cursor nobody asked for in 10 minutes; so do we, so abandoned ones don't pile up. */
+const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+const DEFAULT_FIRST_BATCH = 101;
+/** Replies stay well under the 16 MiB document limit. */
+const MAX_BATCH_BYTES_HINT = 4 * 1024 * 1024;
+
+export class Cursors {
+  private readonly open = new Map<number, OpenCursor>();
+  private nextId = 1;
+
+  /** The `cursor` field of a find/aggregate/listX reply, keeping the rest for getMore. */
+  firstBatch(ns: string, docs: Document[], batchSize: number | undefined, singleBatch = false): Document {
+    const size = batchSize && batchSize > 0 ? batchSize : DEFAULT_FIRST_BATCH;
+    const batch = docs.slice(0, size);
+    if (singleBatch || docs.length <= size) return { id: Long.ZERO, ns, firstBatch: batch };
+    const id = this.nextId++;
+    this.open.set(id, { ns, docs, position: size, lastUsed: Date.now() });
+    return { id: Long.fromNumber(id), ns, firstBatch: batch };
+  }
+
+  nextBatch(id: number, batchSize: number | undefined): Document | undefined {
+    const cursor = this.open.get(id);
+    if (!cursor) return undefined;
+    const size = batchSize && batchSize > 0 ? batchSize : Math.max(1, Math.floor(MAX_BATCH_BYTES_HINT / 1024));
+    const batch = cursor.docs.slice(cursor.position, cursor.position + size);
+    cursor.position += batch.length;
+    cursor.lastUsed = Date.now();
+    const exhausted = cursor.position >= cursor.docs.length;
+    if (exhausted) this.open.delete(id);
+    return { id: exhausted ? Long.ZERO : Long.fromNumber(id), ns: cursor.ns, nextBatch: batch };
+  }
+
+  kill(id: number): boolean {
+    return this.open.delete(id);
+  }
+
+  closeIdle(now = Date.now()): void {
+    for (const [id, cursor] of this.open) if (now - cursor.lastUsed > IDLE_TIMEOUT_MS) this.open.delete(id);
+  }
+
+  clear(): void {
+    this.open.clear();
+  }
+}

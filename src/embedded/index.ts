@@ -1,0 +1,113 @@
+import net from 'node:net';
+import type { Document } from 'bson';
+import { silentLogger, type Logger } from '../logger';
+import { runCommand } from './commands';
+import type { CommandContext, EngineSettings } from './commands/context';
+import { serveConnection } from './connection';
+import { Cursors } from './cursors';
+import { openPersistence } from './persistence';
+import { Storage } from './storage';
+
+export interface EmbeddedMongoOptions {
+  /** 127.0.0.1 unless told otherwise: the engine has no authentication. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** A data directory; unset keeps everything in memory. */
+  dbPath?: string;
+  /** Seconds between TTL passes (MongoDB's default, 60, unless set). */
+  ttlMonitorSleepSecs?: number;
+  logger?: Logger;
+}
+
+export interface EmbeddedMongo {
+  host: string;
+  port: number;
+  /** mongodb://host:port — append a database name. */
+  uri: string;
+  /** Open client connections right now. */
+  connections(): number;
+  /** Runs the TTL pass now (tests), returning how many documents it removed. */
+  removeExpired(): number;
+  /** Closes every connection, stops listening and flushes the data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a MongoDB wire-protocol server backed by the engine's storage. It serves the official
+ * drivers (several pools, several driver versions at once) as a standalone MongoDB 7.0 would.
+ */
+export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
+  const host = options.host ?? '127.0.0.1';
+  const logger = options.logger ?? silentLogger;
+  const persistence = options.dbPath ? openPersistence(options.dbPath, logger) : undefined;
+  const storage = new Storage(logger, persistence);
+  const cursors = new Cursors();
+  const settings: EngineSettings = { ttlMonitorSleepSecs: options.ttlMonitorSleepSecs ?? 60 };
+
+  let ttlTimer: NodeJS.Timeout | undefined;
+  const scheduleTtl = (): void => {
+    clearInterval(ttlTimer);
+    ttlTimer = setInterval(() => {
+      try {
+        const removed = storage.removeExpired();
+        if (removed > 0) logger.debug({ removed }, 'TTL monitor removed expired documents');
+        cursors.closeIdle();
+      } catch (error) {
+        logger.error({ err: error }, 'TTL monitor pass failed');
+      }
+    }, settings.ttlMonitorSleepSecs * 1000);
+    ttlTimer.unref();
+  };
+  scheduleTtl();
+
+  const sockets = new Set<net.Socket>();
+  let nextConnectionId = 1;
+  const dispatch = (command: Document, connectionId: number): Document => {
+    const context: CommandContext = { storage, cursors, settings, logger, connectionId, onSettingsChanged: scheduleTtl };
+    return runCommand(command, context);
+  };
+
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    serveConnection(socket, nextConnectionId++, dispatch, logger);
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    clearInterval(ttlTimer);
+    storage.close();
+    throw error;
+  }
+  server.on('error', (error) => logger.error({ err: error }, 'embedded MongoDB server error'));
+  const { port } = server.address() as net.AddressInfo;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    host,
+    port,
+    uri: `mongodb://${host}:${port}`,
+    connections: () => sockets.size,
+    removeExpired: () => storage.removeExpired(),
+    stop: () => {
+      stopping ??= new Promise<void>((resolve) => {
+        clearInterval(ttlTimer);
+        server.close(() => {
+          cursors.clear();
+          storage.close();
+          resolve();
+        });
+        for (const socket of sockets) socket.destroy();
+      });
+      return stopping;
+    },
+  };
+}

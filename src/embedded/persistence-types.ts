@@ -1,0 +1,48 @@
+import type { Document } from 'bson';
+
+/**
+ * The contract between the engine's in-memory storage and its files on disk.
+ * The storage keeps everything in memory; with a data directory it also appends a record
+ * for every change, and now and then writes a full snapshot so the journal stays short.
+ */
+
+/** An index as listIndexes reports it and as it is re-created after a restart. */
+export interface IndexSpec {
+  name: string;
+  key: Record<string, 1 | -1>;
+  unique?: boolean;
+  sparse?: boolean;
+  expireAfterSeconds?: number;
+}
+
+/** One change, in the order the storage applied it. `doc` is the whole document after the change. */
+export type JournalRecord =
+  | { op: 'put'; db: string; coll: string; doc: Document }
+  | { op: 'del'; db: string; coll: string; id: unknown }
+  | { op: 'createCollection'; db: string; coll: string }
+  | { op: 'dropCollection'; db: string; coll: string }
+  | { op: 'dropDatabase'; db: string }
+  | { op: 'createIndex'; db: string; coll: string; index: IndexSpec }
+  | { op: 'dropIndex'; db: string; coll: string; name: string };
+
+export interface PersistedCollection {
+  docs: Document[];
+  /** Every index except `_id_`, which every collection has. */
+  indexes: IndexSpec[];
+}
+
+/** database name → collection name → contents */
+export type PersistedState = Map<string, Map<string, PersistedCollection>>;
+
+export interface Persistence {
+  /** What the directory held when it was opened: the snapshot with the journal replayed over it. */
+  readonly loaded: PersistedState;
+  /** Appends the records of one command as one write; returns once the OS has the bytes. */
+  append(records: JournalRecord[]): void;
+  /** Bytes in the journal since the last snapshot: the storage compacts when this grows large. */
+  readonly journalBytes: number;
+  /** Writes a snapshot of the whole state atomically, then starts an empty journal. */
+  compact(state: PersistedState): void;
+  /** Flushes and releases the directory (its lock file). */
+  close(): void;
+}

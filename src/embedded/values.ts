@@ -1,0 +1,128 @@
+import { Decimal128, EJSON, type Document } from 'bson';
+
+/**
+ * How the engine identifies and compares BSON values outside mingo: the keys of the `_id` index
+ * and of secondary indexes, and Decimal128 ordering.
+ */
+
+interface BsonValue {
+  _bsontype: string;
+}
+
+function bsonType(value: object): string | undefined {
+  return (value as Partial<BsonValue>)._bsontype;
+}
+
+/**
+ * A string that is equal for two values exactly when MongoDB treats them as the same index key.
+ * Numbers of any BSON type compare by value (1, 1.0 and Long(1) are one key), like MongoDB's.
+ */
+export function valueKey(value: unknown): string {
+  if (value === undefined || value === null) return 'z';
+  switch (typeof value) {
+    case 'string':
+      return `s${value}`;
+    case 'number':
+      return `n${value === 0 ? 0 : value}`;
+    case 'boolean':
+      return value ? 'bt' : 'bf';
+    case 'bigint':
+      return `n${value}`;
+    case 'object':
+      break;
+    default:
+      return `x${String(value)}`;
+  }
+  if (value instanceof Date) return `d${value.getTime()}`;
+  const type = bsonType(value);
+  if (type === 'ObjectId') return `o${(value as { toHexString(): string }).toHexString()}`;
+  if (type === 'Long' || type === 'Int32' || type === 'Double') return `n${Number(value.valueOf())}`;
+  if (type === 'Decimal128') return `n${Number(Decimal128.prototype.toString.call(value))}`;
+  // Objects, arrays and the rarer BSON types: their canonical Extended JSON (field order matters, as in MongoDB).
+  return `x${EJSON.stringify(value as Document, { relaxed: false })}`;
+}
+
+/** Reads a dotted path; arrays along the way yield every element's value (MongoDB's multikey rule). */
+export function valuesAtPath(doc: Document, path: string): unknown[] {
+  const parts = path.split('.');
+  const out: unknown[] = [];
+  collect(doc, parts, 0, out);
+  return out;
+}
+
+function collect(value: unknown, parts: string[], index: number, out: unknown[]): void {
+  if (index === parts.length) {
+    if (Array.isArray(value)) {
+      if (value.length === 0) out.push(undefined);
+      else out.push(...value);
+    } else out.push(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    const position = /^\d+$/.test(parts[index]) ? Number(parts[index]) : undefined;
+    if (position !== undefined) return collect(value[position], parts, index + 1, out);
+    for (const element of value) collect(element, parts, index, out);
+    return;
+  }
+  if (value === null || typeof value !== 'object') {
+    out.push(undefined);
+    return;
+  }
+  collect((value as Document)[parts[index]], parts, index + 1, out);
+}
+
+/** The first value at a path without expanding arrays (for `keyValue` in duplicate key errors). */
+export function valueAtPath(doc: Document, path: string): unknown {
+  let value: unknown = doc;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Document)[part];
+  }
+  return value;
+}
+
+const DECIMAL_MARK = Symbol('engine-decimal');
+
+/**
+ * mingo orders objects of one class by their toString(), which for Decimal128 is its text: "10"
+ * would sort before "2". Inside the engine each Decimal128 gets an own toString that sorts in
+ * numeric order; bson serializes Decimal128 from its bytes, so clients never see the difference.
+ */
+export function adoptDecimals(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const element of value) adoptDecimals(element);
+    return;
+  }
+  const type = bsonType(value);
+  if (type === 'Decimal128') {
+    if (!(DECIMAL_MARK in value)) {
+      const key = sortableNumberKey(Number(Decimal128.prototype.toString.call(value)));
+      Object.defineProperty(value, DECIMAL_MARK, { value: true });
+      Object.defineProperty(value, 'toString', { value: () => key });
+    }
+    return;
+  }
+  if (type !== undefined || value instanceof Date) return;
+  for (const field of Object.values(value)) adoptDecimals(field);
+}
+
+/** Hex of the IEEE 754 bits, flipped so that string order equals numeric order. */
+function sortableNumberKey(value: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value === 0 ? 0 : value);
+  let bits = view.getBigUint64(0);
+  bits = bits & (1n << 63n) ? ~bits & 0xffffffffffffffffn : bits | (1n << 63n);
+  return `decimal:${bits.toString(16).padStart(16, '0')}`;
+}
+
+/** A deep copy of the plain parts of a document; BSON values (immutable in practice) are shared. */
+export function copyDocument<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyDocument) as T;
+  if (value instanceof Date) return new Date(value.getTime()) as T;
+  if (bsonType(value) !== undefined) return value;
+  const out: Document = {};
+  for (const [field, fieldValue] of Object.entries(value)) out[field] = copyDocument(fieldValue);
+  return out as T;
+}
