@@ -1,14 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { deserialize, serialize, type DeserializeOptions, type Document } from 'bson';
-import type {
-  IndexSpec,
-  JournalRecord,
-  PersistedCollection,
-  PersistedState,
-  Persistence,
-} from './persistence-types';
+import { deserialize, serialize, type DeserializeOptions, type Document, type ObjectId } from 'bson';
+import type { IndexSpec, JournalRecord, PersistedCollection, PersistedState, Persistence } from './persistence-types';
 
 /**
  * Files in a data directory:
@@ -134,9 +128,16 @@ interface WorkingCollection {
 }
 type WorkingState = Map<string, Map<string, WorkingCollection>>;
 
-/** BSON equality as a string: ObjectId('…') and the string '…' serialize differently, so they never collide. */
+/**
+ * BSON equality as a string; the prefixes keep ObjectId('…') and the string '…' apart. The two common id
+ * types skip serialize, which is a third of the cost of loading a snapshot of small documents.
+ * `_bsontype` rather than instanceof, so an ObjectId from another copy of the bson package keys the same.
+ */
 function idKey(id: unknown): string {
-  return Buffer.from(serialize({ v: id })).toString('hex');
+  if (typeof id === 'string') return `s${id}`;
+  if ((id as { _bsontype?: unknown } | null)?._bsontype === 'ObjectId') return `o${(id as ObjectId).toHexString()}`;
+  const bytes = serialize({ v: id });
+  return `b${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
 }
 
 function collectionOf(state: WorkingState, db: string, coll: string): WorkingCollection {
@@ -305,7 +306,7 @@ function readSnapshot(file: string): WorkingState {
     }
   }
 
-  for (let offset = first.end; offset < buf.length; ) {
+  for (let offset = first.end; offset < buf.length;) {
     const frame = readFrame(buf, offset);
     if (!frame.ok) throw corruptSnapshot(file, `${frame.reason} at byte ${offset}`);
     const chunk = frame.doc as SnapshotChunk;
@@ -319,7 +320,10 @@ function readSnapshot(file: string): WorkingState {
     for (const coll of db.colls) {
       const c = collectionOf(state, db.name, coll.name);
       if (c.docs.size !== expected.get(c)) {
-        throw corruptSnapshot(file, `${db.name}.${coll.name} has ${c.docs.size} documents, the header says ${coll.count}`);
+        throw corruptSnapshot(
+          file,
+          `${db.name}.${coll.name} has ${c.docs.size} documents, the header says ${coll.count}`,
+        );
       }
     }
   }
@@ -456,9 +460,16 @@ class FilePersistence implements Persistence {
    */
   append(records: JournalRecord[]): void {
     const fd = this.openFd('append');
-    if (this.broken) throw new Error(`Journal in ${this.dir} is unusable after an earlier write error: ${this.broken.message}`);
-    if (records.length === 0) return;
-    const frame = encodeFrame(serializeWithArray({}, 'r', records.map((record) => serialize(record))));
+    if (this.broken)
+      throw new Error(`Journal in ${this.dir} is unusable after an earlier write error: ${this.broken.message}`);
+    if (records.length === 0) return; // a command that changed nothing needs no frame
+    const frame = encodeFrame(
+      serializeWithArray(
+        {},
+        'r',
+        records.map((record) => serialize(record)),
+      ),
+    );
     try {
       writeAll(fd, frame);
     } catch (err) {

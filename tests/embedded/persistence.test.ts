@@ -58,7 +58,7 @@ const put = (db: string, coll: string, doc: Document): JournalRecord => ({ op: '
 function frameOffsets(file: string): number[] {
   const buf = fs.readFileSync(file);
   const offsets = [0];
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     at += 8 + buf.readUInt32LE(at);
     offsets.push(at);
   }
@@ -95,7 +95,10 @@ describe('openPersistence', () => {
     p.append([put('other', 'c', { _id: 'y' })]);
     p.append([{ op: 'dropDatabase', db: 'other' }]);
     // Operations on things that do not exist are no-ops, not errors.
-    p.append([{ op: 'del', db: 'nope', coll: 'nope', id: 1 }, { op: 'dropIndex', db: 'nope', coll: 'c', name: 'i' }]);
+    p.append([
+      { op: 'del', db: 'nope', coll: 'nope', id: 1 },
+      { op: 'dropIndex', db: 'nope', coll: 'c', name: 'i' },
+    ]);
     const bytes = p.journalBytes;
     expect(bytes).toBe(fs.statSync(path.join(dir, 'journal.bson')).size);
 
@@ -109,7 +112,10 @@ describe('openPersistence', () => {
       docs: [{ _id: 1, name: 'a2' }],
       indexes: [{ name: 'name_1', key: { name: -1 }, unique: true }],
     });
-    expect(shop.get('sessions')).toEqual({ docs: [], indexes: [{ name: 'exp', key: { e: 1 }, expireAfterSeconds: 0 }] });
+    expect(shop.get('sessions')).toEqual({
+      docs: [],
+      indexes: [{ name: 'exp', key: { e: 1 }, expireAfterSeconds: 0 }],
+    });
   });
 
   it('keeps ObjectId and string ids with the same text apart', () => {
@@ -427,8 +433,13 @@ describe('openPersistence', () => {
 
     // The disk fills up halfway through the next frame.
     const realWriteSync = fs.writeSync as (fd: number, buf: Uint8Array, off: number, len: number) => number;
-    const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buf: Uint8Array, off = 0, len?: number) => {
-      if (off > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((
+      fd: number,
+      buf: Uint8Array,
+      off?: number | null,
+      len?: number,
+    ) => {
+      if (off) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       return realWriteSync(fd, buf, 0, Math.floor((len ?? buf.length) / 2));
     }) as typeof fs.writeSync);
     try {
