@@ -159,9 +159,12 @@ function applyRecord(state: WorkingState, record: JournalRecord): void {
     case 'createCollection':
       collectionOf(state, record.db, record.coll);
       return;
-    case 'dropCollection':
-      state.get(record.db)?.delete(record.coll);
+    case 'dropCollection': {
+      // As in MongoDB (and the storage), a database lives only as long as it has a collection.
+      const colls = state.get(record.db);
+      if (colls?.delete(record.coll) && colls.size === 0) state.delete(record.db);
       return;
+    }
     case 'dropDatabase':
       state.delete(record.db);
       return;
