@@ -1,0 +1,64 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type { Store } from 'express-session';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createSessionMiddleware, sessionCookie } from './session/session-middleware';
+import { requestLogger } from './middleware/request-logger';
+import { securityHeaders } from './middleware/security-headers';
+import { loadUser } from './middleware/load-user';
+import { csrfProtection, provideCsrfTokenToShoppers } from './middleware/csrf';
+import { errorHandler } from './middleware/error-handler';
+import { createAuthController } from './controllers/auth';
+import { getNotFound } from './controllers/errors';
+import { shopRoutes } from './routes/shop';
+import { adminRoutes } from './routes/admin';
+import { authRoutes } from './routes/auth';
+import { viewHelpers } from './views/view-helpers';
+
+export interface AppConnections {
+  /** Where sessions live; in the shop a MongoSessionStore on the same database as the data. */
+  sessionStore: Store;
+  logger: Logger;
+}
+
+const ROOT = path.join(__dirname, '..');
+const BODY_LIMIT = '10kb';
+
+/**
+ * The shop as an Express app, without listening: server.ts listens, tests use supertest.
+ * Mongoose's default connection must be open (server.ts and the tests connect it).
+ */
+export function createApp(config: Config, { sessionStore, logger }: AppConnections): Express {
+  const app = express();
+  const cookie = sessionCookie(config);
+
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', path.join(ROOT, 'views'));
+  app.set('view engine', 'ejs');
+  app.set('view cache', config.isProduction);
+  Object.assign(app.locals, viewHelpers, { isAuthenticated: false, currentUser: undefined, csrfToken: '' });
+
+  sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
+
+  app.use(requestLogger(logger));
+  app.use(securityHeaders({ isProduction: config.isProduction }));
+  // Before the session: stylesheets and images cost no session lookup.
+  app.use(express.static(path.join(ROOT, 'public'), { index: false }));
+
+  app.use(createSessionMiddleware(config, sessionStore));
+  app.use(loadUser(cookie));
+  app.use(provideCsrfTokenToShoppers);
+  // No nested objects from forms (extended: false); small limits: the shop's forms are small.
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(csrfProtection);
+
+  app.use(shopRoutes);
+  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie })));
+  app.use('/admin', adminRoutes);
+
+  app.use(getNotFound);
+  app.use(errorHandler({ logger, showDetails: !config.isProduction }));
+  return app;
+}

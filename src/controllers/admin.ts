@@ -1,0 +1,114 @@
+import type { Request, Response } from 'express';
+import { matchedData } from 'express-validator';
+import type { Types } from 'mongoose';
+import { Product } from '../models/product';
+import { User } from '../models/user';
+import { parseObjectId } from '../models/object-id';
+import { loggedInUser } from '../middleware/require-login';
+import { formField, typedText } from '../http/form-field';
+import { notFound } from '../http/http-error';
+import { fieldErrors, hasErrors, type FieldErrors } from '../validation/form-errors';
+import type { ProductRecord } from '../services/cart';
+
+/*
+ * A shopper manages only the products they created: every query includes `userId`, so someone
+ * else's product is simply not found (404), whether it is read, changed or deleted.
+ */
+
+/** The form as typed: strings, shown back when validation fails. */
+interface ProductForm {
+  title: string;
+  price: string;
+  description: string;
+  imageUrl: string;
+}
+
+const EMPTY_FORM: ProductForm = { title: '', price: '', description: '', imageUrl: '' };
+
+function typedForm(req: Request): ProductForm {
+  const data = matchedData(req, { onlyValidData: false });
+  return {
+    title: typedText(data.title),
+    price: typedText(data.price),
+    description: typedText(data.description),
+    imageUrl: typedText(data.imageUrl),
+  };
+}
+
+function productFields(form: ProductForm) {
+  return { title: form.title, price: Number(form.price), description: form.description, imageUrl: form.imageUrl };
+}
+
+function renderProductForm(
+  res: Response,
+  view: { editing: boolean; productId?: string; form: ProductForm; errors: FieldErrors },
+): void {
+  res.render('admin/edit-product', {
+    pageTitle: view.editing ? 'Edit product' : 'Add product',
+    path: view.editing ? '/admin/products' : '/admin/add-product',
+    ...view,
+  });
+}
+
+export function getAddProduct(_req: Request, res: Response): void {
+  renderProductForm(res, { editing: false, form: EMPTY_FORM, errors: {} });
+}
+
+export async function postAddProduct(req: Request, res: Response): Promise<void> {
+  const form = typedForm(req);
+  const errors = fieldErrors(req);
+  if (hasErrors(errors)) {
+    renderProductForm(res.status(422), { editing: false, form, errors });
+    return;
+  }
+  await Product.create({ ...productFields(form), userId: loggedInUser(req)._id });
+  res.redirect('/admin/products');
+}
+
+export async function getProducts(req: Request, res: Response): Promise<void> {
+  const products = await Product.find({ userId: loggedInUser(req)._id }).sort({ createdAt: -1 }).lean<ProductRecord[]>();
+  res.render('admin/products', { pageTitle: 'Your products', path: '/admin/products', products });
+}
+
+export async function getEditProduct(req: Request, res: Response): Promise<void> {
+  const product = await findOwnProduct(req, parseObjectId(req.params.productId));
+  const form: ProductForm = {
+    title: product.title,
+    price: product.price.toFixed(2),
+    description: product.description,
+    imageUrl: product.imageUrl,
+  };
+  renderProductForm(res, { editing: true, productId: product._id.toHexString(), form, errors: {} });
+}
+
+export async function postEditProduct(req: Request, res: Response): Promise<void> {
+  const productId = parseObjectId(formField(req, 'productId'));
+  if (!productId) throw notFound();
+  const form = typedForm(req);
+  const errors = fieldErrors(req);
+  if (hasErrors(errors)) {
+    // Someone else's product gets its 404 before any form is shown.
+    await findOwnProduct(req, productId);
+    renderProductForm(res.status(422), { editing: true, productId: productId.toHexString(), form, errors });
+    return;
+  }
+  const result = await Product.updateOne({ _id: productId, userId: loggedInUser(req)._id }, { $set: productFields(form) });
+  if (result.matchedCount === 0) throw notFound();
+  res.redirect('/admin/products');
+}
+
+export async function postDeleteProduct(req: Request, res: Response): Promise<void> {
+  const productId = parseObjectId(formField(req, 'productId'));
+  if (!productId) throw notFound();
+  const result = await Product.deleteOne({ _id: productId, userId: loggedInUser(req)._id });
+  if (result.deletedCount === 0) throw notFound();
+  // A deleted product leaves every cart, so that no one can order it.
+  await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+  res.redirect('/admin/products');
+}
+
+async function findOwnProduct(req: Request, productId: Types.ObjectId | undefined): Promise<ProductRecord> {
+  const product = productId && (await Product.findOne({ _id: productId, userId: loggedInUser(req)._id }).lean<ProductRecord>());
+  if (!product) throw notFound();
+  return product;
+}

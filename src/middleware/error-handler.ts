@@ -1,0 +1,28 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { statusOf } from '../http/http-error';
+import { renderClientError, renderForbidden, renderNotFound, renderServerError } from '../controllers/errors';
+
+/**
+ * The one place failed requests end: every error (thrown, rejected or passed to next) gets a
+ * page with the right status. Bad input is a 4xx page, never a crash; 5xx are logged.
+ */
+export function errorHandler(options: { logger: Logger; showDetails: boolean }): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      // Too late for a page: Express's own handler ends the connection.
+      next(error);
+      return;
+    }
+    const status = statusOf(error);
+    if (status >= 500) (req.log ?? options.logger).error({ err: error }, 'request failed');
+
+    if (status === 404) renderNotFound(res);
+    else if (status === 403) renderForbidden(res);
+    else if (status < 500) renderClientError(res, status);
+    else {
+      const details = options.showDetails && error instanceof Error ? (error.stack ?? error.message) : undefined;
+      renderServerError(req, res, details);
+    }
+  };
+}

@@ -1,0 +1,30 @@
+import type { RequestHandler } from 'express';
+import { User } from '../models/user';
+import { parseObjectId } from '../models/object-id';
+import { destroySession } from '../session/session-promises';
+import type { SessionCookie } from '../session/session-middleware';
+
+/**
+ * The session holds only the shopper's id and email; this re-loads the full mongoose document
+ * on every request, so that `req.user` has its methods (the cart) and current data.
+ * A session whose user no longer exists is ended: deleting an account logs it out everywhere
+ * on the next request.
+ */
+export function loadUser(cookie: SessionCookie): RequestHandler {
+  return async (req, res, next) => {
+    const sessionUser = req.session?.isLoggedIn ? req.session.user : undefined;
+    if (sessionUser) {
+      const userId = parseObjectId(sessionUser._id);
+      const user = userId ? await User.findById(userId) : null;
+      if (user) {
+        req.user = user;
+      } else {
+        await destroySession(req);
+        res.clearCookie(cookie.name, cookie.options);
+      }
+    }
+    res.locals.isAuthenticated = req.user !== undefined;
+    res.locals.currentUser = req.user?.email;
+    next();
+  };
+}

@@ -1,0 +1,16 @@
+import type { Request, RequestHandler } from 'express';
+import type { UserDocument } from '../models/user';
+
+export const requireLogin: RequestHandler = (req, res, next) => {
+  if (!req.user) {
+    res.redirect('/login');
+    return;
+  }
+  next();
+};
+
+/** The logged-in shopper, for handlers mounted behind `requireLogin`. */
+export function loggedInUser(req: Request): UserDocument {
+  if (!req.user) throw new Error('loggedInUser() used on a route without requireLogin');
+  return req.user;
+}

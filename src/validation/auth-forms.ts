@@ -1,0 +1,45 @@
+import { body } from 'express-validator';
+
+/*
+ * Every rule starts with isString().bail(): urlencoded bodies can hold arrays and JSON bodies
+ * objects (`{"$gt": ""}`), and only strings may ever reach a query or bcrypt.
+ */
+
+const email = () =>
+  body('email')
+    .isString()
+    .withMessage('Enter your email address.')
+    .bail()
+    .trim()
+    .toLowerCase()
+    .isEmail()
+    .withMessage('Enter a valid email address.')
+    .isLength({ max: 254 })
+    .withMessage('That email address is too long.');
+
+// bcrypt reads at most 72 bytes; longer passwords would be silently cut.
+const BCRYPT_MAX_BYTES = 72;
+export const MIN_PASSWORD_LENGTH = 8;
+
+export const loginRules = [
+  email(),
+  body('password').isString().withMessage('Enter your password.').bail().notEmpty().withMessage('Enter your password.'),
+];
+
+export const signupRules = [
+  email(),
+  body('password')
+    .isString()
+    .withMessage('Choose a password.')
+    .bail()
+    .isLength({ min: MIN_PASSWORD_LENGTH })
+    .withMessage(`Use at least ${MIN_PASSWORD_LENGTH} characters.`)
+    .custom((value: string) => Buffer.byteLength(value) <= BCRYPT_MAX_BYTES)
+    .withMessage(`Use at most ${BCRYPT_MAX_BYTES} bytes (about ${BCRYPT_MAX_BYTES} plain letters).`),
+  body('confirmPassword')
+    .isString()
+    .withMessage('Repeat the password.')
+    .bail()
+    .custom((value: string, { req }) => value === (req.body as { password?: unknown }).password)
+    .withMessage('The passwords do not match.'),
+];

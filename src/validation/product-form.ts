@@ -1,0 +1,57 @@
+import { body } from 'express-validator';
+
+export const MAX_PRICE = 1_000_000;
+
+/** An empty address (the placeholder image is shown), an http(s) URL, or a path on this site. */
+function isImageAddress(value: string): boolean {
+  if (value === '') return true;
+  // "//host/x" is a protocol-relative URL to another site, not a local path.
+  if (/^\/(?!\/)\S*$/.test(value)) return true;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export const productRules = [
+  body('title')
+    .isString()
+    .withMessage('Enter a title.')
+    .bail()
+    .trim()
+    .notEmpty()
+    .withMessage('Enter a title.')
+    .isLength({ max: 200 })
+    .withMessage('Use at most 200 characters.'),
+  body('price')
+    .isString()
+    .withMessage('Enter a price.')
+    .bail()
+    .trim()
+    .matches(/^\d+(\.\d{1,2})?$/)
+    .withMessage('Enter a price such as 12 or 12.99 (at most two decimals).')
+    .bail()
+    .custom((value: string) => Number(value) > 0 && Number(value) <= MAX_PRICE)
+    .withMessage(`Enter a price above 0 and at most ${MAX_PRICE.toLocaleString('en-US')}.`),
+  body('description')
+    .isString()
+    .withMessage('Enter a description.')
+    .bail()
+    .trim()
+    .notEmpty()
+    .withMessage('Enter a description.')
+    .isLength({ max: 2000 })
+    .withMessage('Use at most 2000 characters.'),
+  body('imageUrl')
+    .default('')
+    .isString()
+    .withMessage('Enter an image address or leave it empty.')
+    .bail()
+    .trim()
+    .isLength({ max: 2000 })
+    .withMessage('That address is too long.')
+    .custom(isImageAddress)
+    .withMessage('Enter an http(s) address, a path such as /images/x.png, or leave it empty.'),
+];
