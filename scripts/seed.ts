@@ -1,0 +1,36 @@
+/**
+ * npm run seed: demo products and the demo shopper into the database MONGODB_URI names
+ * (without MONGODB_URI: the embedded default, in its data directory).
+ */
+import dotenv from 'dotenv';
+import mongoose from 'mongoose';
+import { ConfigError, loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { resolveDatabase } from '../src/db/resolve';
+import { DEMO_LOGIN, seedDemoData } from '../src/db/seed';
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel);
+  const database = await resolveDatabase({
+    mongodbUri: config.mongodbUri,
+    mongoBackend: config.mongoBackend,
+    dbPath: config.embeddedDbPath,
+    dbName: config.dbName,
+    logger,
+  });
+  try {
+    await mongoose.connect(database.uri);
+    const added = await seedDemoData({ bcryptRounds: config.bcryptRounds, logger });
+    console.log(added ? `Demo data added. Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}` : 'The shop already has products: nothing added.');
+  } finally {
+    await mongoose.disconnect();
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+  process.exit(1);
+});
