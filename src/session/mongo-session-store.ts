@@ -1,6 +1,6 @@
 import session, { type SessionData } from 'express-session';
 import connectMongoDBSession from 'connect-mongodb-session';
-import type { Collection } from 'mongodb';
+import type { Collection, MongoClientOptions } from 'mongodb';
 
 const MongoDBStore = connectMongoDBSession(session);
 
@@ -22,6 +22,11 @@ export interface MongoSessionStoreOptions {
   idleTimeoutMs: number;
   /** A rolling session's new expiry is written at most this often; touches in between send nothing. */
   touchIntervalMs: number;
+  /**
+   * For the store's own MongoClient (e.g. `monitorCommands` to count what it sends). A few options
+   * only: the library's type definitions carry an older driver's option types. Use the URI for the rest.
+   */
+  connectionOptions?: Pick<MongoClientOptions, 'monitorCommands' | 'maxPoolSize' | 'serverSelectionTimeoutMS'>;
   /** Tests only: every write waits this long first, to prove that responses wait for the write. */
   writeDelayMs?: number;
   /** The clock used to throttle touches; tests pass a controllable one. */
@@ -63,6 +68,7 @@ export class MongoSessionStore extends MongoDBStore {
         databaseName: options.databaseName,
         collection: SESSIONS_COLLECTION,
         expires: options.idleTimeoutMs,
+        connectionOptions: options.connectionOptions,
       },
       () => {},
     );

@@ -1,0 +1,160 @@
+import type { Express } from 'express';
+import mongoose from 'mongoose';
+import request, { type Response } from 'supertest';
+import type { Collection } from 'mongodb';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { silentLogger } from '../../src/logger';
+import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../../src/session/mongo-session-store';
+import { dropDatabase, testServerUri, uniqueDbName } from './database';
+
+/*
+ * The real shop over a database of its own on the test server: real mongoose, the real session
+ * store, real express-session. Nothing is mocked.
+ */
+
+export type Agent = ReturnType<typeof request.agent>;
+
+export const TEST_SECRET = 'a-test-secret-that-is-long-enough-to-sign-cookies';
+
+export interface StoreOptions {
+  writeDelayMs?: number;
+  touchIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface ShopInstance {
+  app: Express;
+  store: MongoSessionStore;
+}
+
+export interface TestShop extends ShopInstance {
+  config: Config;
+  dbName: string;
+  /** Another app (own store and client) over the same database: a second server process. */
+  startAnotherInstance(options?: StoreOptions): Promise<ShopInstance>;
+  close(): Promise<void>;
+}
+
+export function testConfig(): Config {
+  return loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET });
+}
+
+/** Connects mongoose (one per test file) to a fresh database and builds the app on it. */
+export async function startTestShop(label: string, options: StoreOptions = {}): Promise<TestShop> {
+  const dbName = uniqueDbName(label);
+  const config = testConfig();
+  await mongoose.connect(testServerUri(), { dbName });
+  await mongoose.connection.syncIndexes();
+
+  const instances: ShopInstance[] = [];
+  const startInstance = async (storeOptions: StoreOptions): Promise<ShopInstance> => {
+    const store = new MongoSessionStore({
+      uri: testServerUri(),
+      databaseName: dbName,
+      idleTimeoutMs: config.session.idleTimeoutMs,
+      touchIntervalMs: storeOptions.touchIntervalMs ?? config.session.touchIntervalMs,
+      writeDelayMs: storeOptions.writeDelayMs,
+      now: storeOptions.now,
+    });
+    await store.ready();
+    const instance = { app: createApp(config, { sessionStore: store, logger: silentLogger }), store };
+    instances.push(instance);
+    return instance;
+  };
+
+  const first = await startInstance(options);
+  return {
+    ...first,
+    config,
+    dbName,
+    startAnotherInstance: (storeOptions = {}) => startInstance(storeOptions),
+    async close() {
+      for (const instance of instances) await instance.store.close();
+      await mongoose.disconnect();
+      await dropDatabase(dbName);
+    },
+  };
+}
+
+export function sessionsCollection(): Collection<SessionDocument> {
+  return mongoose.connection.collection<SessionDocument>(SESSIONS_COLLECTION);
+}
+
+export function csrfTokenIn(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF token on this page');
+  return match[1];
+}
+
+/** The session id inside a signed `sid` cookie set by this response (`s:<id>.<signature>`). */
+export function sessionIdSetBy(response: Response): string | undefined {
+  const header = response.headers['set-cookie'] as unknown as string[] | undefined;
+  const cookie = header?.find((c) => c.startsWith('sid='));
+  if (!cookie) return undefined;
+  const value = decodeURIComponent(cookie.slice('sid='.length).split(';')[0]);
+  return /^s:([^.]+)\./.exec(value)?.[1];
+}
+
+/** A token from a page that has a form for this agent (login page for visitors, / for shoppers). */
+export async function csrfTokenFor(agent: Agent, page = '/login'): Promise<string> {
+  const response = await agent.get(page).expect(200);
+  return csrfTokenIn(response.text);
+}
+
+export async function signUp(agent: Agent, email: string, password: string): Promise<Response> {
+  const _csrf = await csrfTokenFor(agent, '/signup');
+  return agent.post('/signup').type('form').send({ _csrf, email, password, confirmPassword: password });
+}
+
+export async function logIn(agent: Agent, email: string, password: string): Promise<Response> {
+  const _csrf = await csrfTokenFor(agent, '/login');
+  return agent.post('/login').type('form').send({ _csrf, email, password });
+}
+
+let shopperCount = 0;
+
+export interface Shopper {
+  agent: Agent;
+  email: string;
+  password: string;
+  /** The CSRF token of the shopper's session, as the pages show it. */
+  csrf: string;
+}
+
+/** Signs up and logs in a new shopper with their own cookie jar. */
+export async function newShopper(app: Express, name = 'shopper'): Promise<Shopper> {
+  const agent = request.agent(app);
+  const email = `${name}-${++shopperCount}-${Date.now()}@example.com`;
+  const password = 'correct horse battery';
+  expectRedirect(await signUp(agent, email, password), '/login');
+  expectRedirect(await logIn(agent, email, password), '/');
+  const csrf = await csrfTokenFor(agent, '/');
+  return { agent, email, password, csrf };
+}
+
+export function expectRedirect(response: Response, location: string): void {
+  if (response.status !== 302 || response.headers.location !== location) {
+    throw new Error(`expected a redirect to ${location}, got ${response.status} ${response.headers.location ?? ''}`);
+  }
+}
+
+/** Adds a product through the admin form, as its owner would. Returns its id. */
+export async function addProduct(
+  shopper: Shopper,
+  fields: { title: string; price: string; description?: string; imageUrl?: string },
+): Promise<string> {
+  await shopper.agent
+    .post('/admin/add-product')
+    .type('form')
+    .send({ _csrf: shopper.csrf, description: 'A product for tests.', imageUrl: '', ...fields })
+    .expect(302)
+    .expect('Location', '/admin/products');
+  const product = await mongoose.connection.collection('products').findOne({ title: fields.title });
+  if (!product) throw new Error(`product ${fields.title} was not created`);
+  return product._id.toHexString();
+}
+
+export function countAddToCartForms(html: string): number {
+  return (html.match(/<form action="\/cart" method="post"/g) ?? []).length;
+}

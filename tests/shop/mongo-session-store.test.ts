@@ -1,0 +1,163 @@
+import session, { type SessionData } from 'express-session';
+import { MongoClient, type Collection } from 'mongodb';
+import { promisify } from 'node:util';
+import { MongoSessionStore, type SessionDocument } from '../../src/session/mongo-session-store';
+import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
+
+const dbName = uniqueDbName('session_store');
+const TOUCH_INTERVAL_MS = 60_000;
+let clock = Date.now();
+let store: MongoSessionStore;
+let client: MongoClient;
+let sessions: Collection<SessionDocument>;
+
+/** Session data as express-session hands it to the store: a live Cookie with a maxAge. */
+function sessionData(extra: Partial<SessionData> = {}, maxAgeMs = 3_600_000): SessionData {
+  const cookie = new session.Cookie();
+  cookie.maxAge = maxAgeMs;
+  return { ...extra, cookie };
+}
+
+const set = (sid: string, data: SessionData) => promisify(store.set.bind(store))(sid, data);
+const get = (sid: string) => promisify(store.get.bind(store))(sid);
+const touch = (sid: string, data: SessionData) =>
+  new Promise<void>((resolve, reject) => store.touch(sid, data, (error?: unknown) => (error ? reject(error) : resolve())));
+const all = () => promisify(store.all.bind(store))();
+const length = () => promisify(store.length.bind(store))();
+
+/** What `get` returns, turned back into the live session express-session would touch. */
+async function loaded(sid: string, maxAgeMs: number): Promise<SessionData> {
+  const stored = await get(sid);
+  if (!stored) throw new Error(`session ${sid} not found`);
+  return sessionData(stored, maxAgeMs);
+}
+
+beforeAll(async () => {
+  store = new MongoSessionStore({
+    uri: testServerUri(),
+    databaseName: dbName,
+    idleTimeoutMs: 3_600_000,
+    touchIntervalMs: TOUCH_INTERVAL_MS,
+    now: () => clock,
+    connectionOptions: { monitorCommands: true },
+  });
+  await store.ready();
+  client = await MongoClient.connect(testServerUri());
+  sessions = client.db(dbName).collection<SessionDocument>('sessions');
+});
+
+afterAll(async () => {
+  await store.close();
+  await client.close();
+  await dropDatabase(dbName);
+});
+
+beforeEach(async () => {
+  await sessions.deleteMany({});
+});
+
+describe('touch', () => {
+  test('within the interval it writes nothing; after it, the expiry moves forward', async () => {
+    await set('sid-touch', sessionData({ isLoggedIn: true }, 60_000));
+    const written = await sessions.findOne({ _id: 'sid-touch' });
+    expect(written?.session.touchedAt).toBe(clock);
+
+    // Half an interval later, with a cookie that now expires much later: nothing is written.
+    clock += TOUCH_INTERVAL_MS / 2;
+    await touch('sid-touch', await loaded('sid-touch', 3_600_000));
+    const untouched = await sessions.findOne({ _id: 'sid-touch' });
+    expect(untouched?.expires).toEqual(written?.expires);
+    expect(untouched?.session.touchedAt).toBe(written?.session.touchedAt);
+
+    // A whole interval after the write: the new expiry and the new write time are stored.
+    clock += TOUCH_INTERVAL_MS / 2;
+    const live = await loaded('sid-touch', 3_600_000);
+    await touch('sid-touch', live);
+    const touched = await sessions.findOne({ _id: 'sid-touch' });
+    expect(touched?.expires.getTime()).toBeGreaterThan(written!.expires.getTime());
+    expect(touched?.expires.getTime()).toBe(new Date(live.cookie.expires!).getTime());
+    expect(touched?.session.touchedAt).toBe(clock);
+    expect(touched?.session.isLoggedIn).toBe(true);
+  });
+
+  test('a touch within the interval sends no command to the database; after it, one update', async () => {
+    await set('sid-quiet', sessionData());
+    const live = await loaded('sid-quiet', 3_600_000);
+    const commands: string[] = [];
+    const listen = (event: { commandName: string }) => commands.push(event.commandName);
+    // The store's own client, with command monitoring on: it shows every command the store sends.
+    const storeClient = store.client as unknown as MongoClient;
+    storeClient.on('commandStarted', listen);
+    try {
+      await touch('sid-quiet', live);
+      expect(commands).toEqual([]);
+      clock += TOUCH_INTERVAL_MS;
+      await touch('sid-quiet', live);
+      expect(commands).toEqual(['update']);
+    } finally {
+      storeClient.off('commandStarted', listen);
+    }
+  });
+
+  test('a touch never brings back a destroyed session', async () => {
+    await set('sid-gone', sessionData());
+    const live = await loaded('sid-gone', 3_600_000);
+    await sessions.deleteOne({ _id: 'sid-gone' });
+    clock += TOUCH_INTERVAL_MS;
+    await touch('sid-gone', live);
+    expect(await sessions.countDocuments({ _id: 'sid-gone' })).toBe(0);
+  });
+
+  test('set leaves the session it is given unchanged', async () => {
+    const data = sessionData({ isLoggedIn: true });
+    await set('sid-copy', data);
+    expect(data.touchedAt).toBeUndefined();
+  });
+});
+
+describe('all and length', () => {
+  test('list and count the live sessions, leaving out expired ones', async () => {
+    await set('sid-a', sessionData({ isLoggedIn: true }));
+    await set('sid-b', sessionData({ isLoggedIn: false }));
+    await sessions.insertOne({ _id: 'sid-expired', expires: new Date(Date.now() - 1000), session: sessionData() });
+
+    const listed = await all();
+    expect(Object.keys(listed ?? {}).sort()).toEqual(['sid-a', 'sid-b']);
+    expect(listed?.['sid-a']).toMatchObject({ isLoggedIn: true });
+    expect(await length()).toBe(2);
+  });
+
+  test('work on an empty collection', async () => {
+    expect(await all()).toEqual({});
+    expect(await length()).toBe(0);
+  });
+});
+
+test('indexes: TTL on expires, and one on the session user id', async () => {
+  const indexes = await sessions.indexes();
+  expect(indexes).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ key: { expires: 1 }, expireAfterSeconds: 0 }),
+      expect.objectContaining({ key: { 'session.user._id': 1 } }),
+    ]),
+  );
+});
+
+test('writeDelayMs holds every write back by that long', async () => {
+  const slow = new MongoSessionStore({
+    uri: testServerUri(),
+    databaseName: dbName,
+    idleTimeoutMs: 3_600_000,
+    touchIntervalMs: TOUCH_INTERVAL_MS,
+    writeDelayMs: 200,
+  });
+  try {
+    await slow.ready();
+    const started = Date.now();
+    await promisify(slow.set.bind(slow))('sid-slow', sessionData());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+    expect(await sessions.countDocuments({ _id: 'sid-slow' })).toBe(1);
+  } finally {
+    await slow.close();
+  }
+});
