@@ -1,0 +1,149 @@
+import request from 'supertest';
+import { User } from '../../src/models/user';
+import {
+  csrfTokenFor,
+  logIn,
+  newShopper,
+  sessionIdSetBy,
+  sessionsCollection,
+  signUp,
+  startTestShop,
+  type TestShop,
+} from '../helpers/shop';
+
+const WRITE_DELAY_MS = 200;
+let shop: TestShop;
+
+beforeAll(async () => {
+  // Every session write in this file takes 200 ms longer than it would.
+  shop = await startTestShop('auth', { writeDelayMs: WRITE_DELAY_MS });
+});
+
+afterAll(async () => {
+  await shop.close();
+});
+
+describe('login', () => {
+  test('the session document is in MongoDB before the redirect reaches the client', async () => {
+    const agent = request.agent(shop.app);
+    const email = 'early-bird@example.com';
+    await signUp(agent, email, 'a good password');
+    const _csrf = await csrfTokenFor(agent, '/login');
+
+    const started = Date.now();
+    const response = await agent.post('/login').type('form').send({ _csrf, email, password: 'a good password' });
+    // Queried the moment the response arrived, before anything else happens.
+    const sessionId = sessionIdSetBy(response);
+    const stored = await sessionsCollection().findOne({ _id: sessionId ?? '' });
+    const elapsed = Date.now() - started;
+
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe('/');
+    expect(elapsed).toBeGreaterThanOrEqual(WRITE_DELAY_MS);
+    expect(stored?.session.isLoggedIn).toBe(true);
+    const user = await User.findOne({ email }).lean();
+    expect(stored?.session.user).toEqual({ _id: user!._id.toHexString(), email });
+    // Only the id and email: no hash, no mongoose document.
+    expect(JSON.stringify(stored)).not.toContain(user!.password);
+    expect(Object.keys(stored!.session.user!)).toEqual(['_id', 'email']);
+  });
+
+  test('the session id changes on login', async () => {
+    const agent = request.agent(shop.app);
+    await signUp(agent, 'fixation@example.com', 'a good password');
+    const loginPage = await agent.get('/login');
+    const before = sessionIdSetBy(loginPage);
+    expect(before).toBeDefined();
+
+    const response = await logIn(agent, 'fixation@example.com', 'a good password');
+    const after = sessionIdSetBy(response);
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    // The pre-login session is gone from the store.
+    expect(await sessionsCollection().countDocuments({ _id: before! })).toBe(0);
+  });
+
+  test('a wrong password re-renders the form with 422, the email and never the password', async () => {
+    const agent = request.agent(shop.app);
+    await signUp(agent, 'typo@example.com', 'the right password');
+    const response = await logIn(agent, 'typo@example.com', 'the wrong password');
+    expect(response.status).toBe(422);
+    expect(response.text).toContain('Invalid email or password.');
+    expect(response.text).toContain('value="typo@example.com"');
+    expect(response.text).not.toContain('the wrong password');
+    expect((await agent.get('/cart')).headers.location).toBe('/login');
+  });
+
+  test('an operator object as the email logs no one in and causes no 500', async () => {
+    const agent = request.agent(shop.app);
+    await signUp(agent, 'target@example.com', 'a good password');
+    const _csrf = await csrfTokenFor(agent, '/login');
+    const json = await agent.post('/login').send({ _csrf, email: { $gt: '' }, password: 'a good password' });
+    expect(json.status).toBe(422);
+    const bracketed = await agent.post('/login').type('form').send(`_csrf=${_csrf}&email[$gt]=&password=x`);
+    expect(bracketed.status).toBe(422);
+    const repeated = await agent.post('/login').type('form').send(`_csrf=${_csrf}&email=a@example.com&email=b@example.com&password=x`);
+    expect(repeated.status).toBe(422);
+    expect((await agent.get('/cart')).headers.location).toBe('/login');
+  });
+});
+
+describe('signup', () => {
+  test('stores a bcrypt hash, never the password', async () => {
+    const agent = request.agent(shop.app);
+    const response = await signUp(agent, 'Hash.Me@Example.com', 'a good password');
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe('/login');
+    const user = await User.findOne({ email: 'hash.me@example.com' }).lean();
+    expect(user?.password).toMatch(/^\$2[aby]\$\d\d\$/);
+    expect(user?.password).not.toContain('a good password');
+  });
+
+  test('a taken email is a form error with 422', async () => {
+    const agent = request.agent(shop.app);
+    await signUp(agent, 'taken@example.com', 'a good password');
+    const again = await signUp(agent, 'taken@example.com', 'another password');
+    expect(again.status).toBe(422);
+    expect(again.text).toContain('already exists');
+    expect(again.text).toContain('value="taken@example.com"');
+    expect(await User.countDocuments({ email: 'taken@example.com' })).toBe(1);
+  });
+
+  test('invalid fields are reported one by one with 422', async () => {
+    const agent = request.agent(shop.app);
+    const _csrf = await csrfTokenFor(agent, '/signup');
+    const response = await agent
+      .post('/signup')
+      .type('form')
+      .send({ _csrf, email: 'not-an-email', password: 'short', confirmPassword: 'different' });
+    expect(response.status).toBe(422);
+    expect(response.text).toContain('Enter a valid email address.');
+    expect(response.text).toContain('Use at least 8 characters.');
+    expect(response.text).toContain('The passwords do not match.');
+    expect(response.text).toContain('value="not-an-email"');
+    expect(response.text).not.toContain('value="short"');
+    expect(await User.countDocuments({ email: 'not-an-email' })).toBe(0);
+  });
+});
+
+describe('logout', () => {
+  test('removes the session document, and the old cookie no longer authenticates', async () => {
+    const shopper = await newShopper(shop.app, 'leaving');
+    const cartPage = await shopper.agent.get('/cart');
+    expect(cartPage.status).toBe(200);
+    const [oldCookie] = (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
+    const sessionId = decodeURIComponent(oldCookie.value).slice(2).split('.')[0];
+    expect(await sessionsCollection().countDocuments({ _id: sessionId })).toBe(1);
+
+    const response = await shopper.agent.post('/logout').type('form').send({ _csrf: shopper.csrf });
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe('/');
+    expect(String(response.headers['set-cookie'])).toMatch(/sid=;.*Expires=Thu, 01 Jan 1970/);
+    expect(await sessionsCollection().countDocuments({ _id: sessionId })).toBe(0);
+
+    // Replaying the old cookie by hand: it is anonymous now.
+    const replay = await request(shop.app).get('/cart').set('Cookie', `sid=${oldCookie.value}`);
+    expect(replay.status).toBe(302);
+    expect(replay.headers.location).toBe('/login');
+  });
+});
