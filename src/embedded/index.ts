@@ -41,7 +41,13 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? silentLogger;
   const persistence = options.dbPath ? openPersistence(options.dbPath, logger) : undefined;
-  const storage = new Storage(logger, persistence);
+  let storage: Storage;
+  try {
+    storage = new Storage(logger, persistence);
+  } catch (error) {
+    persistence?.close();
+    throw error;
+  }
   const cursors = new Cursors();
   const settings: EngineSettings = { ttlMonitorSleepSecs: options.ttlMonitorSleepSecs ?? 60 };
 

@@ -22,18 +22,24 @@ export function matcher(filter: Document): (doc: Document) => boolean {
 }
 
 /** Matching documents as stored (not copies): callers must not modify them. */
-export function matching(collection: Collection | undefined, filter: Document): Document[] {
+export function matching(collection: Collection | undefined, filter: Document, stopAfter = Infinity): Document[] {
   if (!collection) return [];
   const test = matcher(filter);
   const found: Document[] = [];
-  for (const doc of collection.candidates(filter)) if (test(doc)) found.push(doc);
+  for (const doc of collection.candidates(filter)) {
+    if (!test(doc)) continue;
+    found.push(doc);
+    if (found.length >= stopAfter) break;
+  }
   return found;
 }
 
 export function findDocuments(collection: Collection | undefined, filter: Document, options: FindOptions): Document[] {
-  let docs = matching(collection, filter);
   const hasSort = options.sort && Object.keys(options.sort).length > 0;
   const hasProjection = options.projection && Object.keys(options.projection).length > 0;
+  // Without a sort, the first skip + limit matches are the answer: no need to look further.
+  const stopAfter = !hasSort && options.limit ? (options.skip ?? 0) + options.limit : Infinity;
+  let docs = matching(collection, filter, stopAfter);
   if (!hasSort && !hasProjection) {
     const start = options.skip ?? 0;
     return options.limit ? docs.slice(start, start + options.limit) : docs.slice(start);

@@ -63,19 +63,25 @@ export class Storage {
     this.journal({ op: 'dropDatabase', db: dbName });
   }
 
+  // Memory first (that is where unique indexes are checked), then the journal; when the journal
+  // can't be written (disk full) the change is undone, so memory never holds what the disk lacks.
   insert(collection: Collection, doc: Document): void {
     collection.insert(doc);
-    this.journal({ op: 'put', db: collection.dbName, coll: collection.name, doc });
+    this.journalOrUndo({ op: 'put', db: collection.dbName, coll: collection.name, doc }, () => collection.remove(doc));
   }
 
   replace(collection: Collection, previous: Document, next: Document): void {
     collection.replace(previous, next);
-    this.journal({ op: 'put', db: collection.dbName, coll: collection.name, doc: next });
+    this.journalOrUndo({ op: 'put', db: collection.dbName, coll: collection.name, doc: next }, () =>
+      collection.replace(next, previous),
+    );
   }
 
   remove(collection: Collection, doc: Document): void {
     collection.remove(doc);
-    this.journal({ op: 'del', db: collection.dbName, coll: collection.name, id: doc._id });
+    this.journalOrUndo({ op: 'del', db: collection.dbName, coll: collection.name, id: doc._id }, () =>
+      collection.insert(doc),
+    );
   }
 
   createIndex(collection: Collection, spec: IndexSpec): void {
@@ -114,14 +120,32 @@ export class Storage {
     this.persistence?.close();
   }
 
+  private journalOrUndo(record: JournalRecord, undo: () => void): void {
+    try {
+      this.journal(record);
+    } catch (error) {
+      undo();
+      throw new CommandError(1, 'InternalError', `could not write to the data directory: ${(error as Error).message}`);
+    }
+  }
+
   private journal(record: JournalRecord): void {
     if (!this.persistence) return;
     this.persistence.append([record]);
     if (this.persistence.journalBytes > COMPACT_AFTER_BYTES) this.compact();
   }
 
+  /** A failed compaction loses nothing (the journal still has every write): log it and go on. */
   private compact(): void {
     if (!this.persistence) return;
+    try {
+      this.writeSnapshot(this.persistence);
+    } catch (error) {
+      this.logger.error({ err: error }, 'compacting the journal failed; it keeps growing until the next try');
+    }
+  }
+
+  private writeSnapshot(persistence: Persistence): void {
     const started = Date.now();
     const state: PersistedState = new Map();
     for (const [dbName, database] of this.databases) {
@@ -131,7 +155,7 @@ export class Storage {
       }
       state.set(dbName, collections);
     }
-    this.persistence.compact(state);
+    persistence.compact(state);
     this.logger.info({ ms: Date.now() - started }, 'journal compacted into a snapshot');
   }
 

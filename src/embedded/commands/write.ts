@@ -68,8 +68,7 @@ const update: CommandHandler = (command, { storage }) => {
     const change = statement.u;
     if (change === undefined || change === null || typeof change !== 'object') throw badValue("'u' must be a document or a pipeline");
     const collection = storage.collection(dbName, name);
-    const found = matching(collection, filter);
-    const targets = statement.multi ? found : found.slice(0, 1);
+    const targets = matching(collection, filter, statement.multi ? Infinity : 1);
     for (const doc of targets) {
       const next = applyUpdate(doc, change, { filter, arrayFilters: statement.arrayFilters, isInsert: false });
       if (next && collection) {
@@ -94,8 +93,7 @@ const deleteCommand: CommandHandler = (command, { storage }) => {
   let n = 0;
   const errors = runBatch(command.deletes as Array<{ q?: Document; limit?: number }>, command.ordered !== false, (statement) => {
     if (!collection) return;
-    const found = matching(collection, asDocument(statement.q, 'q'));
-    const targets = Number(statement.limit) === 1 ? found.slice(0, 1) : found;
+    const targets = matching(collection, asDocument(statement.q, 'q'), Number(statement.limit) === 1 ? 1 : Infinity);
     for (const doc of targets) storage.remove(collection, doc);
     n += targets.length;
   });
