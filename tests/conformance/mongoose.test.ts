@@ -129,10 +129,10 @@ test('findOneAndUpdate returns the new document and upserts', async () => {
   const updated = await Book.findOneAndUpdate(
     { title: 'Upserted' },
     { $set: { price: 3 }, $setOnInsert: { tags: ['new'] } },
-    { upsert: true, new: true },
+    { upsert: true, returnDocument: 'after' },
   ).lean();
   expect(updated).toMatchObject({ title: 'Upserted', price: 3, tags: ['new'] });
-  const again = await Book.findOneAndUpdate({ title: 'Upserted' }, { $inc: { price: 1 } }, { new: false }).lean();
+  const again = await Book.findOneAndUpdate({ title: 'Upserted' }, { $inc: { price: 1 } }, { returnDocument: 'before' }).lean();
   expect(again?.price).toBe(3);
   expect((await Book.findOne({ title: 'Upserted' }).lean())?.price).toBe(4);
 });
