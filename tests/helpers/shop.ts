@@ -44,7 +44,8 @@ export function testConfig(): Config {
 export async function startTestShop(label: string, options: StoreOptions = {}): Promise<TestShop> {
   const dbName = uniqueDbName(label);
   const config = testConfig();
-  await mongoose.connect(testServerUri(), { dbName });
+  // Command monitoring on both clients lets tests count what a request sends to the database.
+  await mongoose.connect(testServerUri(), { dbName, monitorCommands: true });
   await mongoose.connection.syncIndexes();
 
   const instances: ShopInstance[] = [];
@@ -56,6 +57,7 @@ export async function startTestShop(label: string, options: StoreOptions = {}): 
       touchIntervalMs: storeOptions.touchIntervalMs ?? config.session.touchIntervalMs,
       writeDelayMs: storeOptions.writeDelayMs,
       now: storeOptions.now,
+      connectionOptions: { monitorCommands: true },
     });
     await store.ready();
     const instance = { app: createApp(config, { sessionStore: store, logger: silentLogger }), store };

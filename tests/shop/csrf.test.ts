@@ -1,0 +1,66 @@
+import request from 'supertest';
+import { User } from '../../src/models/user';
+import { Product } from '../../src/models/product';
+import { addProduct, csrfTokenFor, newShopper, startTestShop, type TestShop } from '../helpers/shop';
+
+let shop: TestShop;
+
+beforeAll(async () => {
+  shop = await startTestShop('csrf');
+});
+
+afterAll(async () => {
+  await shop.close();
+});
+
+test('a POST without a token, or with a wrong one, gets the 403 page and changes nothing', async () => {
+  const shopper = await newShopper(shop.app, 'victim');
+  const productId = await addProduct(shopper, { title: 'Guarded', price: '10' });
+
+  const forged = [
+    shopper.agent.post('/cart').type('form').send({ productId }),
+    shopper.agent.post('/cart').type('form').send({ productId, _csrf: 'not-the-token' }),
+    shopper.agent.post('/cart').set('x-csrf-token', 'not-the-token').type('form').send({ productId }),
+    shopper.agent.post('/admin/delete-product').type('form').send({ productId }),
+    shopper.agent.post('/admin/edit-product').type('form').send({ productId, title: 'Changed', price: '1', description: 'x' }),
+    shopper.agent.post('/create-order').type('form').send({}),
+  ];
+  for (const response of await Promise.all(forged)) {
+    expect(response.status).toBe(403);
+    expect(response.text).toContain('Request refused');
+  }
+
+  const user = await User.findOne({ email: shopper.email }).lean();
+  expect(user?.cart.items).toEqual([]);
+  expect(await Product.findById(productId).lean()).toMatchObject({ title: 'Guarded', price: 10 });
+
+  // Logout without a token does not log out.
+  await shopper.agent.post('/logout').type('form').send({}).expect(403);
+  await shopper.agent.get('/cart').expect(200);
+});
+
+test('the token is accepted from the x-csrf-token header', async () => {
+  const shopper = await newShopper(shop.app, 'script');
+  const productId = await addProduct(shopper, { title: 'Scripted', price: '2' });
+  await shopper.agent.post('/cart').set('x-csrf-token', shopper.csrf).send({ productId }).expect(302);
+  const user = await User.findOne({ email: shopper.email }).lean();
+  expect(user?.cart.items).toHaveLength(1);
+});
+
+test("another session's token is refused", async () => {
+  const victim = await newShopper(shop.app, 'victim2');
+  const attacker = await newShopper(shop.app, 'attacker');
+  const productId = await addProduct(attacker, { title: 'Bait', price: '3' });
+  await victim.agent.post('/cart').type('form').send({ productId, _csrf: attacker.csrf }).expect(403);
+  expect((await User.findOne({ email: victim.email }).lean())?.cart.items).toEqual([]);
+});
+
+test('login and signup need a token too', async () => {
+  const agent = request.agent(shop.app);
+  await agent.get('/login').expect(200);
+  await agent.post('/login').type('form').send({ email: 'a@example.com', password: 'whatever1' }).expect(403);
+  await agent.post('/signup').type('form').send({ email: 'b@example.com', password: 'whatever1', confirmPassword: 'whatever1' }).expect(403);
+  expect(await User.exists({ email: 'b@example.com' })).toBeNull();
+  const _csrf = await csrfTokenFor(agent, '/signup');
+  await agent.post('/signup').type('form').send({ _csrf, email: 'b@example.com', password: 'whatever1', confirmPassword: 'whatever1' }).expect(302);
+});
