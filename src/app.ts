@@ -14,7 +14,7 @@ import { getNotFound } from './controllers/errors';
 import { shopRoutes } from './routes/shop';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
-import { viewHelpers } from './views/view-helpers';
+import { viewHelpers } from './view-helpers';
 
 export interface AppConnections {
   /** Where sessions live; in the shop a MongoSessionStore on the same database as the data. */

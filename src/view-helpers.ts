@@ -1,4 +1,4 @@
-import { PLACEHOLDER_IMAGE } from '../models/product';
+import { PLACEHOLDER_IMAGE } from './models/product';
 
 const priceFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
