@@ -1,9 +1,9 @@
 import { ObjectId, type Document } from 'bson';
-import { Aggregator, update as mingoUpdate } from 'mingo';
+import { Aggregator, Query, update as mingoUpdate } from 'mingo';
 import type { AnyObject, Criteria } from 'mingo/types';
 import type { Modifier } from 'mingo/updater';
 import { CommandError, ErrorCodes, badValue } from './errors';
-import { copyDocument, valueKey } from './values';
+import { copyDocument, valueAtPath, valueKey } from './values';
 
 /**
  * Applies an update (operators, a replacement document or a pipeline) to a copy of a document.
@@ -23,10 +23,9 @@ export function applyUpdate(
     if (options.isInsert && $setOnInsert) operators.$set = { ...(operators.$set as Document), ...($setOnInsert as Document) };
     pinId(next, operators);
     if (Object.keys(operators).length === 0) return options.isInsert ? next : undefined;
+    const resolved = resolvePositional(next, operators, options.filter);
     const changed = guard(() =>
-      mingoUpdate(next, operators as Modifier<Document>, options.arrayFilters as AnyObject[], options.filter as Criteria<Document>, {
-        cloneMode: 'copy',
-      }),
+      mingoUpdate(next, resolved as Modifier<Document>, options.arrayFilters as AnyObject[], {}, { cloneMode: 'copy' }),
     );
     if (changed.length === 0 && !options.isInsert) return undefined;
   } else {
@@ -94,6 +93,48 @@ function pinId(doc: Document, operators: Document): void {
   else if (valueKey(doc._id) !== valueKey(_id)) throw immutableId();
   if (Object.keys(rest).length > 0) operators.$set = rest;
   else delete operators.$set;
+}
+
+/**
+ * Replaces the positional `$` in update paths by the index of the first array element the filter
+ * matched, as MongoDB does. (mingo's own `$` only works for arrays at the top level.)
+ */
+function resolvePositional(doc: Document, operators: Document, filter: Document): Document {
+  const resolved: Document = {};
+  for (const [operator, fields] of Object.entries(operators)) {
+    if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
+      resolved[operator] = fields;
+      continue;
+    }
+    const renamed: Document = {};
+    for (const [path, value] of Object.entries(fields as Document)) {
+      const at = path === '$' || path.startsWith('$.') ? 0 : path.indexOf('.$', 0);
+      const isPositional = at > 0 && (path.length === at + 2 || path[at + 2] === '.');
+      renamed[isPositional ? `${path.slice(0, at)}.${positionOf(doc, path.slice(0, at), filter)}${path.slice(at + 2)}` : path] =
+        value;
+    }
+    resolved[operator] = renamed;
+  }
+  return resolved;
+}
+
+function positionOf(doc: Document, arrayPath: string, filter: Document): number {
+  const array = valueAtPath(doc, arrayPath);
+  const elementFilter: Document = {};
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field === arrayPath) {
+      const elemMatch = condition !== null && typeof condition === 'object' ? (condition as Document).$elemMatch : undefined;
+      Object.assign(elementFilter, elemMatch && typeof elemMatch === 'object' ? { element: { $elemMatch: elemMatch } } : { element: condition });
+    } else if (field.startsWith(`${arrayPath}.`)) {
+      elementFilter[`element.${field.slice(arrayPath.length + 1)}`] = condition;
+    }
+  }
+  if (Array.isArray(array) && Object.keys(elementFilter).length > 0) {
+    const query = guard(() => new Query(elementFilter as Criteria<AnyObject>));
+    const index = array.findIndex((element) => query.test({ element: Array.isArray(element) ? element : [element] }));
+    if (index >= 0) return index;
+  }
+  throw new CommandError(ErrorCodes.BadValue, 'BadValue', 'The positional operator did not find the match needed from the query.');
 }
 
 function immutableId(): CommandError {

@@ -108,3 +108,14 @@ test('a malformed message closes only that connection; others keep working', asy
   expect(await db.command({ ping: 1 })).toMatchObject({ ok: 1 });
   expect(await db.collection('items').countDocuments()).toBeGreaterThanOrEqual(0);
 });
+
+test('the positional $ operator reaches arrays inside embedded documents', async () => {
+  const carts = db.collection('nested_carts');
+  await carts.insertOne({ _id: 'u' as unknown as ObjectId, cart: { items: [{ k: 'a', n: 1 }, { k: 'b', n: 5 }] } });
+  await carts.updateOne({ _id: 'u' as unknown as ObjectId, 'cart.items.k': 'b' }, { $inc: { 'cart.items.$.n': 1 } });
+  await carts.updateOne({ 'cart.items': { $elemMatch: { k: 'a' } } }, { $set: { 'cart.items.$.n': 9 } });
+  expect((await carts.findOne({}))?.cart).toEqual({ items: [{ k: 'a', n: 9 }, { k: 'b', n: 6 }] });
+  await expect(carts.updateOne({ _id: 'u' as unknown as ObjectId }, { $set: { 'cart.items.$.n': 0 } })).rejects.toMatchObject({
+    code: 2,
+  });
+});
