@@ -9,6 +9,7 @@ import { securityHeaders } from './middleware/security-headers';
 import { loadUser } from './middleware/load-user';
 import { csrfProtection, provideCsrfTokenToShoppers } from './middleware/csrf';
 import { errorHandler } from './middleware/error-handler';
+import { createAuthRateLimits } from './middleware/rate-limits';
 import { createAuthController } from './controllers/auth';
 import { getNotFound } from './controllers/errors';
 import { shopRoutes } from './routes/shop';
@@ -55,7 +56,8 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
   app.use(csrfProtection);
 
   app.use(shopRoutes);
-  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie })));
+  // After the body parsers: the per-account limit reads the email from the body.
+  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie }), createAuthRateLimits(config)));
   app.use('/admin', adminRoutes);
 
   app.use(getNotFound);

@@ -33,6 +33,21 @@ export interface Config {
     /** The store writes the extended expiry at most this often (throttled touch). */
     touchIntervalMs: number;
   };
+  /** Brute-force limits on the login and signup forms (see src/middleware/rate-limits.ts). */
+  rateLimit: {
+    login: {
+      /** Login attempts, successful or not, from one address per window. */
+      perIp: number;
+      /** Failed logins for one email address per window. */
+      perAccount: number;
+      windowMs: number;
+    };
+    signup: {
+      /** Signups from one address per window. */
+      perIp: number;
+      windowMs: number;
+    };
+  };
   bcryptRounds: number;
   logLevel: string;
   /** Fill an empty database with demo products and a demo shopper at start-up. */
@@ -117,6 +132,21 @@ export function loadConfig(env: Env): Config {
   const idleTimeoutMinutes = integer('SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30);
   const touchIntervalSeconds = integer('SESSION_TOUCH_SECONDS', 60, 0, 60 * 60 * 24);
 
+  // Tests sign up and log in many shoppers from one address: their default is out of the way,
+  // and the rate-limit tests set small limits of their own.
+  const limitDefault = (value: number) => (nodeEnv === 'test' ? 1000 : value);
+  const rateLimit = {
+    login: {
+      perIp: integer('LOGIN_RATE_LIMIT_PER_IP', limitDefault(50), 1, 100_000),
+      perAccount: integer('LOGIN_RATE_LIMIT_PER_ACCOUNT', limitDefault(10), 1, 100_000),
+      windowMs: integer('LOGIN_RATE_LIMIT_WINDOW_MINUTES', 15, 1, 60 * 24) * minute,
+    },
+    signup: {
+      perIp: integer('SIGNUP_RATE_LIMIT_PER_IP', limitDefault(10), 1, 100_000),
+      windowMs: integer('SIGNUP_RATE_LIMIT_WINDOW_MINUTES', 60, 1, 60 * 24) * minute,
+    },
+  };
+
   const bcryptRounds = integer('BCRYPT_ROUNDS', nodeEnv === 'test' ? 4 : 12, 4, 15);
 
   const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
@@ -147,6 +177,7 @@ export function loadConfig(env: Env): Config {
       idleTimeoutMs: idleTimeoutMinutes * minute,
       touchIntervalMs: touchIntervalSeconds * 1000,
     },
+    rateLimit,
     bcryptRounds,
     logLevel,
     seedDemoData,

@@ -1,15 +1,17 @@
 import { Router } from 'express';
 import type { AuthController } from '../controllers/auth';
 import { provideCsrfToken } from '../middleware/csrf';
+import type { AuthRateLimits } from '../middleware/rate-limits';
 import { loginRules, signupRules } from '../validation/auth-forms';
 
 // The login and signup pages carry a form, hence a CSRF token (and a session) even for visitors.
-export function authRoutes(auth: AuthController): Router {
+// The rate limits come first on the POSTs: a refused attempt costs neither validation nor bcrypt.
+export function authRoutes(auth: AuthController, limits: AuthRateLimits): Router {
   const router = Router();
   router.get('/login', provideCsrfToken, auth.getLogin);
-  router.post('/login', provideCsrfToken, loginRules, auth.postLogin);
+  router.post('/login', ...limits.login, provideCsrfToken, loginRules, auth.postLogin);
   router.get('/signup', provideCsrfToken, auth.getSignup);
-  router.post('/signup', provideCsrfToken, signupRules, auth.postSignup);
+  router.post('/signup', ...limits.signup, provideCsrfToken, signupRules, auth.postSignup);
   router.post('/logout', auth.postLogout);
   return router;
 }

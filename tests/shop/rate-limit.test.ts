@@ -1,0 +1,96 @@
+import type { Express } from 'express';
+import request, { type Response } from 'supertest';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/logger';
+import { User } from '../../src/models/user';
+import { expectRedirect, logIn, signUp, startTestShop, TEST_SECRET, type TestShop } from '../helpers/shop';
+
+let shop: TestShop;
+
+beforeAll(async () => {
+  shop = await startTestShop('rate-limit');
+});
+
+afterAll(async () => {
+  await shop.close();
+});
+
+/** The shop on the same database and session store, with small limits and counters of its own. */
+function shopWithLimits(limits: Record<string, string>): Express {
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, ...limits });
+  return createApp(config, { sessionStore: shop.store, logger: silentLogger });
+}
+
+async function registered(email: string, password: string): Promise<void> {
+  // Signed up on the helper's app, so signups don't count against the limited app under test.
+  expectRedirect(await signUp(request.agent(shop.app), email, password), '/login');
+}
+
+function expectTooManyAttempts(response: Response, minutes: number): void {
+  expect(response.status).toBe(429);
+  const retryAfter = Number(response.headers['retry-after']);
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(minutes * 60);
+  expect(response.text).toContain(`Too many attempts. Try again in ${minutes} minutes.`);
+}
+
+test('after N failed logins for one email, even the right password is refused; other emails still log in', async () => {
+  const app = shopWithLimits({ LOGIN_RATE_LIMIT_PER_ACCOUNT: '3', LOGIN_RATE_LIMIT_WINDOW_MINUTES: '15' });
+  const password = 'the right password';
+  await registered('target@example.com', password);
+  await registered('bystander@example.com', password);
+  const agent = request.agent(app);
+
+  // The account key is the trimmed, lowercased email: spelling variants count as the same account.
+  for (const email of ['target@example.com', ' TARGET@example.com', 'Target@Example.com ']) {
+    expect((await logIn(agent, email, 'a wrong guess')).status).toBe(422);
+  }
+  const refused = await logIn(agent, 'target@example.com', password);
+  expectTooManyAttempts(refused, 15);
+  // Refused means not logged in.
+  expectRedirect(await agent.get('/cart'), '/login');
+
+  // Same address, another account: not limited.
+  expectRedirect(await logIn(request.agent(app), 'bystander@example.com', password), '/');
+});
+
+test('successful logins do not count against the account', async () => {
+  const app = shopWithLimits({ LOGIN_RATE_LIMIT_PER_ACCOUNT: '2' });
+  const password = 'the right password';
+  await registered('regular@example.com', password);
+  for (let i = 0; i < 4; i++) {
+    expectRedirect(await logIn(request.agent(app), 'regular@example.com', password), '/');
+  }
+});
+
+test('one address is limited across many emails', async () => {
+  const app = shopWithLimits({ LOGIN_RATE_LIMIT_PER_IP: '4', LOGIN_RATE_LIMIT_WINDOW_MINUTES: '15' });
+  await registered('spray-target@example.com', 'the right password');
+  const agent = request.agent(app);
+  for (let i = 0; i < 4; i++) {
+    expect((await logIn(agent, `guess-${i}@example.com`, 'a wrong guess')).status).toBe(422);
+  }
+  expectTooManyAttempts(await logIn(agent, 'spray-target@example.com', 'the right password'), 15);
+  // A fresh cookie jar is the same address: still refused.
+  expectTooManyAttempts(await logIn(request.agent(app), 'spray-target@example.com', 'the right password'), 15);
+});
+
+test('signups are limited per address, and a refused signup creates no account', async () => {
+  const app = shopWithLimits({ SIGNUP_RATE_LIMIT_PER_IP: '2', SIGNUP_RATE_LIMIT_WINDOW_MINUTES: '60' });
+  const agent = request.agent(app);
+  expectRedirect(await signUp(agent, 'first-signup@example.com', 'a good password'), '/login');
+  expectRedirect(await signUp(agent, 'second-signup@example.com', 'a good password'), '/login');
+  expectTooManyAttempts(await signUp(agent, 'third-signup@example.com', 'a good password'), 60);
+  expect(await User.exists({ email: 'third-signup@example.com' })).toBeNull();
+});
+
+test('limits are validated like the other configuration keys', () => {
+  expect(() => loadConfig({ NODE_ENV: 'test', LOGIN_RATE_LIMIT_PER_ACCOUNT: '0' })).toThrow(
+    /LOGIN_RATE_LIMIT_PER_ACCOUNT must be a whole number/,
+  );
+  expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SECRET }).rateLimit).toEqual({
+    login: { perIp: 50, perAccount: 10, windowMs: 15 * 60_000 },
+    signup: { perIp: 10, windowMs: 60 * 60_000 },
+  });
+});
