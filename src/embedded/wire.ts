@@ -139,30 +139,27 @@ function decode(buffer: Buffer, offset: number, size: number): Document {
 
 let nextRequestId = 1;
 
+function replyHeader(buffer: Buffer, totalLength: number, responseTo: number, opCode: number): void {
+  buffer.writeInt32LE(totalLength, 0);
+  buffer.writeInt32LE(nextRequestId++ & 0x7fffffff, 4);
+  buffer.writeInt32LE(responseTo, 8);
+  buffer.writeInt32LE(opCode, 12);
+}
+
 /** An OP_MSG reply with one body section. */
 export function encodeOpMsgReply(responseTo: number, reply: Document): Buffer {
   const body = serialize(reply);
-  const header = Buffer.allocUnsafe(HEADER_SIZE + 5);
-  header.writeInt32LE(HEADER_SIZE + 5 + body.length, 0);
-  header.writeInt32LE(nextRequestId++ & 0x7fffffff, 4);
-  header.writeInt32LE(responseTo, 8);
-  header.writeInt32LE(OP_MSG, 12);
-  header.writeUInt32LE(0, 16);
-  header.writeUInt8(0, 20);
-  return Buffer.concat([header, body]);
+  const head = Buffer.alloc(HEADER_SIZE + 5); // + flagBits (0) and the section kind (0)
+  replyHeader(head, head.length + body.length, responseTo, OP_MSG);
+  return Buffer.concat([head, body]);
 }
 
 /** An OP_REPLY carrying one document: the answer to a legacy OP_QUERY command. */
 export function encodeOpReply(responseTo: number, reply: Document): Buffer {
   const body = serialize(reply);
-  const header = Buffer.alloc(HEADER_SIZE + 20);
-  header.writeInt32LE(HEADER_SIZE + 20 + body.length, 0);
-  header.writeInt32LE(nextRequestId++ & 0x7fffffff, 4);
-  header.writeInt32LE(responseTo, 8);
-  header.writeInt32LE(OP_REPLY, 12);
-  header.writeInt32LE(0, 16); // responseFlags
-  header.writeBigInt64LE(0n, 20); // cursorID
-  header.writeInt32LE(0, 28); // startingFrom
-  header.writeInt32LE(1, 32); // numberReturned
-  return Buffer.concat([header, body]);
+  // + responseFlags (0), cursorID (0), startingFrom (0), numberReturned (1)
+  const head = Buffer.alloc(HEADER_SIZE + 20);
+  replyHeader(head, head.length + body.length, responseTo, OP_REPLY);
+  head.writeInt32LE(1, 32);
+  return Buffer.concat([head, body]);
 }
