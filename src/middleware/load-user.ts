@@ -18,6 +18,9 @@ export function loadUser(cookie: SessionCookie): RequestHandler {
       const user = userId ? await User.findById(userId) : null;
       if (user) {
         req.user = user;
+        // A shopper's pages (cart, orders, their email in the navigation) must not be kept by the
+        // browser or a shared proxy, where the back button or the next person could see them.
+        res.set('Cache-Control', 'no-store');
       } else {
         await destroySession(req);
         res.clearCookie(cookie.name, cookie.options);
