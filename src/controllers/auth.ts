@@ -3,6 +3,7 @@ import { matchedData } from 'express-validator';
 import bcrypt from 'bcrypt';
 import { User } from '../models/user';
 import { typedText } from '../http/form-field';
+import { localPath } from '../http/local-path';
 import { csrfToken } from '../middleware/csrf';
 import { destroySession, regenerateSession, saveSession } from '../session/session-promises';
 import type { SessionCookie } from '../session/session-middleware';
@@ -17,8 +18,8 @@ const LOGIN_FAILED = 'Invalid email or password.';
 const EMAIL_TAKEN = 'An account with this email address already exists.';
 
 // Forms are shown again with what was typed, except passwords: those are never sent back.
-function renderLogin(res: Response, email: string, errors: FieldErrors, message?: string): void {
-  res.render('auth/login', { pageTitle: 'Log in', path: '/login', email, errors, message });
+function renderLogin(res: Response, email: string, errors: FieldErrors, message?: string, returnTo?: string): void {
+  res.render('auth/login', { pageTitle: 'Log in', path: '/login', email, errors, message, returnTo });
 }
 
 function renderSignup(res: Response, email: string, errors: FieldErrors): void {
@@ -35,23 +36,24 @@ export function createAuthController({ bcryptRounds, cookie }: AuthOptions) {
   const hashOfNothing = () => (dummyHash ??= bcrypt.hash('no such account', bcryptRounds));
 
   return {
-    getLogin(_req: Request, res: Response): void {
-      renderLogin(res, '', {});
+    getLogin(req: Request, res: Response): void {
+      renderLogin(res, '', {}, undefined, localPath(req.query.returnTo));
     },
 
     async postLogin(req: Request, res: Response): Promise<void> {
       const data = matchedData(req, { onlyValidData: false });
       const email = typedText(data.email);
+      const returnTo = localPath((req.body as Record<string, unknown> | undefined)?.returnTo);
       const errors = fieldErrors(req);
       if (hasErrors(errors)) {
-        renderLogin(res.status(422), email, errors);
+        renderLogin(res.status(422), email, errors, undefined, returnTo);
         return;
       }
       const password = typedText(data.password);
       const user = await User.findOne({ email });
       const passwordMatches = await bcrypt.compare(password, user?.password ?? (await hashOfNothing()));
       if (!user || !passwordMatches) {
-        renderLogin(res.status(422), email, {}, LOGIN_FAILED);
+        renderLogin(res.status(422), email, {}, LOGIN_FAILED, returnTo);
         return;
       }
 
@@ -63,7 +65,7 @@ export function createAuthController({ bcryptRounds, cookie }: AuthOptions) {
       csrfToken(req, true);
       // Redirect only once the session is in the store: the next request must find it there.
       await saveSession(req);
-      res.redirect('/');
+      res.redirect(returnTo ?? '/');
     },
 
     getSignup(_req: Request, res: Response): void {

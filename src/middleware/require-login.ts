@@ -3,7 +3,8 @@ import type { UserDocument } from '../models/user';
 
 export const requireLogin: RequestHandler = (req, res, next) => {
   if (!req.user) {
-    res.redirect('/login');
+    // A page asked for by GET is worth coming back to after login; a form post is not.
+    res.redirect(req.method === 'GET' ? `/login?returnTo=${encodeURIComponent(req.originalUrl)}` : '/login');
     return;
   }
   next();

@@ -49,7 +49,7 @@ test('after N failed logins for one email, even the right password is refused; o
   const refused = await logIn(agent, 'target@example.com', password);
   expectTooManyAttempts(refused, 15);
   // Refused means not logged in.
-  expectRedirect(await agent.get('/cart'), '/login');
+  expectRedirect(await agent.get('/cart'), '/login?returnTo=%2Fcart');
 
   // Same address, another account: not limited.
   expectRedirect(await logIn(request.agent(app), 'bystander@example.com', password), '/');

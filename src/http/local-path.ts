@@ -1,0 +1,15 @@
+const BASE = 'http://shop.invalid';
+
+/**
+ * The path to go back to after login, only when it stays on this site. "//evil.example",
+ * "/\evil.example" and absolute URLs are open redirects in browsers; anything but a plain
+ * local path is refused (undefined), and the caller falls back to the home page.
+ */
+export function localPath(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 2048) return undefined;
+  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  if (/[\u0000-\u001f\\]/.test(value)) return undefined;
+  const url = new URL(value, BASE);
+  if (url.origin !== BASE) return undefined;
+  return `${url.pathname}${url.search}`;
+}
