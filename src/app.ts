@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 import { createSessionMiddleware, sessionCookie } from './session/session-middleware';
 import { requestLogger } from './middleware/request-logger';
 import { securityHeaders } from './middleware/security-headers';
+import { absoluteTimeout } from './middleware/absolute-timeout';
 import { loadUser } from './middleware/load-user';
 import { csrfProtection, provideCsrfTokenToShoppers } from './middleware/csrf';
 import { errorHandler } from './middleware/error-handler';
@@ -48,6 +49,7 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
   app.use(express.static(path.join(ROOT, 'public'), { index: false }));
 
   app.use(createSessionMiddleware(config, sessionStore));
+  app.use(absoluteTimeout(cookie, config.session.absoluteTimeoutMs));
   app.use(loadUser(cookie));
   app.use(provideCsrfTokenToShoppers);
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.

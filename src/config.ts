@@ -32,6 +32,8 @@ export interface Config {
     idleTimeoutMs: number;
     /** The store writes the extended expiry at most this often (throttled touch). */
     touchIntervalMs: number;
+    /** Absolute timeout: a login lasts at most this long, however active the shopper is. */
+    absoluteTimeoutMs: number;
   };
   /** Brute-force limits on the login and signup forms (see src/middleware/rate-limits.ts). */
   rateLimit: {
@@ -131,6 +133,7 @@ export function loadConfig(env: Env): Config {
   const minute = 60_000;
   const idleTimeoutMinutes = integer('SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30);
   const touchIntervalSeconds = integer('SESSION_TOUCH_SECONDS', 60, 0, 60 * 60 * 24);
+  const absoluteTimeoutHours = integer('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90);
 
   // Tests sign up and log in many shoppers from one address: their default is out of the way,
   // and the rate-limit tests set small limits of their own.
@@ -176,6 +179,7 @@ export function loadConfig(env: Env): Config {
     session: {
       idleTimeoutMs: idleTimeoutMinutes * minute,
       touchIntervalMs: touchIntervalSeconds * 1000,
+      absoluteTimeoutMs: absoluteTimeoutHours * 60 * minute,
     },
     rateLimit,
     bcryptRounds,

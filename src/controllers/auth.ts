@@ -61,6 +61,7 @@ export function createAuthController({ bcryptRounds, cookie }: AuthOptions) {
       await regenerateSession(req);
       req.session.isLoggedIn = true;
       req.session.user = { _id: user._id.toHexString(), email: user.email };
+      req.session.loggedInAt = Date.now();
       // The new session gets its own CSRF token now, so the next page view has nothing to write.
       csrfToken(req, true);
       // Redirect only once the session is in the store: the next request must find it there.

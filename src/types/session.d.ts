@@ -5,6 +5,8 @@ declare module 'express-session' {
     isLoggedIn?: boolean;
     /** Only what identifies the shopper: never the password hash, never the whole mongoose document. */
     user?: { _id: string; email: string };
+    /** When the shopper logged in (ms since the epoch): the absolute timeout counts from here. */
+    loggedInAt?: number;
     /**
      * When the store last wrote this session's expiry (ms since the epoch). Kept by
      * MongoSessionStore's set/touch to throttle touches; application code never changes it.
