@@ -6,20 +6,14 @@ import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
-import { resolveDatabase } from '../src/db/resolve';
+import { resolveConfiguredDatabase } from '../src/db/resolve';
 import { DEMO_LOGIN, seedDemoData } from '../src/db/seed';
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const database = await resolveDatabase({
-    mongodbUri: config.mongodbUri,
-    mongoBackend: config.mongoBackend,
-    dbPath: config.embeddedDbPath,
-    dbName: config.dbName,
-    logger,
-  });
+  const database = await resolveConfiguredDatabase(config, logger);
   try {
     await mongoose.connect(database.uri);
     const added = await seedDemoData({ bcryptRounds: config.bcryptRounds, logger });

@@ -3,7 +3,7 @@ import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
-import { resolveDatabase, type ResolvedDatabase } from './db/resolve';
+import { resolveConfiguredDatabase, type ResolvedDatabase } from './db/resolve';
 import { DEMO_LOGIN, seedDemoData } from './db/seed';
 import { MongoSessionStore } from './session/mongo-session-store';
 import { createApp } from './app';
@@ -30,13 +30,7 @@ async function main(): Promise<void> {
     logger.warn('SESSION_SECRET is not set: using a random secret, so sessions end when the server restarts');
   }
 
-  const database = await resolveDatabase({
-    mongodbUri: config.mongodbUri,
-    mongoBackend: config.mongoBackend,
-    dbPath: config.embeddedDbPath,
-    dbName: config.dbName,
-    logger,
-  });
+  const database = await resolveConfiguredDatabase(config, logger);
   await mongoose.connect(database.uri);
 
   // Sessions go to the very database mongoose uses, whatever the URI names (or leaves to the default).

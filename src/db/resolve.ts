@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import { redactUri, type MongoBackend } from '../config';
+import { redactUri, type Config, type MongoBackend } from '../config';
 
 /**
  * Decides which database the shop, the scripts and the tests talk to:
@@ -29,6 +29,17 @@ export interface ResolveOptions {
   memoryServerTimeoutMs?: number;
   /** How often a started server removes expired documents (TTL indexes), in seconds. */
   ttlMonitorSleepSecs?: number;
+}
+
+/** The database the shop's configuration names: what the server and the scripts use. */
+export function resolveConfiguredDatabase(config: Config, logger: Logger): Promise<ResolvedDatabase> {
+  return resolveDatabase({
+    mongodbUri: config.mongodbUri,
+    mongoBackend: config.mongoBackend,
+    dbPath: config.embeddedDbPath,
+    dbName: config.dbName,
+    logger,
+  });
 }
 
 const HOW_TO_USE_A_REAL_SERVER = 'set MONGODB_URI to use a real MongoDB';

@@ -11,8 +11,8 @@ interface OpenCursor {
 /** MongoDB closes a cursor nobody asked for in 10 minutes; so do we, so abandoned ones don't pile up. */
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 const DEFAULT_FIRST_BATCH = 101;
-/** Replies stay well under the 16 MiB document limit. */
-const MAX_BATCH_BYTES_HINT = 4 * 1024 * 1024;
+/** getMore without a batchSize: large batches, few round trips. */
+const DEFAULT_NEXT_BATCH = 4096;
 
 export class Cursors {
   private readonly open = new Map<number, OpenCursor>();
@@ -31,7 +31,7 @@ export class Cursors {
   nextBatch(id: number, batchSize: number | undefined): Document | undefined {
     const cursor = this.open.get(id);
     if (!cursor) return undefined;
-    const size = batchSize && batchSize > 0 ? batchSize : Math.max(1, Math.floor(MAX_BATCH_BYTES_HINT / 1024));
+    const size = batchSize && batchSize > 0 ? batchSize : DEFAULT_NEXT_BATCH;
     const batch = cursor.docs.slice(cursor.position, cursor.position + size);
     cursor.position += batch.length;
     cursor.lastUsed = Date.now();
