@@ -6,6 +6,7 @@ import { loggedInUser } from '../middleware/require-login';
 import { formField } from '../http/form-field';
 import { notFound } from '../http/http-error';
 import { cartLines, placeOrder, type ProductRecord } from '../services/cart';
+import { flash } from '../middleware/flash';
 
 async function allProducts(): Promise<ProductRecord[]> {
   return Product.find().sort({ createdAt: -1 }).lean<ProductRecord[]>();
@@ -48,6 +49,8 @@ export async function postCartDeleteItem(req: Request, res: Response): Promise<v
 
 export async function postOrder(req: Request, res: Response): Promise<void> {
   const order = await placeOrder(loggedInUser(req));
+  if (order) flash(req, 'success', 'Thank you! Your order has been placed.');
+  else flash(req, 'info', 'Your cart is empty: there was nothing to order.');
   res.redirect(order ? '/orders' : '/cart');
 }
 

@@ -45,7 +45,8 @@ type Callback = (error?: unknown) => void;
  *    Between writes the stored expiry lags the cookie by less than the interval.
  *  - `all` and `length` that work: the library's `all` passes a callback to `toArray`, which
  *    the current driver ignores, so it never calls back.
- *  - an index on `session.user._id`, to find every session of one shopper.
+ *  - an index on `session.user._id`, to find every session of one shopper
+ *    (`destroyUserSessions`: log out everywhere, password change).
  */
 export class MongoSessionStore extends MongoDBStore {
   // Set by the library's constructor; `declare` keeps class-field semantics from resetting them.
@@ -124,6 +125,19 @@ export class MongoSessionStore extends MongoDBStore {
 
   override destroy(sid: string, callback?: Callback): void {
     this.afterWriteDelay(() => super.destroy(sid, callback));
+  }
+
+  /**
+   * Ends every session of one shopper, except `keepSessionId` when given (the one asking).
+   * Returns how many ended. One indexed delete: no scan of the sessions collection.
+   */
+  async destroyUserSessions(userId: string, keepSessionId?: string): Promise<number> {
+    const filter =
+      keepSessionId === undefined
+        ? { 'session.user._id': userId }
+        : { 'session.user._id': userId, _id: { $ne: keepSessionId } };
+    const { deletedCount } = await this.collection.deleteMany(filter);
+    return deletedCount;
   }
 
   /** The live sessions, keyed by id, like express-session's MemoryStore. */
