@@ -63,8 +63,12 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
 
   app.use(shopRoutes);
   // After the body parsers: the per-account limit reads the email from the body.
-  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie }), createAuthRateLimits(config)));
-  app.use('/account', accountRoutes(createAccountController({ bcryptRounds: config.bcryptRounds, sessionStore })));
+  const rateLimits = createAuthRateLimits(config);
+  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie }), rateLimits));
+  app.use(
+    '/account',
+    accountRoutes(createAccountController({ bcryptRounds: config.bcryptRounds, sessionStore }), rateLimits),
+  );
   app.use('/admin', adminRoutes);
 
   app.use(getNotFound);
