@@ -7,6 +7,7 @@ import { formField } from '../http/form-field';
 import { notFound } from '../http/http-error';
 import { pageCountFor, pageHref, pagination, requestedPage } from '../http/pagination';
 import { cartLines, placeOrder, type ProductRecord } from '../services/cart';
+import { invoiceFilename, invoicePdf } from '../services/invoice-pdf';
 
 /** Products per page on the index and the product list: two or three full rows of cards. */
 export const PRODUCTS_PER_PAGE = 6;
@@ -89,3 +90,13 @@ export async function getOrders(req: Request, res: Response): Promise<void> {
   res.render('shop/orders', { pageTitle: 'Your orders', path: '/orders', orders: withTotals });
 }
 
+/** The invoice of one of the shopper's own orders; any other order id, even a real one, is a 404. */
+export async function getInvoice(req: Request, res: Response): Promise<void> {
+  const orderId = parseObjectId(req.params.orderId);
+  const order = orderId && (await Order.findOne({ _id: orderId, 'user.userId': loggedInUser(req)._id }).lean());
+  if (!order) throw notFound();
+  const id = order._id.toHexString();
+  const pdf = invoicePdf({ orderId: id, date: order.createdAt, customerEmail: order.user.email, items: order.items });
+  res.type('application/pdf').attachment(invoiceFilename(id));
+  pdf.pipe(res);
+}
