@@ -42,6 +42,7 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
   app.set('view cache', config.isProduction);
+  // Defaults for what middleware sets per request (res.locals), so that every view can rely on them.
   Object.assign(app.locals, viewHelpers, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));

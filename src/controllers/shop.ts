@@ -5,19 +5,50 @@ import { parseObjectId } from '../models/object-id';
 import { loggedInUser } from '../middleware/require-login';
 import { formField } from '../http/form-field';
 import { notFound } from '../http/http-error';
+import { pageCountFor, pageHref, pagination, requestedPage } from '../http/pagination';
 import { cartLines, placeOrder, type ProductRecord } from '../services/cart';
 import { flash } from '../middleware/flash';
+import { invoiceFilename, invoicePdf } from '../services/invoice-pdf';
 
-async function allProducts(): Promise<ProductRecord[]> {
-  return Product.find().sort({ createdAt: -1 }).lean<ProductRecord[]>();
+/** Products per page on the index and the product list: two or three full rows of cards. */
+export const PRODUCTS_PER_PAGE = 6;
+
+/**
+ * One page of products, newest first. A page past the last one redirects to the last page (the
+ * list may have shrunk since the link was made); a `?page=` that is not a number from 1 up is a 404.
+ */
+async function renderProductPage(
+  req: Request,
+  res: Response,
+  view: { template: string; pageTitle: string; path: string },
+): Promise<void> {
+  const page = requestedPage(req.query.page);
+  // The collection's own count: no scan, and no filter to apply.
+  const pageCount = pageCountFor(await Product.estimatedDocumentCount(), PRODUCTS_PER_PAGE);
+  if (page > pageCount) {
+    res.redirect(pageHref(view.path, pageCount));
+    return;
+  }
+  // _id grows with insertion time and is always indexed: a stable order for skip/limit.
+  const products = await Product.find()
+    .sort({ _id: -1 })
+    .skip((page - 1) * PRODUCTS_PER_PAGE)
+    .limit(PRODUCTS_PER_PAGE)
+    .lean<ProductRecord[]>();
+  res.render(view.template, {
+    pageTitle: page === 1 ? view.pageTitle : `${view.pageTitle}, page ${page}`,
+    path: view.path,
+    products,
+    pagination: pagination(view.path, page, pageCount),
+  });
 }
 
-export async function getIndex(_req: Request, res: Response): Promise<void> {
-  res.render('shop/index', { pageTitle: 'Shop', path: '/', products: await allProducts() });
+export async function getIndex(req: Request, res: Response): Promise<void> {
+  await renderProductPage(req, res, { template: 'shop/index', pageTitle: 'Shop', path: '/' });
 }
 
-export async function getProducts(_req: Request, res: Response): Promise<void> {
-  res.render('shop/product-list', { pageTitle: 'All products', path: '/products', products: await allProducts() });
+export async function getProducts(req: Request, res: Response): Promise<void> {
+  await renderProductPage(req, res, { template: 'shop/product-list', pageTitle: 'All products', path: '/products' });
 }
 
 export async function getProduct(req: Request, res: Response): Promise<void> {
@@ -60,4 +91,15 @@ export async function getOrders(req: Request, res: Response): Promise<void> {
     .lean();
   const withTotals = orders.map((order) => ({ ...order, totalCents: totalInCents(order.items) }));
   res.render('shop/orders', { pageTitle: 'Your orders', path: '/orders', orders: withTotals });
+}
+
+/** The invoice of one of the shopper's own orders; any other order id, even a real one, is a 404. */
+export async function getInvoice(req: Request, res: Response): Promise<void> {
+  const orderId = parseObjectId(req.params.orderId);
+  const order = orderId && (await Order.findOne({ _id: orderId, 'user.userId': loggedInUser(req)._id }).lean());
+  if (!order) throw notFound();
+  const id = order._id.toHexString();
+  const pdf = invoicePdf({ orderId: id, date: order.createdAt, customerEmail: order.user.email, items: order.items });
+  res.type('application/pdf').attachment(invoiceFilename(id));
+  pdf.pipe(res);
 }

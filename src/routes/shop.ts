@@ -13,3 +13,4 @@ shopRoutes.post('/cart', requireLogin, shop.postCart);
 shopRoutes.post('/cart-delete-item', requireLogin, shop.postCartDeleteItem);
 shopRoutes.post('/create-order', requireLogin, shop.postOrder);
 shopRoutes.get('/orders', requireLogin, shop.getOrders);
+shopRoutes.get('/orders/:orderId/invoice', requireLogin, shop.getInvoice);

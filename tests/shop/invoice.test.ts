@@ -1,0 +1,76 @@
+import mongoose from 'mongoose';
+import request, { type Response } from 'supertest';
+import { Order } from '../../src/models/order';
+import { addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import { pdfTextLines } from '../helpers/pdf-text';
+
+let shop: TestShop;
+let buyer: Shopper;
+let orderId: string;
+
+beforeAll(async () => {
+  shop = await startTestShop('invoice');
+  const seller = await newShopper(shop.app, 'seller');
+  const teaId = await addProduct(seller, { title: 'Green Tea', price: '4.10' });
+  const cupId = await addProduct(seller, { title: 'Tea Cup', price: '0.20' });
+  buyer = await newShopper(shop.app, 'buyer');
+  for (const productId of [teaId, teaId, cupId]) {
+    await buyer.agent.post('/cart').type('form').send({ _csrf: buyer.csrf, productId }).expect(302);
+  }
+  await buyer.agent.post('/create-order').type('form').send({ _csrf: buyer.csrf }).expect(302).expect('Location', '/orders');
+  const order = await Order.findOne({ 'user.email': buyer.email }).lean();
+  orderId = order!._id.toHexString();
+});
+
+afterAll(async () => {
+  await shop.close();
+});
+
+function invoiceOf(agent: Shopper['agent'], id: string) {
+  // responseType: the body as a Buffer, whatever its type.
+  return agent.get(`/orders/${id}/invoice`).responseType('blob');
+}
+
+test('the shopper who placed the order downloads its invoice as a PDF', async () => {
+  const response: Response = await invoiceOf(buyer.agent, orderId).expect(200);
+  expect(response.headers['content-type']).toBe('application/pdf');
+  // The content-disposition package quotes the name only when it has to.
+  expect(response.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="?invoice-${orderId}\\.pdf"?$`));
+  expect(response.headers['cache-control']).toBe('no-store');
+  const pdf = response.body as Buffer;
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+
+  const lines = pdfTextLines(pdf);
+  expect(lines).toContain('Session Shop');
+  expect(lines).toContain(`Order: ${orderId}`);
+  expect(lines).toContain(`Customer: ${buyer.email}`);
+  expect(lines.find((line) => line.startsWith('Date: '))).toMatch(/^Date: \w{3} \d{1,2}, \d{4}, .* UTC$/);
+  const row = (title: string) => lines.slice(lines.indexOf(title), lines.indexOf(title) + 4);
+  expect(row('Green Tea')).toEqual(['Green Tea', '2', '$4.10', '$8.20']);
+  expect(row('Tea Cup')).toEqual(['Tea Cup', '1', '$0.20', '$0.20']);
+  expect(lines.slice(-2)).toEqual(['Total', '$8.40']);
+});
+
+test('the orders page links each order to its invoice', async () => {
+  const page = await buyer.agent.get('/orders').expect(200);
+  expect(page.text).toContain(`<a class="btn btn--secondary" href="/orders/${orderId}/invoice" download>Download invoice`);
+});
+
+test("another shopper gets a 404 for someone else's invoice, as for an unknown or malformed id", async () => {
+  const other = await newShopper(shop.app, 'other');
+  for (const id of [orderId, new mongoose.Types.ObjectId().toHexString(), 'not-an-id', 'aaaaaaaaaaaa', '%7B%24gt%7D']) {
+    const response = await other.agent.get(`/orders/${id}/invoice`);
+    expect({ id, status: response.status }).toEqual({ id, status: 404 });
+    expect(response.headers['content-type']).toContain('text/html');
+    expect(response.text).toContain('Page not found');
+  }
+  // The owner's own unknown ids are 404s as well.
+  await buyer.agent.get(`/orders/${new mongoose.Types.ObjectId().toHexString()}/invoice`).expect(404);
+});
+
+test('an anonymous visitor is sent to log in first, and comes back to the invoice after', async () => {
+  await request(shop.app)
+    .get(`/orders/${orderId}/invoice`)
+    .expect(302)
+    .expect('Location', `/login?returnTo=${encodeURIComponent(`/orders/${orderId}/invoice`)}`);
+});
