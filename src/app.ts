@@ -19,6 +19,7 @@ import { shopRoutes } from './routes/shop';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { accountRoutes } from './routes/account';
+import { healthRoutes } from './routes/health';
 import { viewHelpers } from './view-helpers';
 
 export interface AppConnections {
@@ -47,6 +48,9 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
+  // First: probes come every few seconds and need no log line, session or security headers.
+  app.disable('x-powered-by');
+  app.use(healthRoutes({ pingTimeoutMs: config.database.requestTimeoutMs }));
   app.use(requestLogger(logger));
   app.use(securityHeaders({ isProduction: config.isProduction }));
   // Before the session: stylesheets and images cost no session lookup.
