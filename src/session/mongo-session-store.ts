@@ -46,6 +46,10 @@ type Callback = (error?: unknown) => void;
  *  - `all` and `length` that work: the library's `all` passes a callback to `toArray`, which
  *    the current driver ignores, so it never calls back.
  *  - an index on `session.user._id`, to find every session of one shopper.
+ *  - no second write of what was just written: after `regenerate`, express-session loses track
+ *    of an explicit `save` (the new session object is not wrapped), so login's save-before-redirect
+ *    was followed by the same write at the end of the response. `set` remembers, per live session
+ *    object, what it last wrote and skips an unchanged repeat (the cookie's rolling expiry aside).
  */
 export class MongoSessionStore extends MongoDBStore {
   // Set by the library's constructor; `declare` keeps class-field semantics from resetting them.
@@ -58,6 +62,8 @@ export class MongoSessionStore extends MongoDBStore {
   private readonly writeDelayMs: number;
   private readonly now: () => number;
   private readonly indexesReady: Promise<void>;
+  /** Keyed by the request's session object, so entries go with the request. */
+  private readonly lastWritten = new WeakMap<object, { sid: string; fingerprint: string }>();
 
   constructor(options: MongoSessionStoreOptions) {
     // With a callback, a failed first connection is reported through the 'error' event (and the
@@ -95,9 +101,20 @@ export class MongoSessionStore extends MongoDBStore {
   }
 
   override set(sid: string, data: SessionData, callback?: Callback): void {
+    const fingerprint = fingerprintOf(data);
+    const last = this.lastWritten.get(data);
+    if (last?.sid === sid && last.fingerprint === fingerprint) {
+      process.nextTick(() => callback?.());
+      return;
+    }
     // A copy: `data` is the request's live session, whose hash express-session compares later.
     const stored: SessionData = { ...data, touchedAt: this.now() };
-    this.afterWriteDelay(() => super.set(sid, stored, callback));
+    this.afterWriteDelay(() =>
+      super.set(sid, stored, (error?: unknown) => {
+        if (!error) this.lastWritten.set(data, { sid, fingerprint });
+        callback?.(error);
+      }),
+    );
   }
 
   override touch(sid: string, data: SessionData, callback?: Callback): void {
@@ -159,6 +176,11 @@ export class MongoSessionStore extends MongoDBStore {
 function storedCookie(cookie: SessionData['cookie']): object {
   const serializable = cookie as SessionData['cookie'] & { toJSON?: () => object };
   return typeof serializable.toJSON === 'function' ? serializable.toJSON() : cookie;
+}
+
+/** The session's contents apart from the cookie's expiry, which moves on every request (rolling). */
+function fingerprintOf(data: SessionData): string {
+  return JSON.stringify({ ...data, cookie: { ...storedCookie(data.cookie), expires: undefined } });
 }
 
 function message(error: unknown): string {
