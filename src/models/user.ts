@@ -47,6 +47,9 @@ const userSchema = new Schema<IUser, UserModel, IUserMethods>(
   { timestamps: true },
 );
 
+// Deleting a product takes it out of every cart that holds it.
+userSchema.index({ 'cart.items.productId': 1 });
+
 // Two updates, each guarded so that only one can apply: $inc when the item is there, $push (guarded
 // by $ne) when it isn't. The cart as loaded with this document says which one to send first, so an
 // add costs one round trip; when a parallel request changed the cart meanwhile, the guess misses,
