@@ -9,9 +9,12 @@ import path from 'node:path';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
+/** Characters of a child's output kept in memory (its beginning and its end). */
+const OUTPUT_KEPT = 256 * 1024;
+
 export interface ChildHandle {
   child: ChildProcess;
-  /** Everything written to stdout and stderr so far. */
+  /** What it wrote to stdout and stderr (the middle of a very long output left out). */
   output(): string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
@@ -26,8 +29,14 @@ export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv): C
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // The start (the lines waited for) and the end (why it stopped) matter: a long run's request
+  // log in between is dropped rather than kept in memory.
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 2 * OUTPUT_KEPT) output = output.slice(0, OUTPUT_KEPT / 2) + '\n[...]\n' + output.slice(-OUTPUT_KEPT);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
