@@ -47,8 +47,9 @@ type Callback = (error?: unknown) => void;
  *    the current driver ignores, so it never calls back.
  *  - an index on `session.user._id`, to find every session of one shopper.
  *  - `get`, `set` and `destroy` written here: the library's wrap the driver's error in a new one
- *    (losing what it was, so an outage could not be told from a bug, and putting the whole session
- *    into the message, hence into logs). Here the driver's error stays the `cause`.
+ *    (losing what it was, so an outage could not be told from a bug) whose message carries the
+ *    session id and even the whole session, hence into logs. Here the driver's error stays the
+ *    `cause`, and no message names a session: its id is as good as the shopper's login.
  *  - `emit` on the same emitter as `on`: the library routes `on` to an emitter of its own, so an
  *    event emitted on the store itself would reach no listener.
  */
@@ -107,7 +108,7 @@ export class MongoSessionStore extends MongoDBStore {
         else if (document.expires && document.expires <= new Date()) this.destroy(sid, (error) => callback(error, null));
         else process.nextTick(() => callback(null, document.session));
       },
-      (error: unknown) => this.fail(storeError(`Error finding ${sid}`, error), callback),
+      (error: unknown) => this.fail(storeError('Error finding a session', error), callback),
     );
   }
 
@@ -119,7 +120,7 @@ export class MongoSessionStore extends MongoDBStore {
     this.afterWriteDelay(() => {
       this.collection.updateOne({ _id: sid }, { $set: { session, expires } }, { upsert: true }).then(
         () => process.nextTick(done),
-        (error: unknown) => this.fail(storeError(`Error setting ${sid}`, error), done),
+        (error: unknown) => this.fail(storeError('Error saving a session', error), done),
       );
     });
   }
@@ -143,7 +144,7 @@ export class MongoSessionStore extends MongoDBStore {
           () => done(),
           // Only the expiry's extension is lost: the request itself went through, so its response
           // must still reach the shopper. The 'error' event reports it.
-          (error: unknown) => this.fail(storeError(`Error touching ${sid}`, error), () => done()),
+          (error: unknown) => this.fail(storeError('Error touching a session', error), () => done()),
         );
     });
   }
@@ -153,7 +154,7 @@ export class MongoSessionStore extends MongoDBStore {
     this.afterWriteDelay(() => {
       this.collection.deleteOne({ _id: sid }).then(
         () => process.nextTick(done),
-        (error: unknown) => this.fail(storeError(`Error destroying ${sid}`, error), done),
+        (error: unknown) => this.fail(storeError('Error destroying a session', error), done),
       );
     });
   }
