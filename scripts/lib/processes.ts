@@ -85,7 +85,7 @@ export interface EngineProcess extends ChildHandle {
 export async function startEngineProcess(options: { dbPath?: string } = {}): Promise<EngineProcess> {
   const args = ['--port', '0', ...(options.dbPath ? ['--dbpath', options.dbPath] : [])];
   const handle = spawnTs('src/embedded/cli.ts', args, { ...process.env, LOG_LEVEL: 'warn' });
-  const [, uri] = await waitForOutput(handle, /MONGODB_URI=(mongodb:\/\/\S+)/);
+  const [, uri] = await killIfNot(handle, waitForOutput(handle, /MONGODB_URI=(mongodb:\/\/\S+)/));
   return { ...handle, uri };
 }
 
@@ -96,12 +96,23 @@ export interface ShopProcess extends ChildHandle {
 
 /**
  * src/server.ts on a free port (PORT=0), with exactly the environment given (plus PATH and HOME):
- * nothing leaks in from the caller's MONGODB_URI or .env-style variables. Resolves once it listens.
+ * nothing leaks in from the caller's MONGODB_URI or .env-style variables. Resolves once it listens,
+ * which it logs at level info: a LOG_LEVEL above that would leave this waiting until the timeout.
  */
 export async function startShopProcess(env: Record<string, string>): Promise<ShopProcess> {
   const handle = spawnTs('src/server.ts', [], shopEnvironment(env));
-  const [, port] = await waitForOutput(handle, /shop listening on http:\/\/localhost:(\d+)/);
+  const [, port] = await killIfNot(handle, waitForOutput(handle, /shop listening on http:\/\/localhost:(\d+)/));
   return { ...handle, url: `http://127.0.0.1:${port}` };
+}
+
+/** A process that did not start as expected is not left running. */
+async function killIfNot<T>(handle: ChildHandle, started: Promise<T>): Promise<T> {
+  try {
+    return await started;
+  } catch (error) {
+    await handle.stop('SIGKILL');
+    throw error;
+  }
 }
 
 export function shopEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
