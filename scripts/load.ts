@@ -17,7 +17,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { redactUri } from '../src/config';
-import { startEngineProcess, startShopProcess, type ChildHandle } from './lib/processes';
+import { cpuSeconds, startEngineProcess, startShopProcess, type ChildHandle } from './lib/processes';
 import { Recorder } from './load/recorder';
 import { stockShop } from './load/stock-shop';
 import { verifyDatabase, type Check } from './load/verify';
@@ -124,6 +124,8 @@ async function main(): Promise<number> {
 
     const productIds = await stockShop({ baseUrl: target.baseUrl, runId, products: options.products, headers: target.headers });
     const recorder = new Recorder();
+    const cpuBefore = target.started.map(({ handle }) => cpuSeconds(handle.child.pid));
+    const generatorBefore = process.cpuUsage();
     const started = Date.now();
     const deadline = started + options.seconds * 1000;
     const shoppers = Array.from(
@@ -148,6 +150,14 @@ async function main(): Promise<number> {
         `p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms, ${summary.errors} errors` +
         ` (${recorder.expectedRefusals} wrong-password logins refused, by design)`,
     );
+    const cpu = target.started.map(({ name, handle }, i) => {
+      const used = (cpuSeconds(handle.child.pid) ?? NaN) - (cpuBefore[i] ?? NaN);
+      return Number.isFinite(used) ? `${name} ${used.toFixed(1)} s` : undefined;
+    });
+    if (cpu.every((entry) => entry !== undefined) && cpu.length > 0) {
+      const generator = process.cpuUsage(generatorBefore);
+      console.log(`CPU time used meanwhile: ${cpu.join(', ')}, load generator ${((generator.user + generator.system) / 1e6).toFixed(1)} s`);
+    }
 
     checks.push({
       name: 'no request failed except by design',
