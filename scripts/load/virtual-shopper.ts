@@ -116,7 +116,7 @@ export class VirtualShopper {
         () => this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) + 1),
       );
     }
-    await this.step('GET /cart', () => this.client.get('/cart'), (r) => r.status === 200 && r.body.includes('Order now'));
+    await this.step('GET /cart', () => this.client.get('/cart'), (r) => r.status === 200 && r.body.includes('action="/create-order"'));
 
     if (this.random() < (this.options.orderShare ?? 0.7)) {
       await this.step(
