@@ -41,6 +41,10 @@ async function main(): Promise<void> {
   // the database is away; this one turns an outage into a 503 page within a few seconds.
   const serverSelectionTimeoutMS = config.database.requestTimeoutMs;
   await mongoose.connect(database.uri, { serverSelectionTimeoutMS });
+  // The drivers reconnect on their own; these lines tell the operator when the outage began and ended.
+  const onConnectionLost = () => logger.warn('database connection lost: requests get the 503 page');
+  mongoose.connection.on('disconnected', onConnectionLost);
+  mongoose.connection.on('reconnected', () => logger.info('database connection back'));
 
   // Sessions go to the very database mongoose uses, whatever the URI names (or leaves to the default).
   const sessionStore = new MongoSessionStore({
@@ -66,7 +70,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  shutDownOnSignals({ server, sessionStore, database, logger, timeoutMs: config.shutdownTimeoutMs });
+  shutDownOnSignals({ server, sessionStore, database, logger, timeoutMs: config.shutdownTimeoutMs, onConnectionLost });
 }
 
 function shutDownOnSignals(parts: {
@@ -75,8 +79,10 @@ function shutDownOnSignals(parts: {
   database: ResolvedDatabase;
   logger: Logger;
   timeoutMs: number;
+  /** Logs a lost connection: not one that the shutdown itself closes. */
+  onConnectionLost: () => void;
 }): void {
-  const { server, sessionStore, database, logger, timeoutMs } = parts;
+  const { server, sessionStore, database, logger, timeoutMs, onConnectionLost } = parts;
   let stopping = false;
   // close() waits for every connection, and a keep-alive connection stays open after its response
   // until its idle timeout. While stopping: a request still arriving on one is served with
@@ -106,6 +112,7 @@ function shutDownOnSignals(parts: {
       server.closeIdleConnections();
       await closed;
       await sessionStore.close();
+      mongoose.connection.off('disconnected', onConnectionLost);
       await mongoose.disconnect();
       await database.stop();
       logger.info('stopped');

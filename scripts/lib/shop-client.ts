@@ -23,7 +23,7 @@ export class ShopClient {
 
   constructor(
     readonly baseUrl: string,
-    private readonly options: { timeoutMs?: number; onRequest?: RequestListener } = {},
+    private readonly options: { timeoutMs?: number; onRequest?: RequestListener; headers?: Record<string, string> } = {},
   ) {}
 
   get(path: string, label = `GET ${path}`): Promise<ShopReply> {
@@ -51,7 +51,7 @@ export class ShopClient {
       const cookie = this.cookieHeader();
       const response = await fetch(new URL(path, this.baseUrl), {
         ...init,
-        headers: { ...init.headers, ...(cookie ? { cookie } : {}) },
+        headers: { ...this.options.headers, ...init.headers, ...(cookie ? { cookie } : {}) },
         redirect: 'manual',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });

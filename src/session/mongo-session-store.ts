@@ -48,8 +48,9 @@ type Callback = (error?: unknown) => void;
  *  - an index on `session.user._id`, to find every session of one shopper
  *    (`destroyUserSessions`: log out everywhere, password change).
  *  - `get`, `set` and `destroy` written here: the library's wrap the driver's error in a new one
- *    (losing what it was, so an outage could not be told from a bug, and putting the whole session
- *    into the message, hence into logs). Here the driver's error stays the `cause`.
+ *    (losing what it was, so an outage could not be told from a bug) whose message carries the
+ *    session id and even the whole session, hence into logs. Here the driver's error stays the
+ *    `cause`, and no message names a session: its id is as good as the shopper's login.
  *  - `emit` on the same emitter as `on`: the library routes `on` to an emitter of its own, so an
  *    event emitted on the store itself would reach no listener.
  *  - no second write of what was just written: after `regenerate`, express-session loses track
@@ -114,7 +115,7 @@ export class MongoSessionStore extends MongoDBStore {
         else if (document.expires && document.expires <= new Date()) this.destroy(sid, (error) => callback(error, null));
         else process.nextTick(() => callback(null, document.session));
       },
-      (error: unknown) => this.fail(storeError(`Error finding ${sid}`, error), callback),
+      (error: unknown) => this.fail(storeError('Error finding a session', error), callback),
     );
   }
 
@@ -135,7 +136,7 @@ export class MongoSessionStore extends MongoDBStore {
           this.lastWritten.set(data, { sid, fingerprint });
           process.nextTick(done);
         },
-        (error: unknown) => this.fail(storeError(`Error setting ${sid}`, error), done),
+        (error: unknown) => this.fail(storeError('Error saving a session', error), done),
       );
     });
   }
@@ -159,7 +160,7 @@ export class MongoSessionStore extends MongoDBStore {
           () => done(),
           // Only the expiry's extension is lost: the request itself went through, so its response
           // must still reach the shopper. The 'error' event reports it.
-          (error: unknown) => this.fail(storeError(`Error touching ${sid}`, error), () => done()),
+          (error: unknown) => this.fail(storeError('Error touching a session', error), () => done()),
         );
     });
   }
@@ -169,7 +170,7 @@ export class MongoSessionStore extends MongoDBStore {
     this.afterWriteDelay(() => {
       this.collection.deleteOne({ _id: sid }).then(
         () => process.nextTick(done),
-        (error: unknown) => this.fail(storeError(`Error destroying ${sid}`, error), done),
+        (error: unknown) => this.fail(storeError('Error destroying a session', error), done),
       );
     });
   }

@@ -116,6 +116,7 @@ test('database stopped: 503 pages within seconds, no crash; restarted: the same 
   // The health endpoints tell a load balancer what happened: alive, but not ready.
   const ready = await timed(() => request(app).get('/readyz'));
   expect(ready.response.status).toBe(503);
+  expect(ready.response.body).toEqual({ status: 'unavailable' });
   expect(ready.ms).toBeLessThan(ANSWER_WITHIN_MS);
   await request(app).get('/healthz').expect(200);
 

@@ -1,0 +1,126 @@
+/**
+ * After the load: what the database holds, read with the plain driver, against what the shop
+ * acknowledged to each virtual shopper.
+ */
+import type { Db, ObjectId } from 'mongodb';
+import type { Ledger } from './virtual-shopper';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+interface UserDoc {
+  _id: ObjectId;
+  email: string;
+  cart?: { items?: Array<{ productId: ObjectId; quantity: number }> };
+}
+
+interface OrderDoc {
+  items: Array<{ productId: ObjectId; quantity: number }>;
+}
+
+interface SessionDoc {
+  _id: string;
+  expires?: unknown;
+  session?: {
+    cookie?: unknown;
+    isLoggedIn?: boolean;
+    user?: { _id?: unknown; email?: unknown };
+  };
+}
+
+/** Shown in a failing check's detail: a few examples, not thousands. */
+const EXAMPLES = 3;
+
+export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promise<Check[]> {
+  const users = db.collection<UserDoc>('users');
+  const orders = db.collection<OrderDoc & { user: { userId: ObjectId } }>('orders');
+  const sessions = db.collection<SessionDoc>('sessions');
+
+  const unitProblems: string[] = [];
+  const orderProblems: string[] = [];
+  let acknowledgedUnits = 0;
+  let acknowledgedOrders = 0;
+  for (const ledger of ledgers) {
+    acknowledgedOrders += ledger.orders;
+    for (const units of ledger.addedUnits.values()) acknowledgedUnits += units;
+    const user = await users.findOne({ email: ledger.email });
+    if (!user) {
+      if (ledger.addedUnits.size > 0 || ledger.orders > 0) unitProblems.push(`${ledger.email}: no such user`);
+      continue;
+    }
+    const placed = await orders.find({ 'user.userId': user._id }).toArray();
+    const held = new Map<string, number>();
+    const count = (items: ReadonlyArray<{ productId: ObjectId; quantity: number }>) => {
+      for (const item of items) held.set(item.productId.toHexString(), (held.get(item.productId.toHexString()) ?? 0) + item.quantity);
+    };
+    for (const order of placed) count(order.items);
+    count(user.cart?.items ?? []);
+
+    // Exactly what was acknowledged; with unanswered requests, at least that (they may have happened).
+    const exact = ledger.uncertain === 0;
+    for (const productId of new Set([...ledger.addedUnits.keys(), ...held.keys()])) {
+      const acknowledged = ledger.addedUnits.get(productId) ?? 0;
+      const found = held.get(productId) ?? 0;
+      if (exact ? found !== acknowledged : found < acknowledged) {
+        unitProblems.push(`${ledger.email}: product ${productId} acknowledged ${acknowledged}, found ${found}`);
+      }
+    }
+    if (exact ? placed.length !== ledger.orders : placed.length < ledger.orders) {
+      orderProblems.push(`${ledger.email}: ${ledger.orders} orders acknowledged, ${placed.length} found`);
+    }
+  }
+
+  const emails = new Set(ledgers.map((ledger) => ledger.email));
+  const halfWritten: string[] = [];
+  const loginsPerShopper = new Map<string, number>();
+  let loggedIn = 0;
+  for await (const doc of sessions.find({ 'session.isLoggedIn': true })) {
+    loggedIn++;
+    const user = doc.session?.user;
+    const complete =
+      doc.expires instanceof Date &&
+      typeof doc.session?.cookie === 'object' &&
+      typeof user?._id === 'string' &&
+      /^[0-9a-f]{24}$/.test(user._id) &&
+      typeof user.email === 'string';
+    if (!complete) {
+      halfWritten.push(doc._id);
+      continue;
+    }
+    const email = user.email as string;
+    if (emails.has(email)) loginsPerShopper.set(email, (loginsPerShopper.get(email) ?? 0) + 1);
+  }
+  // Logout destroys the session: a shopper is logged in at most once (the visit the time cut short).
+  const leftOver = [...loginsPerShopper].filter(([, logins]) => logins > 1).map(([email, logins]) => `${email}: ${logins}`);
+
+  return [
+    {
+      name: 'every acknowledged add-to-cart is in an order or in the cart',
+      ok: unitProblems.length === 0,
+      detail: unitProblems.length === 0 ? `${acknowledgedUnits} units` : examples(unitProblems),
+    },
+    {
+      name: 'every acknowledged order is in the database',
+      ok: orderProblems.length === 0,
+      detail: orderProblems.length === 0 ? `${acknowledgedOrders} orders` : examples(orderProblems),
+    },
+    {
+      name: 'no session is half-written (a login has its user id and email)',
+      ok: halfWritten.length === 0,
+      detail: halfWritten.length === 0 ? `${loggedIn} logged-in sessions` : `${halfWritten.length} incomplete: ${examples(halfWritten)}`,
+    },
+    {
+      name: 'logout ended each session (at most one login left per shopper)',
+      ok: leftOver.length === 0,
+      detail: leftOver.length === 0 ? `${loginsPerShopper.size} shoppers still logged in` : examples(leftOver),
+    },
+  ];
+}
+
+function examples(problems: string[]): string {
+  const more = problems.length > EXAMPLES ? ` (and ${problems.length - EXAMPLES} more)` : '';
+  return problems.slice(0, EXAMPLES).join('; ') + more;
+}

@@ -1,0 +1,168 @@
+/**
+ * One virtual shopper of the load test: signs up once, then, until the time is up, logs in,
+ * browses, adds to the cart, usually orders, and logs out. Its ledger keeps what the shop
+ * acknowledged, which the database check compares with what the database holds.
+ */
+import { ShopClient, type ShopReply } from '../lib/shop-client';
+import type { Recorder } from './recorder';
+
+export interface Ledger {
+  email: string;
+  /** Units the shop acknowledged (302 to /cart), by product id. */
+  addedUnits: Map<string, number>;
+  /** Orders the shop acknowledged (302 to /orders). */
+  orders: number;
+  /** Adds or orders that got no answer: they may or may not have happened. */
+  uncertain: number;
+}
+
+export interface ShopperOptions {
+  baseUrl: string;
+  email: string;
+  recorder: Recorder;
+  /** Stop starting requests at this time (ms since the epoch). */
+  deadline: number;
+  /** Product ids to fall back on when a page shows none. */
+  productIds: readonly string[];
+  /** Sent with every request; the default run sets X-Forwarded-Proto for its production-mode shop. */
+  headers?: Record<string, string>;
+  /** Share of logins that first try a wrong password (a 422 by design). */
+  wrongPasswordShare?: number;
+  /** Share of visits that end with an order (the others leave their items in the cart). */
+  orderShare?: number;
+  random?: () => number;
+}
+
+const PASSWORD = 'load-test password';
+
+/** The time is up: the visit ends where it is. */
+class TimeUp extends Error {}
+
+/** The answer was not what the scenario expects: recorded, and the visit starts over. */
+class UnexpectedAnswer extends Error {}
+
+export class VirtualShopper {
+  readonly ledger: Ledger;
+  private client: ShopClient;
+  private signedUp = false;
+  private readonly random: () => number;
+
+  constructor(private readonly options: ShopperOptions) {
+    this.ledger = { email: options.email, addedUnits: new Map(), orders: 0, uncertain: 0 };
+    this.random = options.random ?? Math.random;
+    this.client = this.newBrowser();
+  }
+
+  async run(): Promise<void> {
+    while (Date.now() < this.options.deadline) {
+      try {
+        await this.visit();
+      } catch (error) {
+        if (error instanceof TimeUp) return;
+        if (!(error instanceof UnexpectedAnswer)) throw error;
+        // After a surprise, a fresh browser: whatever state the last one was in is not reused.
+        this.client = this.newBrowser();
+      }
+    }
+  }
+
+  private newBrowser(): ShopClient {
+    return new ShopClient(this.options.baseUrl, {
+      headers: this.options.headers,
+      onRequest: (label, outcome) => this.options.recorder.record(label, outcome.ms),
+    });
+  }
+
+  private async visit(): Promise<void> {
+    if (!this.signedUp) {
+      await this.step('GET /signup', () => this.client.get('/signup'), (r) => r.status === 200);
+      await this.step(
+        'POST /signup',
+        () => this.client.postForm('/signup', { email: this.ledger.email, password: PASSWORD, confirmPassword: PASSWORD }),
+        (r) => r.status === 302,
+      );
+      this.signedUp = true;
+    }
+
+    await this.step('GET /login', () => this.client.get('/login'), (r) => r.status === 200);
+    if (this.random() < (this.options.wrongPasswordShare ?? 0.1)) {
+      const reply = await this.step(
+        'POST /login (wrong password)',
+        () => this.client.postForm('/login', { email: this.ledger.email, password: 'not the password' }, 'POST /login (wrong password)'),
+        (r) => r.status === 422,
+      );
+      if (reply.status === 422) this.options.recorder.expectedRefusals++;
+    }
+    await this.step(
+      'POST /login',
+      () => this.client.postForm('/login', { email: this.ledger.email, password: PASSWORD }),
+      (r) => r.status === 302,
+    );
+
+    // Logged in: the navigation offers logout, the product grid offers add-to-cart forms.
+    const home = await this.step('GET /', () => this.client.get('/'), (r) => r.status === 200 && r.body.includes('action="/logout"'));
+    const products = await this.step('GET /products', () => this.client.get('/products'), (r) => r.status === 200);
+    const ids = productIdsIn(products.body + home.body);
+    const choices = ids.length > 0 ? ids : this.options.productIds;
+    await this.step('GET /products/:id', () => this.client.get(`/products/${this.pick(choices)}`, 'GET /products/:id'), (r) => r.status === 200);
+
+    const adds = 1 + Math.floor(this.random() * 4);
+    for (let i = 0; i < adds; i++) {
+      const productId = this.pick(choices);
+      await this.step(
+        'POST /cart',
+        () => this.client.postForm('/cart', { productId }),
+        (r) => r.status === 302 && r.location === '/cart',
+        () => this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) + 1),
+      );
+    }
+    await this.step('GET /cart', () => this.client.get('/cart'), (r) => r.status === 200 && r.body.includes('action="/create-order"'));
+
+    if (this.random() < (this.options.orderShare ?? 0.7)) {
+      await this.step(
+        'POST /create-order',
+        () => this.client.postForm('/create-order'),
+        (r) => r.status === 302 && r.location === '/orders',
+        () => this.ledger.orders++,
+      );
+      await this.step('GET /orders', () => this.client.get('/orders'), (r) => r.status === 200);
+    }
+
+    await this.step('POST /logout', () => this.client.postForm('/logout'), (r) => r.status === 302);
+  }
+
+  /**
+   * One request: not started once the time is up; its answer checked; `acknowledged` runs when it
+   * is the answer expected. A request without an answer leaves the ledger uncertain.
+   */
+  private async step(
+    label: string,
+    send: () => Promise<ShopReply>,
+    expected: (reply: ShopReply) => boolean,
+    acknowledged?: () => void,
+  ): Promise<ShopReply> {
+    if (Date.now() >= this.options.deadline) throw new TimeUp();
+    let reply: ShopReply;
+    try {
+      reply = await send();
+    } catch (error) {
+      if (acknowledged) this.ledger.uncertain++;
+      this.options.recorder.fail(label, `no answer: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UnexpectedAnswer();
+    }
+    if (!expected(reply)) {
+      this.options.recorder.fail(label, `${reply.status}${reply.location ? ` to ${reply.location}` : ''}`);
+      throw new UnexpectedAnswer();
+    }
+    acknowledged?.();
+    return reply;
+  }
+
+  private pick<T>(values: readonly T[]): T {
+    return values[Math.floor(this.random() * values.length)];
+  }
+}
+
+export function productIdsIn(html: string): string[] {
+  return [...new Set([...html.matchAll(/href="\/products\/([0-9a-f]{24})"/g)].map((match) => match[1]))];
+}

@@ -1,0 +1,106 @@
+import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { verifyDatabase, type Check } from '../../scripts/load/verify';
+import type { Ledger } from '../../scripts/load/virtual-shopper';
+import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
+
+/*
+ * The load test's database checks (scripts/load/verify.ts) on hand-made data: they pass when the
+ * database holds what was acknowledged, and each fails on its own kind of loss.
+ * `npm run load` itself runs in CI (.ci/run).
+ */
+
+let client: MongoClient;
+let db: Db;
+let dbName: string;
+
+const tea = new ObjectId();
+const sessions = () => db.collection<{ _id: string; expires: Date; session: object }>('sessions');
+const cup = new ObjectId();
+
+beforeAll(async () => {
+  client = await MongoClient.connect(testServerUri());
+});
+
+afterAll(async () => {
+  await client.close();
+});
+
+beforeEach(async () => {
+  dbName = uniqueDbName('load_checks');
+  db = client.db(dbName);
+  // Ann: 3 teas and a cup acknowledged, one order; 2 teas ordered, 1 tea and the cup in the cart.
+  const ann = new ObjectId();
+  await db.collection('users').insertOne({
+    _id: ann,
+    email: 'ann@example.com',
+    cart: { items: [{ productId: tea, quantity: 1 }, { productId: cup, quantity: 1 }] },
+  });
+  await db.collection('orders').insertOne({ items: [{ productId: tea, quantity: 2 }], user: { userId: ann, email: 'ann@example.com' } });
+  await sessions().insertOne({
+    _id: 'ann-session',
+    expires: new Date(Date.now() + 60_000),
+    session: { cookie: { path: '/' }, isLoggedIn: true, user: { _id: ann.toHexString(), email: 'ann@example.com' } },
+  });
+});
+
+afterEach(async () => {
+  await dropDatabase(dbName);
+});
+
+function annLedger(): Ledger {
+  return {
+    email: 'ann@example.com',
+    addedUnits: new Map([
+      [tea.toHexString(), 3],
+      [cup.toHexString(), 1],
+    ]),
+    orders: 1,
+    uncertain: 0,
+  };
+}
+
+function failing(checks: Check[]): string[] {
+  return checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
+}
+
+test('everything acknowledged is there: every check passes', async () => {
+  expect(failing(await verifyDatabase(db, [annLedger()]))).toEqual([]);
+});
+
+test('a lost unit, an extra unit and a lost order are each reported', async () => {
+  const ledger = annLedger();
+  ledger.addedUnits.set(tea.toHexString(), 4);
+  ledger.addedUnits.set(cup.toHexString(), 0);
+  ledger.orders = 2;
+  expect(failing(await verifyDatabase(db, [ledger]))).toEqual([
+    expect.stringMatching(/add-to-cart.*product \w+ acknowledged 4, found 3; .*product \w+ acknowledged 0, found 1/),
+    expect.stringMatching(/order.*2 orders acknowledged, 1 found/),
+  ]);
+});
+
+test('unanswered requests allow more than was acknowledged, never less', async () => {
+  const ledger = { ...annLedger(), orders: 0, uncertain: 1 };
+  ledger.addedUnits.set(tea.toHexString(), 2);
+  expect(failing(await verifyDatabase(db, [ledger]))).toEqual([]);
+  ledger.addedUnits.set(cup.toHexString(), 2);
+  expect(failing(await verifyDatabase(db, [ledger]))).toEqual([expect.stringMatching(/acknowledged 2, found 1/)]);
+});
+
+test('a login without its user, and a second login left by a logout that did not end it, are reported', async () => {
+  await sessions().insertMany([
+    {
+      _id: 'half',
+      expires: new Date(Date.now() + 60_000),
+      session: { cookie: { path: '/' }, isLoggedIn: true },
+    },
+    {
+      _id: 'ann-again',
+      expires: new Date(Date.now() + 60_000),
+      session: { cookie: { path: '/' }, isLoggedIn: true, user: { _id: new ObjectId().toHexString(), email: 'ann@example.com' } },
+    },
+  ]);
+  expect(failing(await verifyDatabase(db, [annLedger()]))).toEqual([
+    expect.stringMatching(/half-written.*1 incomplete: half/),
+    expect.stringMatching(/at most one login.*ann@example.com: 2/),
+  ]);
+});
