@@ -1,26 +1,30 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { Store } from 'express-session';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createSessionMiddleware, sessionCookie } from './session/session-middleware';
+import type { MongoSessionStore } from './session/mongo-session-store';
 import { requestLogger } from './middleware/request-logger';
 import { securityHeaders } from './middleware/security-headers';
 import { absoluteTimeout } from './middleware/absolute-timeout';
 import { loadUser } from './middleware/load-user';
 import { csrfProtection, provideCsrfTokenToShoppers } from './middleware/csrf';
+import { showFlash } from './middleware/flash';
 import { errorHandler } from './middleware/error-handler';
 import { createAuthRateLimits } from './middleware/rate-limits';
 import { createAuthController } from './controllers/auth';
+import { createAccountController } from './controllers/account';
 import { getNotFound } from './controllers/errors';
 import { shopRoutes } from './routes/shop';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
+import { accountRoutes } from './routes/account';
+import { healthRoutes } from './routes/health';
 import { viewHelpers } from './view-helpers';
 
 export interface AppConnections {
-  /** Where sessions live; in the shop a MongoSessionStore on the same database as the data. */
-  sessionStore: Store;
+  /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
+  sessionStore: MongoSessionStore;
   logger: Logger;
 }
 
@@ -44,6 +48,9 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
+  // First: probes come every few seconds and need no log line, session or security headers.
+  app.disable('x-powered-by');
+  app.use(healthRoutes({ pingTimeoutMs: config.database.requestTimeoutMs }));
   app.use(requestLogger(logger));
   app.use(securityHeaders({ isProduction: config.isProduction }));
   // Before the session: stylesheets and images cost no session lookup.
@@ -53,6 +60,7 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
   app.use(absoluteTimeout(cookie, config.session.absoluteTimeoutMs));
   app.use(loadUser(cookie));
   app.use(provideCsrfTokenToShoppers);
+  app.use(showFlash);
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
@@ -60,7 +68,12 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
 
   app.use(shopRoutes);
   // After the body parsers: the per-account limit reads the email from the body.
-  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie }), createAuthRateLimits(config)));
+  const rateLimits = createAuthRateLimits(config);
+  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie }), rateLimits));
+  app.use(
+    '/account',
+    accountRoutes(createAccountController({ bcryptRounds: config.bcryptRounds, sessionStore }), rateLimits),
+  );
   app.use('/admin', adminRoutes);
 
   app.use(getNotFound);

@@ -54,6 +54,19 @@ export interface Config {
   logLevel: string;
   /** Fill an empty database with demo products and a demo shopper at start-up. */
   seedDemoData: boolean;
+  /** How the shop waits for its database: at start-up, and on every request while running. */
+  database: {
+    /** At start-up: how long one attempt to reach the database may take. */
+    connectTimeoutMs: number;
+    /** At start-up: further attempts after the first fails (0: give up at once). */
+    connectRetries: number;
+    /** The pause before the first retry; each further pause doubles (at most 30 s). */
+    connectRetryDelayMs: number;
+    /** While running: how long an operation waits for an unreachable database before the 503 page. */
+    requestTimeoutMs: number;
+  };
+  /** SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +176,14 @@ export function loadConfig(env: Env): Config {
   }
   const seedDemoData = rawSeed === undefined ? mongodbUri === undefined && nodeEnv === 'development' : rawSeed === 'true';
 
+  const database = {
+    connectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
+    connectRetries: integer('DB_CONNECT_RETRIES', 0, 0, 100),
+    connectRetryDelayMs: integer('DB_CONNECT_RETRY_DELAY_MS', 1000, 0, 60_000),
+    requestTimeoutMs: integer('DB_REQUEST_TIMEOUT_MS', 5000, 100, 120_000),
+  };
+  const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -185,6 +206,8 @@ export function loadConfig(env: Env): Config {
     bcryptRounds,
     logLevel,
     seedDemoData,
+    database,
+    shutdownTimeoutMs,
   };
 }
 

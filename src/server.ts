@@ -1,15 +1,14 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './db/resolve';
+import { waitForDatabase } from './db/wait-for-database';
 import { DEMO_LOGIN, seedDemoData } from './db/seed';
 import { MongoSessionStore } from './session/mongo-session-store';
 import { createApp } from './app';
-
-/** How long a graceful shutdown may take before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 function readConfig(): Config {
   dotenv.config({ quiet: true });
@@ -31,7 +30,17 @@ async function main(): Promise<void> {
   }
 
   const database = await resolveConfiguredDatabase(config, logger);
-  await mongoose.connect(database.uri);
+  await waitForDatabase({
+    uri: database.uri,
+    timeoutMs: config.database.connectTimeoutMs,
+    retries: config.database.connectRetries,
+    retryDelayMs: config.database.connectRetryDelayMs,
+    logger,
+  });
+  // The driver's default server selection timeout (30 s) would hold every request that long while
+  // the database is away; this one turns an outage into a 503 page within a few seconds.
+  const serverSelectionTimeoutMS = config.database.requestTimeoutMs;
+  await mongoose.connect(database.uri, { serverSelectionTimeoutMS });
 
   // Sessions go to the very database mongoose uses, whatever the URI names (or leaves to the default).
   const sessionStore = new MongoSessionStore({
@@ -39,6 +48,7 @@ async function main(): Promise<void> {
     databaseName: mongoose.connection.name,
     idleTimeoutMs: config.session.idleTimeoutMs,
     touchIntervalMs: config.session.touchIntervalMs,
+    connectionOptions: { serverSelectionTimeoutMS },
   });
   await sessionStore.ready();
 
@@ -48,14 +58,15 @@ async function main(): Promise<void> {
 
   const app = createApp(config, { sessionStore, logger });
   const server = app.listen(config.port, () => {
-    logger.info(`shop listening on http://localhost:${config.port}`);
+    // The port actually bound: PORT=0 (a free port, as the load test asks) is resolved here.
+    logger.info(`shop listening on http://localhost:${(server.address() as AddressInfo).port}`);
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'the HTTP server failed');
     process.exit(1);
   });
 
-  shutDownOnSignals({ server, sessionStore, database, logger });
+  shutDownOnSignals({ server, sessionStore, database, logger, timeoutMs: config.shutdownTimeoutMs });
 }
 
 function shutDownOnSignals(parts: {
@@ -63,9 +74,19 @@ function shutDownOnSignals(parts: {
   sessionStore: MongoSessionStore;
   database: ResolvedDatabase;
   logger: Logger;
+  timeoutMs: number;
 }): void {
-  const { server, sessionStore, database, logger } = parts;
+  const { server, sessionStore, database, logger, timeoutMs } = parts;
   let stopping = false;
+  // close() waits for every connection, and a keep-alive connection stays open after its response
+  // until its idle timeout. While stopping: a request still arriving on one is served with
+  // `Connection: close`, and a connection whose response finished is closed at once.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
 
   const shutDown = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -75,9 +96,9 @@ function shutDownOnSignals(parts: {
     stopping = true;
     logger.info(`${signal}: shutting down`);
     setTimeout(() => {
-      logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms: exiting now`);
+      logger.error(`shutdown took longer than ${timeoutMs} ms: exiting now`);
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
+    }, timeoutMs).unref();
 
     try {
       // Stop accepting requests and let those in flight finish; idle keep-alive sockets would hold close() open.
@@ -100,6 +121,8 @@ function shutDownOnSignals(parts: {
 }
 
 main().catch((error: unknown) => {
-  console.error('The shop could not start:', error instanceof Error ? error.message : error);
+  // One line, for whoever reads the deployment's log: the messages name no password (see redactUri).
+  const reason = error instanceof Error ? error.message : String(error);
+  console.error(`The shop could not start: ${reason.split('\n')[0]}`);
   process.exit(1);
 });

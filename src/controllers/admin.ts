@@ -9,6 +9,7 @@ import { formField, typedText } from '../http/form-field';
 import { notFound } from '../http/http-error';
 import { fieldErrors, hasErrors, type FieldErrors } from '../validation/form-errors';
 import type { ProductRecord } from '../services/cart';
+import { flash } from '../middleware/flash';
 
 /*
  * A shopper manages only the products they created: every query includes `userId`, so someone
@@ -62,6 +63,7 @@ export async function postAddProduct(req: Request, res: Response): Promise<void>
     return;
   }
   await Product.create({ ...productFields(form), userId: loggedInUser(req)._id });
+  flash(req, 'success', `“${form.title}” has been added to the shop.`);
   res.redirect('/admin/products');
 }
 
@@ -94,6 +96,7 @@ export async function postEditProduct(req: Request, res: Response): Promise<void
   }
   const result = await Product.updateOne({ _id: productId, userId: loggedInUser(req)._id }, { $set: productFields(form) });
   if (result.matchedCount === 0) throw notFound();
+  flash(req, 'success', `“${form.title}” has been updated.`);
   res.redirect('/admin/products');
 }
 
@@ -104,6 +107,7 @@ export async function postDeleteProduct(req: Request, res: Response): Promise<vo
   if (result.deletedCount === 0) throw notFound();
   // A deleted product leaves every cart, so that no one can order it.
   await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+  flash(req, 'success', 'The product has been deleted.');
   res.redirect('/admin/products');
 }
 

@@ -8,6 +8,7 @@ import { csrfToken } from '../middleware/csrf';
 import { destroySession, regenerateSession, saveSession } from '../session/session-promises';
 import type { SessionCookie } from '../session/session-middleware';
 import { fieldErrors, hasErrors, type FieldErrors } from '../validation/form-errors';
+import { flash } from '../middleware/flash';
 
 export interface AuthOptions {
   bcryptRounds: number;
@@ -94,6 +95,7 @@ export function createAuthController({ bcryptRounds, cookie }: AuthOptions) {
         renderSignup(res.status(422), email, { email: EMAIL_TAKEN });
         return;
       }
+      flash(req, 'success', 'Your account is ready. Log in to start shopping.');
       res.redirect('/login');
     },
 

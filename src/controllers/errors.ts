@@ -38,3 +38,17 @@ export function renderServerError(req: Request, res: Response, details: string |
     details,
   });
 }
+
+/** Seconds a shopper (or a client honouring Retry-After) should wait before trying again. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database is unreachable. The page has no navigation: whether the visitor is logged in is
+ * unknown (the session could not be read), and showing "Login" would tell a shopper they are not.
+ */
+export function renderServiceUnavailable(req: Request, res: Response): void {
+  res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).render('errors/503', {
+    pageTitle: 'Shop briefly unavailable',
+    requestId: req.id === undefined ? undefined : String(req.id),
+  });
+}

@@ -7,6 +7,7 @@ import { formField } from '../http/form-field';
 import { notFound } from '../http/http-error';
 import { pageCountFor, pageHref, pagination, requestedPage } from '../http/pagination';
 import { cartLines, placeOrder, type ProductRecord } from '../services/cart';
+import { flash } from '../middleware/flash';
 import { invoiceFilename, invoicePdf } from '../services/invoice-pdf';
 
 /** Products per page on the index and the product list: two or three full rows of cards. */
@@ -79,6 +80,8 @@ export async function postCartDeleteItem(req: Request, res: Response): Promise<v
 
 export async function postOrder(req: Request, res: Response): Promise<void> {
   const order = await placeOrder(loggedInUser(req));
+  if (order) flash(req, 'success', 'Thank you! Your order has been placed.');
+  else flash(req, 'info', 'Your cart is empty: there was nothing to order.');
   res.redirect(order ? '/orders' : '/cart');
 }
 

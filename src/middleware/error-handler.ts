@@ -1,11 +1,19 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { statusOf } from '../http/http-error';
-import { renderClientError, renderForbidden, renderNotFound, renderServerError } from '../controllers/errors';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import {
+  renderClientError,
+  renderForbidden,
+  renderNotFound,
+  renderServerError,
+  renderServiceUnavailable,
+} from '../controllers/errors';
 
 /**
  * The one place failed requests end: every error (thrown, rejected or passed to next) gets a
- * page with the right status. Bad input is a 4xx page, never a crash; 5xx are logged.
+ * page with the right status. Bad input is a 4xx page, never a crash; 5xx are logged. A database
+ * that cannot be reached (outage, failover) is a 503 page, whichever step of the request met it.
  */
 export function errorHandler(options: { logger: Logger; showDetails: boolean }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
@@ -14,8 +22,15 @@ export function errorHandler(options: { logger: Logger; showDetails: boolean }):
       next(error);
       return;
     }
+    const log = req.log ?? options.logger;
+    if (isDatabaseUnavailable(error)) {
+      // An outage, not a bug: one short line per request, and a page asking to try again.
+      log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
+      renderServiceUnavailable(req, res);
+      return;
+    }
     const status = statusOf(error);
-    if (status >= 500) (req.log ?? options.logger).error({ err: error }, 'request failed');
+    if (status >= 500) log.error({ err: error }, 'request failed');
 
     if (status === 404) renderNotFound(res);
     else if (status === 403) renderForbidden(res);

@@ -3,7 +3,7 @@ import { rateLimit, type Options } from 'express-rate-limit';
 import type { Config } from '../config';
 
 /*
- * Brute-force limits on the login and signup forms, per address and (for login) per account.
+ * Brute-force limits on the login, signup and password-change forms, per address and per account.
  *
  * The counters live in express-rate-limit's default MemoryStore, one per app. That is enough for
  * one process: they are counters, not sessions, so a restart only forgets how many attempts were
@@ -19,6 +19,8 @@ export interface AuthRateLimits {
   login: RequestHandler[];
   /** For POST /signup. */
   signup: RequestHandler[];
+  /** For POST /account/password: guessing the current password with a stolen session. */
+  passwordChange: RequestHandler[];
 }
 
 /** The account a login is for: the email as the shopper typed it, trimmed and lowercased; only strings. */
@@ -81,6 +83,17 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
         limit: limits.signup.perIp,
         windowMs: limits.signup.windowMs,
         handler: tooManyAttempts('/signup'),
+      }),
+    ],
+    passwordChange: [
+      // Per shopper (the route needs a login), failures only, with the login's per-account limit.
+      limiter({
+        identifier: 'password-change-account',
+        limit: limits.login.perAccount,
+        windowMs: limits.login.windowMs,
+        skipSuccessfulRequests: true,
+        keyGenerator: (req) => req.user?._id.toHexString() ?? '',
+        handler: tooManyAttempts('/account/password'),
       }),
     ],
   };

@@ -45,13 +45,20 @@ type Callback = (error?: unknown) => void;
  *    Between writes the stored expiry lags the cookie by less than the interval.
  *  - `all` and `length` that work: the library's `all` passes a callback to `toArray`, which
  *    the current driver ignores, so it never calls back.
- *  - an index on `session.user._id`, to find every session of one shopper.
+ *  - an index on `session.user._id`, to find every session of one shopper
+ *    (`destroyUserSessions`: log out everywhere, password change).
+ *  - `get`, `set` and `destroy` written here: the library's wrap the driver's error in a new one
+ *    (losing what it was, so an outage could not be told from a bug, and putting the whole session
+ *    into the message, hence into logs). Here the driver's error stays the `cause`.
+ *  - `emit` on the same emitter as `on`: the library routes `on` to an emitter of its own, so an
+ *    event emitted on the store itself would reach no listener.
  */
 export class MongoSessionStore extends MongoDBStore {
   // Set by the library's constructor; `declare` keeps class-field semantics from resetting them.
   declare collection: Collection<SessionDocument>;
   declare private initialConnectionPromise: Promise<unknown>;
   declare private _errorHandler: (error: Error, callback: (error: unknown) => void) => void;
+  declare private _emitter: NodeJS.EventEmitter;
 
   private readonly idleTimeoutMs: number;
   private readonly touchIntervalMs: number;
@@ -94,10 +101,28 @@ export class MongoSessionStore extends MongoDBStore {
     await this.client.close();
   }
 
+  override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
+    this.collection.findOne({ _id: sid }).then(
+      (document) => {
+        if (!document) process.nextTick(() => callback(null, null));
+        else if (document.expires && document.expires <= new Date()) this.destroy(sid, (error) => callback(error, null));
+        else process.nextTick(() => callback(null, document.session));
+      },
+      (error: unknown) => this.fail(storeError(`Error finding ${sid}`, error), callback),
+    );
+  }
+
   override set(sid: string, data: SessionData, callback?: Callback): void {
+    const done = callback ?? (() => {});
     // A copy: `data` is the request's live session, whose hash express-session compares later.
-    const stored: SessionData = { ...data, touchedAt: this.now() };
-    this.afterWriteDelay(() => super.set(sid, stored, callback));
+    const session: SessionData = { ...data, cookie: storedCookie(data.cookie) as SessionData['cookie'], touchedAt: this.now() };
+    const expires = data.cookie.expires ? new Date(data.cookie.expires) : new Date(Date.now() + this.idleTimeoutMs);
+    this.afterWriteDelay(() => {
+      this.collection.updateOne({ _id: sid }, { $set: { session, expires } }, { upsert: true }).then(
+        () => process.nextTick(done),
+        (error: unknown) => this.fail(storeError(`Error setting ${sid}`, error), done),
+      );
+    });
   }
 
   override touch(sid: string, data: SessionData, callback?: Callback): void {
@@ -117,13 +142,38 @@ export class MongoSessionStore extends MongoDBStore {
         )
         .then(
           () => done(),
-          (error: unknown) => this.fail(new Error(`Error touching ${sid}: ${message(error)}`), done),
+          // Only the expiry's extension is lost: the request itself went through, so its response
+          // must still reach the shopper. The 'error' event reports it.
+          (error: unknown) => this.fail(storeError(`Error touching ${sid}`, error), () => done()),
         );
     });
   }
 
   override destroy(sid: string, callback?: Callback): void {
-    this.afterWriteDelay(() => super.destroy(sid, callback));
+    const done = callback ?? (() => {});
+    this.afterWriteDelay(() => {
+      this.collection.deleteOne({ _id: sid }).then(
+        () => process.nextTick(done),
+        (error: unknown) => this.fail(storeError(`Error destroying ${sid}`, error), done),
+      );
+    });
+  }
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    return this._emitter.emit(event, ...args);
+  }
+
+  /**
+   * Ends every session of one shopper, except `keepSessionId` when given (the one asking).
+   * Returns how many ended. One indexed delete: no scan of the sessions collection.
+   */
+  async destroyUserSessions(userId: string, keepSessionId?: string): Promise<number> {
+    const filter =
+      keepSessionId === undefined
+        ? { 'session.user._id': userId }
+        : { 'session.user._id': userId, _id: { $ne: keepSessionId } };
+    const { deletedCount } = await this.collection.deleteMany(filter);
+    return deletedCount;
   }
 
   /** The live sessions, keyed by id, like express-session's MemoryStore. */
@@ -133,14 +183,14 @@ export class MongoSessionStore extends MongoDBStore {
       .toArray()
       .then(
         (documents) => callback(null, Object.fromEntries(documents.map((d) => [d._id, d.session]))),
-        (error: unknown) => this.fail(new Error(`Error gathering sessions: ${message(error)}`), callback),
+        (error: unknown) => this.fail(storeError('Error gathering sessions', error), callback),
       );
   }
 
   override length(callback: (error: unknown, length?: number) => void): void {
     this.collection.countDocuments({ expires: { $gt: new Date() } }).then(
       (count) => callback(null, count),
-      (error: unknown) => this.fail(new Error(`Error counting sessions: ${message(error)}`), callback),
+      (error: unknown) => this.fail(storeError('Error counting sessions', error), callback),
     );
   }
 
@@ -163,4 +213,9 @@ function storedCookie(cookie: SessionData['cookie']): object {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The driver's error stays the cause: the error handler tells an outage (503) from a bug by it. */
+function storeError(what: string, cause: unknown): Error {
+  return new Error(`${what}: ${message(cause)}`, { cause });
 }

@@ -1,6 +1,7 @@
 import session, { type Store } from 'express-session';
 import type { CookieOptions, RequestHandler } from 'express';
 import type { Config } from '../config';
+import { DatabaseUnavailableError } from '../db/unavailable';
 
 export interface SessionCookie {
   name: string;
@@ -26,7 +27,7 @@ export function sessionCookie(config: Config): SessionCookie {
 
 export function createSessionMiddleware(config: Config, store: Store): RequestHandler {
   const cookie = sessionCookie(config);
-  return session({
+  const middleware = session({
     name: cookie.name,
     // The first secret signs, all of them verify: secrets can be rotated without logging anyone out.
     secret: config.sessionSecrets,
@@ -42,4 +43,19 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
       maxAge: config.session.idleTimeoutMs,
     },
   });
+
+  // While a store reports 'disconnect', express-session skips sessions and carries on: a
+  // logged-in shopper would get pages as a visitor, and their next form would go to the login
+  // page. Refuse such requests (503) until the store reports 'connect' again.
+  let storeReady = true;
+  store.on('disconnect', () => {
+    storeReady = false;
+  });
+  store.on('connect', () => {
+    storeReady = true;
+  });
+  return (req, res, next) => {
+    if (storeReady) middleware(req, res, next);
+    else next(new DatabaseUnavailableError('the session store is disconnected'));
+  };
 }

@@ -1,4 +1,5 @@
 import 'express-session';
+import type { FlashMessage } from './flash';
 
 declare module 'express-session' {
   interface SessionData {
@@ -12,5 +13,7 @@ declare module 'express-session' {
      * MongoSessionStore's set/touch to throttle touches; application code never changes it.
      */
     touchedAt?: number;
+    /** Results to show once on the next page, after a redirect. */
+    flash?: FlashMessage[];
   }
 }

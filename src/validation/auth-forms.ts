@@ -26,20 +26,33 @@ export const loginRules = [
   body('password').isString().withMessage('Enter your password.').bail().notEmpty().withMessage('Enter your password.'),
 ];
 
-export const signupRules = [
-  email(),
-  body('password')
+const newPassword = (field: string, missing: string) =>
+  body(field)
     .isString()
-    .withMessage('Choose a password.')
+    .withMessage(missing)
     .bail()
     .isLength({ min: MIN_PASSWORD_LENGTH })
     .withMessage(`Use at least ${MIN_PASSWORD_LENGTH} characters.`)
     .custom((value: string) => Buffer.byteLength(value) <= BCRYPT_MAX_BYTES)
-    .withMessage(`Use at most ${BCRYPT_MAX_BYTES} bytes (about ${BCRYPT_MAX_BYTES} plain letters).`),
+    .withMessage(`Use at most ${BCRYPT_MAX_BYTES} bytes (about ${BCRYPT_MAX_BYTES} plain letters).`);
+
+const confirmation = () =>
   body('confirmPassword')
     .isString()
     .withMessage('Repeat the password.')
     .bail()
     .custom((value: string, { req }) => value === (req.body as { password?: unknown }).password)
-    .withMessage('The passwords do not match.'),
+    .withMessage('The passwords do not match.');
+
+export const signupRules = [email(), newPassword('password', 'Choose a password.'), confirmation()];
+
+export const changePasswordRules = [
+  body('currentPassword')
+    .isString()
+    .withMessage('Enter your current password.')
+    .bail()
+    .notEmpty()
+    .withMessage('Enter your current password.'),
+  newPassword('password', 'Choose a new password.'),
+  confirmation(),
 ];

@@ -1,4 +1,7 @@
+import { PassThrough } from 'node:stream';
+import pino from 'pino';
 import request from 'supertest';
+import { createApp } from '../../src/app';
 import { User } from '../../src/models/user';
 import {
   csrfTokenFor,
@@ -123,6 +126,36 @@ describe('signup', () => {
     expect(response.text).toContain('value="not-an-email"');
     expect(response.text).not.toContain('value="short"');
     expect(await User.countDocuments({ email: 'not-an-email' })).toBe(0);
+  });
+});
+
+describe('passwords and session ids never reach the logs', () => {
+  test('signup, login, a failed login and a password change log neither the password nor the cookie', async () => {
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    const logger = pino({ level: 'trace' }, stream);
+    const app = createApp(shop.config, { sessionStore: shop.store, logger });
+    const agent = request.agent(app);
+    const password = 'Unmistakable-Passw0rd-123';
+    const email = `logged-${Date.now()}@example.com`;
+
+    await signUp(agent, email, password);
+    await logIn(request.agent(app), email, 'Wrong-Guess-456');
+    const login = await logIn(agent, email, password);
+    const _csrf = await csrfTokenFor(agent, '/account/password');
+    await agent
+      .post('/account/password')
+      .type('form')
+      .send({ _csrf, currentPassword: password, password: `${password}-new`, confirmPassword: `${password}-new` })
+      .expect(302);
+
+    const log = lines.join('');
+    expect(log).toContain('/account/password');
+    expect(log).not.toContain('Unmistakable');
+    expect(log).not.toContain('Wrong-Guess');
+    expect(log).not.toContain(sessionIdSetBy(login));
+    expect(log).not.toContain(_csrf);
   });
 });
 

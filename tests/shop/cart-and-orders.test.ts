@@ -150,6 +150,20 @@ describe('admin pages: only your own products', () => {
     expect(await Product.countDocuments({ userId: (await User.findOne({ email: owner.email }))!._id })).toBe(0);
   });
 
+  test('an invalid edit re-renders the edit form with 422 and the typed values, and changes nothing', async () => {
+    const owner = await newShopper(shop.app, 'editor');
+    const id = await addProduct(owner, { title: 'Steady Chair', price: '40' });
+    const response = await owner.agent
+      .post('/admin/edit-product')
+      .type('form')
+      .send({ _csrf: owner.csrf, productId: id, title: 'Wobbly Chair', price: '-1', description: 'Now wobbly.', imageUrl: '' })
+      .expect(422);
+    expect(response.text).toContain('value="Wobbly Chair"');
+    expect(response.text).toContain('value="-1"');
+    expect(response.text).toContain(`name="productId" value="${id}"`);
+    expect(await Product.findById(id).lean()).toMatchObject({ title: 'Steady Chair', price: 40 });
+  });
+
   test('a deleted product leaves every cart', async () => {
     const owner = await newShopper(shop.app, 'closing');
     const id = await addProduct(owner, { title: 'Last One', price: '5' });

@@ -64,3 +64,23 @@ test('login and signup need a token too', async () => {
   const _csrf = await csrfTokenFor(agent, '/signup');
   await agent.post('/signup').type('form').send({ _csrf, email: 'b@example.com', password: 'whatever1', confirmPassword: 'whatever1' }).expect(302);
 });
+
+test('no GET request changes state: the state-changing paths answer GET with 404 and change nothing', async () => {
+  const shopper = await newShopper(shop.app, 'get-only');
+  const productId = await addProduct(shopper, { title: 'Untouchable', price: '3' });
+  await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302);
+
+  for (const path of [
+    '/logout',
+    `/cart-delete-item?productId=${productId}`,
+    '/create-order',
+    `/admin/delete-product?productId=${productId}`,
+    '/account/logout-everywhere',
+  ]) {
+    await shopper.agent.get(path).expect(404);
+  }
+  await shopper.agent.get('/cart').expect(200);
+  const user = await User.findOne({ email: shopper.email }).lean();
+  expect(user?.cart.items).toHaveLength(1);
+  expect(await Product.exists({ _id: productId })).toBeTruthy();
+});

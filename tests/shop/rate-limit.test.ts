@@ -94,3 +94,24 @@ test('limits are validated like the other configuration keys', () => {
     signup: { perIp: 10, windowMs: 60 * 60_000 },
   });
 });
+
+test('guessing the current password on the change-password form is limited per shopper', async () => {
+  const app = shopWithLimits({ LOGIN_RATE_LIMIT_PER_ACCOUNT: '2', LOGIN_RATE_LIMIT_WINDOW_MINUTES: '15' });
+  const password = 'the right password';
+  await registered('stolen-session@example.com', password);
+  const agent = request.agent(app);
+  expectRedirect(await logIn(agent, 'stolen-session@example.com', password), '/');
+  const guess = async (currentPassword: string) => {
+    const page = await agent.get('/account/password').expect(200);
+    const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    return agent
+      .post('/account/password')
+      .type('form')
+      .send({ _csrf, currentPassword, password: 'a new password!', confirmPassword: 'a new password!' });
+  };
+  expect((await guess('guess one')).status).toBe(422);
+  expect((await guess('guess two')).status).toBe(422);
+  expectTooManyAttempts(await guess(password), 15);
+  // Still the old password: the refused attempt changed nothing.
+  expectRedirect(await logIn(request.agent(app), 'stolen-session@example.com', password), '/');
+});

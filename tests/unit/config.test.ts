@@ -61,3 +61,33 @@ test('redactUri hides the password', () => {
   expect(redactUri('mongodb+srv://shop:s3cr3t@cluster.example.net/shop')).toBe('mongodb+srv://shop:****@cluster.example.net/shop');
   expect(redactUri('mongodb://127.0.0.1:27017/shop')).toBe('mongodb://127.0.0.1:27017/shop');
 });
+
+test('database waits and the shutdown bound: defaults, overrides and bad values', () => {
+  expect(loadConfig({}).database).toEqual({
+    connectTimeoutMs: 10_000,
+    connectRetries: 0,
+    connectRetryDelayMs: 1000,
+    requestTimeoutMs: 5000,
+  });
+  expect(loadConfig({}).shutdownTimeoutMs).toBe(10_000);
+  const config = loadConfig({
+    DB_CONNECT_TIMEOUT_MS: '2500',
+    DB_CONNECT_RETRIES: '5',
+    DB_CONNECT_RETRY_DELAY_MS: '250',
+    DB_REQUEST_TIMEOUT_MS: '1500',
+    SHUTDOWN_TIMEOUT_MS: '30000',
+  });
+  expect(config.database).toEqual({ connectTimeoutMs: 2500, connectRetries: 5, connectRetryDelayMs: 250, requestTimeoutMs: 1500 });
+  expect(config.shutdownTimeoutMs).toBe(30_000);
+  const problems = problemsOf({
+    DB_CONNECT_TIMEOUT_MS: '0',
+    DB_CONNECT_RETRIES: '-1',
+    DB_CONNECT_RETRY_DELAY_MS: 'soon',
+    DB_REQUEST_TIMEOUT_MS: '5s',
+    SHUTDOWN_TIMEOUT_MS: '1e4',
+  });
+  expect(problems).toHaveLength(5);
+  expect(problems.join('\n')).toMatch(
+    /DB_CONNECT_TIMEOUT_MS.*DB_CONNECT_RETRIES.*DB_CONNECT_RETRY_DELAY_MS.*DB_REQUEST_TIMEOUT_MS.*SHUTDOWN_TIMEOUT_MS/s,
+  );
+});

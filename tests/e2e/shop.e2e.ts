@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { addProduct, newShopper, startTestShop, type TestShop } from '../helpers/shop';
+import { SCREENSHOTS_DIR, launchChromium } from '../helpers/browser';
+
+/*
+ * A shopper's visit in a real browser: headless Chromium driven by playwright-core, against the
+ * real shop on the test database. Each step leaves a screenshot in test-results/e2e/.
+ */
+
+let shop: TestShop;
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+
+const PRODUCTS = [
+  { title: 'Blue Teapot', price: '24.50' },
+  { title: 'Linen Apron', price: '18.00' },
+  { title: 'Oak Cutting Board', price: '32.25' },
+];
+
+beforeAll(async () => {
+  shop = await startTestShop('e2e');
+  // Someone else's products: the shopper under test only buys.
+  const seller = await newShopper(shop.app, 'seller');
+  for (const product of PRODUCTS) await addProduct(seller, { ...product, description: `A fine ${product.title.toLowerCase()}.` });
+  server = shop.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  await shop?.close();
+});
+
+let step = 0;
+async function screenshot(page: Page, name: string): Promise<void> {
+  step += 1;
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+
+function addToCartButtons(page: Page) {
+  return page.getByRole('button', { name: 'Add to cart' });
+}
+
+/** The product card (or list item) that shows this title. */
+function card(page: Page, title: string) {
+  return page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
+}
+
+test('a shopper browses, signs up, logs in, fills the cart, orders, gets the invoice and logs out', async () => {
+  const context = await browser.newContext({ baseURL: baseUrl, acceptDownloads: true, viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const email = `e2e-${Date.now()}@example.com`;
+  const password = 'a browser password';
+
+  // Anonymous: products, no add-to-cart.
+  await page.goto('/products');
+  for (const { title } of PRODUCTS) await expect(card(page, title).count()).resolves.toBe(1);
+  expect(await addToCartButtons(page).count()).toBe(0);
+  await screenshot(page, 'anonymous-products');
+
+  // Sign up.
+  await page.getByRole('link', { name: /sign ?up/i }).first().click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByLabel(/repeat|confirm/i).fill(password);
+  await screenshot(page, 'signup');
+  await Promise.all([page.waitForURL('**/login'), page.getByRole('button', { name: /sign ?up/i }).click()]);
+
+  // Log in: the very next page shows the logged-in navigation, without a reload.
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?in/i }).click()]);
+  await expect(page.getByRole('navigation').getByText(email).count()).resolves.toBe(1);
+  await expect(page.getByRole('button', { name: /log ?out/i }).count()).resolves.toBeGreaterThan(0);
+  await screenshot(page, 'logged-in-home');
+
+  // Two products from the list, one from its detail page.
+  await page.goto('/products');
+  expect(await addToCartButtons(page).count()).toBeGreaterThanOrEqual(PRODUCTS.length);
+  await Promise.all([page.waitForURL('**/cart'), card(page, 'Blue Teapot').getByRole('button', { name: 'Add to cart' }).click()]);
+  await page.goto('/products');
+  await Promise.all([page.waitForURL('**/cart'), card(page, 'Linen Apron').getByRole('button', { name: 'Add to cart' }).click()]);
+  await page.goto('/products');
+  await card(page, 'Oak Cutting Board').getByRole('link', { name: /details/i }).click();
+  await page.waitForURL('**/products/*');
+  await expect(page.getByRole('heading', { name: 'Oak Cutting Board' }).count()).resolves.toBe(1);
+  await screenshot(page, 'product-detail');
+  await Promise.all([page.waitForURL('**/cart'), addToCartButtons(page).first().click()]);
+
+  // The cart: three lines, quantities and total.
+  const rows = page.locator('tbody tr');
+  await expect(rows.count()).resolves.toBe(3);
+  await expect(page.locator('tfoot').innerText()).resolves.toMatch(/74\.75/);
+  await screenshot(page, 'cart');
+
+  // Remove one.
+  await Promise.all([
+    page.waitForURL('**/cart'),
+    rows.filter({ hasText: 'Linen Apron' }).getByRole('button', { name: /remove/i }).click(),
+  ]);
+  await expect(rows.count()).resolves.toBe(2);
+  await expect(page.locator('tfoot').innerText()).resolves.toMatch(/56\.75/);
+  await screenshot(page, 'cart-after-remove');
+
+  // Order: it shows under Orders.
+  await Promise.all([page.waitForURL('**/orders'), page.getByRole('button', { name: /order now/i }).click()]);
+  const orderText = await page.getByRole('main').innerText();
+  expect(orderText).toContain('Blue Teapot');
+  expect(orderText).toContain('Oak Cutting Board');
+  expect(orderText).not.toContain('Linen Apron');
+  expect(orderText).toMatch(/56\.75/);
+  await screenshot(page, 'orders');
+
+  // The invoice downloads as a PDF.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /invoice/i }).first().click()]);
+  const invoicePath = path.join(SCREENSHOTS_DIR, 'invoice.pdf');
+  await download.saveAs(invoicePath);
+  expect(fs.readFileSync(invoicePath).subarray(0, 5).toString()).toBe('%PDF-');
+
+  // Log out: no add-to-cart any more.
+  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?out/i }).first().click()]);
+  await page.goto('/products');
+  expect(await addToCartButtons(page).count()).toBe(0);
+  await expect(page.getByRole('navigation').getByText(email).count()).resolves.toBe(0);
+  await screenshot(page, 'logged-out');
+
+  await context.close();
+});
