@@ -14,6 +14,13 @@ export default defineConfig(
     languageOptions: {
       globals: globals.node,
     },
+    rules: {
+      // The code's convention: a leading underscore, or a rest sibling, marks a value left out on purpose.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
   },
   // Configuration files run in Node; with no "type" in package.json, .js files are CommonJS there.
   {
