@@ -3,6 +3,7 @@ import { Aggregator, Query, find as mingoFind } from 'mingo';
 import type { AnyObject, Criteria, Projection, SortSpec } from 'mingo/types';
 import type { Collection } from './collection';
 import { badValue } from './errors';
+import { sortBySimpleKeys } from './sort';
 
 /**
  * Reads through mingo: the collection narrows the candidates by index, mingo decides which of them
@@ -35,18 +36,21 @@ export function matching(collection: Collection | undefined, filter: Document, s
 }
 
 export function findDocuments(collection: Collection | undefined, filter: Document, options: FindOptions): Document[] {
-  const hasSort = options.sort && Object.keys(options.sort).length > 0;
-  const hasProjection = options.projection && Object.keys(options.projection).length > 0;
+  const hasSort = options.sort !== undefined && Object.keys(options.sort).length > 0;
+  const hasProjection = options.projection !== undefined && Object.keys(options.projection).length > 0;
   // Without a sort, the first skip + limit matches are the answer: no need to look further.
   const stopAfter = !hasSort && options.limit ? (options.skip ?? 0) + options.limit : Infinity;
   let docs = matching(collection, filter, stopAfter);
-  if (!hasSort && !hasProjection) {
+  const sorted = hasSort ? sortBySimpleKeys(docs, options.sort!) : docs;
+  if (sorted) {
     const start = options.skip ?? 0;
-    return options.limit ? docs.slice(start, start + options.limit) : docs.slice(start);
+    const page = options.limit ? sorted.slice(start, start + options.limit) : sorted.slice(start);
+    if (!hasProjection) return page;
+    return parse(() => mingoFind(page, {}, options.projection as Projection<AnyObject>).all() as Document[]);
   }
   return parse(() => {
     let cursor = mingoFind(docs, {}, hasProjection ? (options.projection as Projection<AnyObject>) : undefined);
-    if (hasSort) cursor = cursor.sort(options.sort as SortSpec);
+    cursor = cursor.sort(options.sort as SortSpec);
     if (options.skip) cursor = cursor.skip(options.skip);
     if (options.limit) cursor = cursor.limit(options.limit);
     docs = cursor.all() as Document[];
@@ -65,7 +69,46 @@ export function aggregateDocuments(collection: Collection | undefined, pipeline:
   const input = leadingMatch ? matching(collection, leadingMatch) : [...(collection?.docs.values() ?? [])];
   const rest = leadingMatch ? pipeline.slice(1) : pipeline;
   if (rest.length === 0) return input;
-  return parse(() => new Aggregator(rest as AnyObject[]).run(input) as Document[]);
+  return countStages(input, rest) ?? parse(() => new Aggregator(rest as AnyObject[]).run(input) as Document[]);
+}
+
+/**
+ * The driver's countDocuments sends `$match`, then optionally `$skip` and `$limit`, then
+ * `{ $group: { _id: 1, n: { $sum: 1 } } }`. That is a length, not a grouping: answered without
+ * mingo, which would hash every document. Undefined for any other pipeline.
+ */
+function countStages(input: Document[], stages: Document[]): Document[] | undefined {
+  const rest = [...stages];
+  const skip = rest[0] && onlyKey(rest[0]) === '$skip' ? rest.shift()!.$skip : 0;
+  const limit = rest[0] && onlyKey(rest[0]) === '$limit' ? rest.shift()!.$limit : Infinity;
+  if (rest.length !== 1 || onlyKey(rest[0]) !== '$group' || !isCount(skip) || !(limit === Infinity || (isCount(limit) && limit > 0))) {
+    return undefined;
+  }
+  const field = countGroupField(rest[0].$group);
+  if (field === undefined) return undefined;
+  const n = Math.min(Math.max(input.length - skip, 0), limit);
+  return n === 0 ? [] : [{ _id: (rest[0].$group as Document)._id, [field]: n }];
+}
+
+function onlyKey(stage: Document): string | undefined {
+  const keys = Object.keys(stage);
+  return keys.length === 1 ? keys[0] : undefined;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** The field of a `{ _id: <a constant>, <field>: { $sum: 1 } }` group. */
+function countGroupField(group: unknown): string | undefined {
+  if (group === null || typeof group !== 'object' || Array.isArray(group)) return undefined;
+  const { _id: id, ...fields } = group as Document;
+  const constantId = id === null || typeof id === 'number' || typeof id === 'boolean' || (typeof id === 'string' && !id.startsWith('$'));
+  const entries = Object.entries(fields);
+  if (!constantId || entries.length !== 1 || entries[0][0].startsWith('$')) return undefined;
+  const [field, accumulator] = entries[0] as [string, Document | null];
+  const isSumOfOne = accumulator !== null && typeof accumulator === 'object' && Object.keys(accumulator).length === 1 && accumulator.$sum === 1;
+  return isSumOfOne ? field : undefined;
 }
 
 /** mingo throws plain errors for operators it does not know: answer them as MongoDB's BadValue. */

@@ -47,22 +47,26 @@ const userSchema = new Schema<IUser, UserModel, IUserMethods>(
   { timestamps: true },
 );
 
-// Two steps can race: $inc when the item is there, $push (guarded by $ne) when it isn't. When a
-// parallel request pushed first, our $push matches nothing and the next $inc finds the item.
-const ADD_TO_CART_ATTEMPTS = 4;
+// Deleting a product takes it out of every cart that holds it.
+userSchema.index({ 'cart.items.productId': 1 });
+
+// Two updates, each guarded so that only one can apply: $inc when the item is there, $push (guarded
+// by $ne) when it isn't. The cart as loaded with this document says which one to send first, so an
+// add costs one round trip; when a parallel request changed the cart meanwhile, the guess misses,
+// matches nothing, and the other update follows.
+const ADD_TO_CART_STEPS = 8;
 
 userSchema.method('addToCart', async function addToCart(this: UserDocument, productId: Types.ObjectId, quantity = 1) {
-  for (let attempt = 0; attempt < ADD_TO_CART_ATTEMPTS; attempt++) {
-    const incremented = await User.updateOne(
-      { _id: this._id, 'cart.items.productId': productId },
-      { $inc: { 'cart.items.$.quantity': quantity } },
-    );
-    if (incremented.matchedCount === 1) return;
-    const pushed = await User.updateOne(
-      { _id: this._id, 'cart.items.productId': { $ne: productId } },
-      { $push: { 'cart.items': { productId, quantity } } },
-    );
-    if (pushed.matchedCount === 1) return;
+  let inCart = this.cart.items.some((item) => item.productId.equals(productId));
+  for (let step = 0; step < ADD_TO_CART_STEPS; step++) {
+    const result = inCart
+      ? await User.updateOne({ _id: this._id, 'cart.items.productId': productId }, { $inc: { 'cart.items.$.quantity': quantity } })
+      : await User.updateOne(
+          { _id: this._id, 'cart.items.productId': { $ne: productId } },
+          { $push: { 'cart.items': { productId, quantity } } },
+        );
+    if (result.matchedCount === 1) return;
+    inCart = !inCart;
   }
   // Neither update matched repeatedly: the user document is gone (or keeps changing under us).
   throw new Error(`could not add product ${productId.toHexString()} to the cart of user ${this._id.toHexString()}`);

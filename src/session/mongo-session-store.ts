@@ -52,6 +52,10 @@ type Callback = (error?: unknown) => void;
  *    into the message, hence into logs). Here the driver's error stays the `cause`.
  *  - `emit` on the same emitter as `on`: the library routes `on` to an emitter of its own, so an
  *    event emitted on the store itself would reach no listener.
+ *  - no second write of what was just written: after `regenerate`, express-session loses track
+ *    of an explicit `save` (the new session object is not wrapped), so login's save-before-redirect
+ *    was followed by the same write at the end of the response. `set` remembers, per live session
+ *    object, what it last wrote and skips an unchanged repeat (the cookie's rolling expiry aside).
  */
 export class MongoSessionStore extends MongoDBStore {
   // Set by the library's constructor; `declare` keeps class-field semantics from resetting them.
@@ -65,6 +69,8 @@ export class MongoSessionStore extends MongoDBStore {
   private readonly writeDelayMs: number;
   private readonly now: () => number;
   private readonly indexesReady: Promise<void>;
+  /** Keyed by the request's session object, so entries go with the request. */
+  private readonly lastWritten = new WeakMap<object, { sid: string; fingerprint: string }>();
 
   constructor(options: MongoSessionStoreOptions) {
     // With a callback, a failed first connection is reported through the 'error' event (and the
@@ -114,12 +120,21 @@ export class MongoSessionStore extends MongoDBStore {
 
   override set(sid: string, data: SessionData, callback?: Callback): void {
     const done = callback ?? (() => {});
+    const fingerprint = fingerprintOf(data);
+    const last = this.lastWritten.get(data);
+    if (last?.sid === sid && last.fingerprint === fingerprint) {
+      process.nextTick(done);
+      return;
+    }
     // A copy: `data` is the request's live session, whose hash express-session compares later.
     const session: SessionData = { ...data, cookie: storedCookie(data.cookie) as SessionData['cookie'], touchedAt: this.now() };
     const expires = data.cookie.expires ? new Date(data.cookie.expires) : new Date(Date.now() + this.idleTimeoutMs);
     this.afterWriteDelay(() => {
       this.collection.updateOne({ _id: sid }, { $set: { session, expires } }, { upsert: true }).then(
-        () => process.nextTick(done),
+        () => {
+          this.lastWritten.set(data, { sid, fingerprint });
+          process.nextTick(done);
+        },
         (error: unknown) => this.fail(storeError(`Error setting ${sid}`, error), done),
       );
     });
@@ -209,6 +224,11 @@ export class MongoSessionStore extends MongoDBStore {
 function storedCookie(cookie: SessionData['cookie']): object {
   const serializable = cookie as SessionData['cookie'] & { toJSON?: () => object };
   return typeof serializable.toJSON === 'function' ? serializable.toJSON() : cookie;
+}
+
+/** The session's contents apart from the cookie's expiry, which moves on every request (rolling). */
+function fingerprintOf(data: SessionData): string {
+  return JSON.stringify({ ...data, cookie: { ...storedCookie(data.cookie), expires: undefined } });
 }
 
 function message(error: unknown): string {

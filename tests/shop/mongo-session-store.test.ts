@@ -115,6 +115,35 @@ describe('touch', () => {
   });
 });
 
+describe('set', () => {
+  test('a repeated set of the same session object, unchanged, sends nothing; a changed one is written', async () => {
+    const live = sessionData({ isLoggedIn: true });
+    await set('sid-twice', live);
+    const commands: string[] = [];
+    const listen = (event: { commandName: string }) => commands.push(event.commandName);
+    const storeClient = store.client as unknown as MongoClient;
+    storeClient.on('commandStarted', listen);
+    try {
+      // What express-session does after login: the explicit save, then the same data at the end of the
+      // response, with the rolling cookie's expiry moved on by a few milliseconds.
+      live.cookie.maxAge = 3_600_000;
+      await set('sid-twice', live);
+      expect(commands).toEqual([]);
+      // Another session object with the same contents (another request) is written.
+      await set('sid-twice', sessionData({ isLoggedIn: true }));
+      expect(commands).toEqual(['update']);
+      // So is a change, and the same object under another id.
+      live.isLoggedIn = false;
+      await set('sid-twice', live);
+      await set('sid-other', live);
+      expect(commands).toEqual(['update', 'update', 'update']);
+    } finally {
+      storeClient.off('commandStarted', listen);
+    }
+    expect((await sessions.findOne({ _id: 'sid-twice' }))?.session.isLoggedIn).toBe(false);
+  });
+});
+
 describe('all and length', () => {
   test('list and count the live sessions, leaving out expired ones', async () => {
     await set('sid-a', sessionData({ isLoggedIn: true }));

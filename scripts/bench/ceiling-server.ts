@@ -1,0 +1,42 @@
+/**
+ * The benchmark's ceiling, (a): the shop's product-list page rendered by Express from products held
+ * in memory, with no session and no database, in production mode (view cache on). Whatever the shop
+ * does beyond this costs it throughput: npm run bench prints the shop's figures as ratios to these.
+ *
+ * Its own process, started by scripts/bench.ts:
+ *   node --import tsx scripts/bench/ceiling-server.ts --port P --products products.json
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import express from 'express';
+import { viewHelpers } from '../../src/view-helpers';
+
+const { values } = parseArgs({ options: { port: { type: 'string' }, products: { type: 'string' } } });
+if (!values.port || !values.products) {
+  console.error('usage: ceiling-server.ts --port P --products FILE');
+  process.exit(2);
+}
+
+/** The products as the shop's page shows them; `_id` as a hex string renders like an ObjectId. */
+const products: unknown[] = JSON.parse(fs.readFileSync(values.products, 'utf8'));
+
+const app = express();
+app.set('views', path.join(__dirname, '..', '..', 'views'));
+app.set('view engine', 'ejs');
+app.set('view cache', true);
+app.disable('x-powered-by');
+// The locals createApp sets for every page of an anonymous visitor.
+Object.assign(app.locals, viewHelpers, { isAuthenticated: false, currentUser: undefined, csrfToken: '' });
+
+app.get('/products', (_req, res) => {
+  res.render('shop/product-list', { pageTitle: 'All products', path: '/products', products });
+});
+
+const server = app.listen(Number(values.port), '127.0.0.1', () => {
+  console.log(`ceiling listening on http://127.0.0.1:${values.port}/products with ${products.length} products`);
+});
+process.once('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});

@@ -1,0 +1,62 @@
+import mongoose from 'mongoose';
+import { startTestShop, type TestShop } from '../helpers/shop';
+
+/*
+ * Every query the shop makes is served by an index (see the models and MongoSessionStore):
+ *  users     by _id (load-user, cart updates), by email (login, signup: unique), by a cart item's
+ *            product (deleting a product takes it out of every cart)
+ *  products  by _id, by owner (admin pages, edit and delete), newest first (the shop's lists)
+ *  orders    by the shopper's id (their orders page)
+ *  sessions  by _id, by expiry (TTL: MongoDB deletes expired ones), by the shopper's id
+ */
+
+let shop: TestShop;
+
+beforeAll(async () => {
+  shop = await startTestShop('indexes');
+});
+
+afterAll(async () => {
+  await shop.close();
+});
+
+async function indexesOf(collection: string) {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('mongoose is not connected');
+  const indexes = await db.collection(collection).indexes();
+  return indexes.map(({ key, unique, expireAfterSeconds }) => ({
+    key,
+    ...(unique ? { unique } : {}),
+    ...(expireAfterSeconds !== undefined ? { expireAfterSeconds } : {}),
+  }));
+}
+
+test('users: email is unique; cart items by product', async () => {
+  expect(await indexesOf('users')).toEqual(
+    expect.arrayContaining([
+      { key: { _id: 1 } },
+      { key: { email: 1 }, unique: true },
+      { key: { 'cart.items.productId': 1 } },
+    ]),
+  );
+});
+
+test('products: by owner and newest first', async () => {
+  expect(await indexesOf('products')).toEqual(
+    expect.arrayContaining([{ key: { _id: 1 } }, { key: { userId: 1 } }, { key: { createdAt: -1 } }]),
+  );
+});
+
+test("orders: by the shopper's id", async () => {
+  expect(await indexesOf('orders')).toEqual(expect.arrayContaining([{ key: { _id: 1 } }, { key: { 'user.userId': 1 } }]));
+});
+
+test("sessions: TTL on expires, and the shopper's id inside the session", async () => {
+  expect(await indexesOf('sessions')).toEqual(
+    expect.arrayContaining([
+      { key: { _id: 1 } },
+      { key: { expires: 1 }, expireAfterSeconds: 0 },
+      { key: { 'session.user._id': 1 } },
+    ]),
+  );
+});

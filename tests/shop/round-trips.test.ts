@@ -1,0 +1,135 @@
+import request from 'supertest';
+import { commandsDuring } from '../helpers/commands';
+import {
+  addProduct,
+  csrfTokenIn,
+  newShopper,
+  sessionIdSetBy,
+  startTestShop,
+  type Agent,
+  type Shopper,
+  type TestShop,
+} from '../helpers/shop';
+
+/*
+ * The round-trip budget of issue 6, counted on both database clients: what each kind of request
+ * may send to MongoDB. Every extra command here is paid on every page view in production.
+ */
+
+let shop: TestShop;
+let owner: Shopper;
+let teapotId: string;
+let mugId: string;
+
+beforeAll(async () => {
+  shop = await startTestShop('round_trips');
+  owner = await newShopper(shop.app, 'owner');
+  teapotId = await addProduct(owner, { title: 'Teapot', price: '24.50' });
+  mugId = await addProduct(owner, { title: 'Mug', price: '7.00' });
+});
+
+afterAll(async () => {
+  await shop.close();
+});
+
+async function sessionCookieOf(agent: Agent): Promise<string> {
+  const [cookie] = (await agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
+  if (!cookie) throw new Error('this agent has no session cookie');
+  return `sid=${cookie.value}`;
+}
+
+test('an anonymous page view sends no session command and reads no user', async () => {
+  // A list page counts the products (the collection's own count, for the page links) and finds one page.
+  const expected: Array<[string, string[]]> = [
+    ['/', ['count products', 'find products']],
+    ['/products', ['count products', 'find products']],
+    [`/products/${teapotId}`, ['find products']],
+  ];
+  for (const [page, productCommands] of expected) {
+    const recorded = await commandsDuring(shop.store, () => request(shop.app).get(page).expect(200));
+    expect(recorded.on('sessions')).toEqual([]);
+    expect(recorded.on('users')).toEqual([]);
+    expect(recorded.on('products')).toEqual(productCommands);
+  }
+});
+
+test('a logged-in product list or detail page: one session read, one user read, no session write', async () => {
+  const shopper = await newShopper(shop.app, 'browser');
+  for (const page of ['/products', `/products/${teapotId}`]) {
+    const recorded = await commandsDuring(shop.store, () => shopper.agent.get(page).expect(200));
+    expect(recorded.on('sessions')).toEqual(['find sessions']);
+    expect(recorded.on('users')).toEqual(['find users']);
+  }
+});
+
+test('login deletes the session the visitor had and writes the new one once', async () => {
+  const shopper = await newShopper(shop.app, 'returning');
+  const agent = request.agent(shop.app);
+  const loginPage = await agent.get('/login').expect(200);
+  const oldSessionId = sessionIdSetBy(loginPage);
+  expect(oldSessionId).toBeDefined();
+
+  let newSessionId: string | undefined;
+  const recorded = await commandsDuring(shop.store, async () => {
+    const response = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfTokenIn(loginPage.text), email: shopper.email, password: shopper.password })
+      .expect(302);
+    newSessionId = sessionIdSetBy(response);
+  });
+
+  expect(newSessionId).toBeDefined();
+  expect(newSessionId).not.toBe(oldSessionId);
+  // The old session is read (it holds the CSRF token), deleted, and the new one written once.
+  expect(recorded.on('sessions')).toEqual(['find sessions', 'delete sessions', 'update sessions']);
+  const sessionCommands = recorded.commands.filter((c) => c.collection === 'sessions');
+  const deletes = sessionCommands[1].command.deletes as Array<{ q: { _id: string } }>;
+  expect(deletes.map((d) => d.q._id)).toEqual([oldSessionId]);
+  const updates = sessionCommands[2].command.updates as Array<{ q: { _id: string }; upsert?: boolean }>;
+  expect(updates.map((u) => [u.q._id, u.upsert])).toEqual([[newSessionId, true]]);
+  expect(recorded.on('users')).toEqual(['find users']);
+});
+
+test('add-to-cart is one user update and no session write, for a new item and for one already in the cart', async () => {
+  const shopper = await newShopper(shop.app, 'adder');
+  const addToCart = (productId: string) =>
+    commandsDuring(shop.store, () =>
+      shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302).expect('Location', '/cart'),
+    );
+
+  for (const productId of [teapotId, teapotId, mugId]) {
+    const recorded = await addToCart(productId);
+    expect(recorded.on('sessions')).toEqual(['find sessions']);
+    // The user read of every logged-in request, then exactly one update.
+    expect(recorded.on('users')).toEqual(['find users', 'update users']);
+  }
+  const cart = await shopper.agent.get('/cart').expect(200);
+  expect(cart.text).toContain('Teapot');
+  expect(cart.text).toContain('Mug');
+});
+
+test('the throttled touch writes the session at most once per interval', async () => {
+  const shopper = await newShopper(shop.app, 'toucher');
+  const intervalMs = 60_000;
+  let clock = Date.now();
+  const counted = await shop.startAnotherInstance({ touchIntervalMs: intervalMs, now: () => clock });
+  const cookie = await sessionCookieOf(shopper.agent);
+
+  const sessionWritesOfOneView = async (): Promise<number> => {
+    const recorded = await commandsDuring(counted.store, () => request(counted.app).get('/products').set('Cookie', cookie).expect(200));
+    expect(recorded.on('sessions').filter((c) => c === 'find sessions')).toHaveLength(1);
+    return recorded.on('sessions').filter((c) => c !== 'find sessions').length;
+  };
+
+  // Just after login: nothing to write.
+  expect(await sessionWritesOfOneView()).toBe(0);
+  // An interval later, the first view writes the new expiry, the next ones don't.
+  clock += intervalMs + 1_000;
+  expect([await sessionWritesOfOneView(), await sessionWritesOfOneView(), await sessionWritesOfOneView()]).toEqual([1, 0, 0]);
+  // Half an interval after that write: still nothing; a whole one: one write again.
+  clock += intervalMs / 2;
+  expect(await sessionWritesOfOneView()).toBe(0);
+  clock += intervalMs / 2;
+  expect([await sessionWritesOfOneView(), await sessionWritesOfOneView()]).toEqual([1, 0]);
+});
