@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './db/resolve';
 import { waitForDatabase } from './db/wait-for-database';
-import { DEMO_LOGIN, seedDemoData } from './db/seed';
+import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './db/seed';
 import { MongoSessionStore } from './session/mongo-session-store';
 import { createApp } from './app';
 
@@ -56,14 +56,24 @@ async function main(): Promise<void> {
   });
   await sessionStore.ready();
 
-  if (config.seedDemoData && (await seedDemoData({ bcryptRounds: config.bcryptRounds, logger }))) {
-    console.log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+  let showDemoLogin = false;
+  if (config.seedDemoData) {
+    await seedDemoData({ bcryptRounds: config.bcryptRounds, logger });
+    // On every start, not only the first: `npm run dev` restarts on each change.
+    showDemoLogin = await demoLoginWorks();
   }
 
   const app = createApp(config, { sessionStore, logger });
   const server = app.listen(config.port, () => {
     // The port actually bound: PORT=0 (a free port, as the load test asks) is resolved here.
-    logger.info(`shop listening on http://localhost:${(server.address() as AddressInfo).port}`);
+    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+    logger.info(`shop listening on ${url}`);
+    // Outside production, also as plain lines that stand out among the JSON log lines.
+    if (!config.isProduction) {
+      console.log(`\nSession Shop: ${url}`);
+      if (showDemoLogin) console.log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+      console.log('');
+    }
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, 'the HTTP server failed');

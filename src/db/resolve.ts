@@ -63,7 +63,9 @@ export async function resolveDatabase(options: ResolveOptions): Promise<Resolved
       return started;
     } catch (error) {
       if (options.mongoBackend === 'memory-server') {
-        throw new Error(`MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${message(error)}`);
+        throw new Error(`MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${message(error)}`, {
+          cause: error,
+        });
       }
       memoryServerFailure = message(error);
     }

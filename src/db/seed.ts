@@ -41,3 +41,9 @@ export async function seedDemoData({ bcryptRounds, logger }: { bcryptRounds: num
   logger.info({ products: DEMO_PRODUCTS.length, email: DEMO_LOGIN.email }, 'demo data added');
   return true;
 }
+
+/** Whether the demo login still works: its shopper may have changed the password or be gone. */
+export async function demoLoginWorks(): Promise<boolean> {
+  const user = await User.findOne({ email: DEMO_LOGIN.email }).select('password').lean();
+  return user !== null && (await bcrypt.compare(DEMO_LOGIN.password, user.password));
+}

@@ -304,7 +304,7 @@ describe('openPersistence', () => {
 
   it('refuses to open a corrupt snapshot', () => {
     const dir = tempDir();
-    let p = open(dir);
+    const p = open(dir);
     p.append([put('d', 'c', { _id: 1 })]);
     p.compact(p.loaded);
     p.close();

@@ -3,7 +3,6 @@ import { resolveDatabase, type ResolvedDatabase } from '../../src/db/resolve';
 import { createLogger } from '../../src/logger';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __TEST_DATABASE__: ResolvedDatabase | undefined;
 }
 

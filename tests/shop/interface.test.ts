@@ -47,7 +47,9 @@ describe('product cards', () => {
     expect(page).toContain(`<h2 class="card__title"><a href="/products/${productId}">Teapot</a></h2>`);
     expect(page).toContain('<p class="card__price">$1,234.50</p>');
     expect(page).toContain('<p class="card__description">Holds a litre of tea.</p>');
-    expect(page).toContain('src="https://images.example/teapot.jpg" data-fallback="/images/placeholder.svg" alt="Teapot"');
+    expect(page).toContain(
+      'src="https://images.example/teapot.jpg" data-fallback="/images/placeholder.svg" alt="Teapot"',
+    );
   });
 
   test('without an image address the placeholder is shown; every image names its fallback', async () => {
@@ -59,7 +61,9 @@ describe('product cards', () => {
       for (const image of images) expect(image).toContain('data-fallback="/images/placeholder.svg"');
     }
     const detail = (await request(shop.app).get(`/products/${productId}`).expect(200)).text;
-    expect(detail).toMatch(/<img class="product-detail__image" src="https:\/\/images.example\/teapot.jpg" data-fallback="\/images\/placeholder.svg"/);
+    expect(detail).toMatch(
+      /<img class="product-detail__image" src="https:\/\/images.example\/teapot.jpg" data-fallback="\/images\/placeholder.svg"/,
+    );
   });
 });
 
@@ -91,7 +95,11 @@ describe('flash messages', () => {
   });
 
   test('an unknown kind is shown as information; no messages, no area', async () => {
-    const odd = (await request(shopWithFlash([{ type: '" onclick="x', text: 'Odd' }])).get('/').expect(200)).text;
+    const odd = (
+      await request(shopWithFlash([{ type: '" onclick="x', text: 'Odd' }]))
+        .get('/')
+        .expect(200)
+    ).text;
     expect(odd).toContain('<p class="flash flash--info" role="status">Odd</p>');
     const none = (await request(shop.app).get('/').expect(200)).text;
     expect(none).not.toContain('flash-messages');
@@ -121,7 +129,9 @@ describe('forms', () => {
       (await owner.agent.get('/admin/add-product').expect(200)).text,
     ];
     for (const page of pages) {
-      const fields = [...page.matchAll(/<(input|textarea)\b([^>]*)>/g)].filter(([, , attributes]) => !/type="hidden"/.test(attributes));
+      const fields = [...page.matchAll(/<(input|textarea)\b([^>]*)>/g)].filter(
+        ([, , attributes]) => !/type="hidden"/.test(attributes),
+      );
       expect(fields.length).toBeGreaterThan(0);
       for (const [, , attributes] of fields) {
         const id = /\bid="([^"]+)"/.exec(attributes)?.[1];

@@ -17,7 +17,12 @@ beforeAll(async () => {
   for (const productId of [teaId, teaId, cupId]) {
     await buyer.agent.post('/cart').type('form').send({ _csrf: buyer.csrf, productId }).expect(302);
   }
-  await buyer.agent.post('/create-order').type('form').send({ _csrf: buyer.csrf }).expect(302).expect('Location', '/orders');
+  await buyer.agent
+    .post('/create-order')
+    .type('form')
+    .send({ _csrf: buyer.csrf })
+    .expect(302)
+    .expect('Location', '/orders');
   const order = await Order.findOne({ 'user.email': buyer.email }).lean();
   orderId = order!._id.toHexString();
 });
@@ -35,7 +40,9 @@ test('the shopper who placed the order downloads its invoice as a PDF', async ()
   const response: Response = await invoiceOf(buyer.agent, orderId).expect(200);
   expect(response.headers['content-type']).toBe('application/pdf');
   // The content-disposition package quotes the name only when it has to.
-  expect(response.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="?invoice-${orderId}\\.pdf"?$`));
+  expect(response.headers['content-disposition']).toMatch(
+    new RegExp(`^attachment; filename="?invoice-${orderId}\\.pdf"?$`),
+  );
   expect(response.headers['cache-control']).toBe('no-store');
   const pdf = response.body as Buffer;
   expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -53,7 +60,9 @@ test('the shopper who placed the order downloads its invoice as a PDF', async ()
 
 test('the orders page links each order to its invoice', async () => {
   const page = await buyer.agent.get('/orders').expect(200);
-  expect(page.text).toContain(`<a class="btn btn--secondary" href="/orders/${orderId}/invoice" download>Download invoice`);
+  expect(page.text).toContain(
+    `<a class="btn btn--secondary" href="/orders/${orderId}/invoice" download>Download invoice`,
+  );
 });
 
 test("another shopper gets a 404 for someone else's invoice, as for an unknown or malformed id", async () => {

@@ -51,7 +51,17 @@ test('links: the first, the last and two on each side of the current page, with 
   expect(numbers('/p', 5, 9)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   expect(numbers('/p', 5, 10)).toEqual([1, 2, 3, 4, 5, 6, 7, '…', 10]);
   // However many pages there are, only a handful of links.
-  expect(numbers('/p', 500_000, 1_000_000)).toEqual([1, '…', 499_998, 499_999, 500_000, 500_001, 500_002, '…', 1_000_000]);
+  expect(numbers('/p', 500_000, 1_000_000)).toEqual([
+    1,
+    '…',
+    499_998,
+    499_999,
+    500_000,
+    500_001,
+    500_002,
+    '…',
+    1_000_000,
+  ]);
 });
 
 test('previous and next exist only where there is such a page; the current page is marked', () => {
