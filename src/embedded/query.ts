@@ -3,11 +3,13 @@ import { Aggregator, Query, find as mingoFind } from 'mingo';
 import type { AnyObject, Criteria, Projection, SortSpec } from 'mingo/types';
 import type { Collection } from './collection';
 import { badValue } from './errors';
+import { equalityMatcher } from './equality-filter';
 import { sortBySimpleKeys } from './sort';
 
 /**
  * Reads through mingo: the collection narrows the candidates by index, mingo decides which of them
- * match, and applies sort, skip, limit and projection like MongoDB.
+ * match (plain equalities are tested directly: equality-filter.ts), and applies sort, skip, limit
+ * and projection like MongoDB.
  */
 export interface FindOptions {
   sort?: Document;
@@ -18,6 +20,8 @@ export interface FindOptions {
 
 export function matcher(filter: Document): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
+  const equality = equalityMatcher(filter);
+  if (equality) return equality;
   const query = parse(() => new Query(filter as Criteria<AnyObject>));
   return (doc) => query.test(doc);
 }
