@@ -65,7 +65,9 @@ export async function runScenario(scenario: Scenario, options: LoadOptions): Pro
 }
 
 function summarize(scenario: Scenario, result: autocannon.Result): ScenarioResult {
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
+  );
   const answered = Object.values(statusCodes).reduce((sum, count) => sum + count, 0);
   return {
     key: scenario.key,

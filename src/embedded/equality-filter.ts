@@ -18,7 +18,10 @@ export function equalityMatcher(filter: Document): ((doc: Document) => boolean) 
     if (!parsed) return undefined;
     conditions.push({ path, ...parsed });
   }
-  return (doc) => conditions.every(({ path, key, equal }) => valuesAtPath(doc, path).some((value) => valueKey(value) === key) === equal);
+  return (doc) =>
+    conditions.every(
+      ({ path, key, equal }) => valuesAtPath(doc, path).some((value) => valueKey(value) === key) === equal,
+    );
 }
 
 /** `x` and `{ $eq: x }` ask for equality, `{ $ne: x }` for its opposite (an array holding x fails too). */

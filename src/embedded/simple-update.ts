@@ -44,7 +44,8 @@ export function applySimpleUpdate(doc: Document, operators: Document): boolean |
           });
           break;
         case '$push': {
-          const isModifier = value !== null && typeof value === 'object' && Object.keys(value).some((key) => key.startsWith('$'));
+          const isModifier =
+            value !== null && typeof value === 'object' && Object.keys(value).some((key) => key.startsWith('$'));
           if (isModifier || (current !== undefined && !Array.isArray(current))) return undefined;
           steps.push(() => {
             target.create()[target.field] = [...((current as unknown[] | undefined) ?? []), copyDocument(value)];
@@ -123,8 +124,14 @@ function isPosition(part: string): boolean {
 }
 
 function isPlainDocument(value: unknown): value is Document {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) && !isScalar(value) &&
-    (value as { _bsontype?: string })._bsontype === undefined;
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !isScalar(value) &&
+    (value as { _bsontype?: string })._bsontype === undefined
+  );
 }
 
 /** Two paths that are equal or one inside the other conflict in MongoDB. */

@@ -12,7 +12,19 @@ const when = new Date('2024-05-01T10:00:00Z');
 
 const docs = [
   { _id: 'a', n: 1, s: 'x', flag: true, when, cart: { items: [{ productId: p1, quantity: 2 }] } },
-  { _id: 'b', n: 2, s: 'y', flag: false, when: new Date(when.getTime() + 1), cart: { items: [{ productId: p2, quantity: 1 }, { productId: p1, quantity: 5 }] } },
+  {
+    _id: 'b',
+    n: 2,
+    s: 'y',
+    flag: false,
+    when: new Date(when.getTime() + 1),
+    cart: {
+      items: [
+        { productId: p2, quantity: 1 },
+        { productId: p1, quantity: 5 },
+      ],
+    },
+  },
   { _id: 'c', n: [1, 3], s: ['x', 'z'], cart: { items: [] } },
   { _id: 'd', nested: { deep: { value: 'x' } }, cart: {} },
   { _id: p1, n: 1.5 },
@@ -41,12 +53,15 @@ const filters = [
   { missing: 'anything' },
 ];
 
-test.each(filters.map((filter) => [JSON.stringify(filter), filter]))('%s agrees with mingo on every document', (_name, filter) => {
-  const test = equalityMatcher(filter);
-  expect(test).toBeDefined();
-  const query = new Query(filter as Criteria<AnyObject>);
-  for (const doc of docs) expect([doc._id, test!(doc)]).toEqual([doc._id, query.test(doc)]);
-});
+test.each(filters.map((filter) => [JSON.stringify(filter), filter]))(
+  '%s agrees with mingo on every document',
+  (_name, filter) => {
+    const test = equalityMatcher(filter);
+    expect(test).toBeDefined();
+    const query = new Query(filter as Criteria<AnyObject>);
+    for (const doc of docs) expect([doc._id, test!(doc)]).toEqual([doc._id, query.test(doc)]);
+  },
+);
 
 test('numbers of any BSON type are one value, as in MongoDB', () => {
   expect(equalityMatcher({ n: Long.fromNumber(2) })!({ n: 2 })).toBe(true);

@@ -18,7 +18,13 @@ const stored: Document = {
 };
 
 const updates: Document[] = [
-  { $set: { expires: new Date('2024-02-01T00:00:00Z'), 'session.cookie': { originalMaxAge: 1, path: '/' }, 'session.touchedAt': 2 } },
+  {
+    $set: {
+      expires: new Date('2024-02-01T00:00:00Z'),
+      'session.cookie': { originalMaxAge: 1, path: '/' },
+      'session.touchedAt': 2,
+    },
+  },
   { $set: { session: { isLoggedIn: false }, expires: new Date(0) } },
   { $set: { 'new.deep.field': 'x', 'new.deep.other': 'y', 'new.top': 1 } },
   { $set: { count: 3 } },
@@ -32,15 +38,18 @@ const updates: Document[] = [
   { $unset: { nothing: '' } },
 ];
 
-test.each(updates.map((update) => [JSON.stringify(update), update]))('%s leaves the document as mingo does', (_name, update) => {
-  const direct = copyDocument(stored);
-  const changed = applySimpleUpdate(direct, update);
-  expect(changed).toBeDefined();
-  const viaMingo = copyDocument(stored);
-  const changedPaths = mingoUpdate(viaMingo, update as Modifier<Document>, [], {}, { cloneMode: 'copy' });
-  expect(direct).toEqual(viaMingo);
-  expect(changed).toBe(changedPaths.length > 0);
-});
+test.each(updates.map((update) => [JSON.stringify(update), update]))(
+  '%s leaves the document as mingo does',
+  (_name, update) => {
+    const direct = copyDocument(stored);
+    const changed = applySimpleUpdate(direct, update);
+    expect(changed).toBeDefined();
+    const viaMingo = copyDocument(stored);
+    const changedPaths = mingoUpdate(viaMingo, update as Modifier<Document>, [], {}, { cloneMode: 'copy' });
+    expect(direct).toEqual(viaMingo);
+    expect(changed).toBe(changedPaths.length > 0);
+  },
+);
 
 test('declines, untouched, what it does not handle', () => {
   for (const update of [

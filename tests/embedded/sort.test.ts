@@ -13,7 +13,9 @@ test('sorts numbers, strings, dates, ObjectIds and booleans, on several keys', (
   expect(sortBySimpleKeys(docs, { d: -1 })?.map((x) => x.d.getTime())).toEqual([3, 2, 1]);
   expect(sortBySimpleKeys(docs, { n: 1, s: -1 })?.map((x) => `${x.n}${x.s}`)).toEqual(['1a', '2b', '2a']);
   const ids = [new ObjectId(), new ObjectId(), new ObjectId()];
-  expect(sortBySimpleKeys([{ _id: ids[1] }, { _id: ids[2] }, { _id: ids[0] }], { _id: 1 })?.map((x) => x._id)).toEqual(ids);
+  expect(sortBySimpleKeys([{ _id: ids[1] }, { _id: ids[2] }, { _id: ids[0] }], { _id: 1 })?.map((x) => x._id)).toEqual(
+    ids,
+  );
   expect(sortBySimpleKeys([{ b: true }, { b: false }], { b: 1 })?.map((x) => x.b)).toEqual([false, true]);
   expect(sortBySimpleKeys([{ a: { b: 2 } }, { a: { b: 1 } }], { 'a.b': 1 })?.map((x) => x.a.b)).toEqual([1, 2]);
 });

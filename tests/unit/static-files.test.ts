@@ -29,7 +29,11 @@ afterAll(() => {
 });
 
 test('serves files in folders, nested ones and those at the top', async () => {
-  await request(app).get('/css/main.css').expect(200).expect('Content-Type', /text\/css/).expect('body { margin: 0 }');
+  await request(app)
+    .get('/css/main.css')
+    .expect(200)
+    .expect('Content-Type', /text\/css/)
+    .expect('body { margin: 0 }');
   await request(app).get('/images/icons/cart.svg').expect(200).expect('Content-Type', /svg/);
   await request(app).get('/robots.txt').expect(200).expect('User-agent: *');
 });
