@@ -45,7 +45,8 @@ export function findDocuments(collection: Collection | undefined, filter: Docume
   // Without a sort, the first skip + limit matches are the answer: no need to look further.
   const stopAfter = !hasSort && options.limit ? (options.skip ?? 0) + options.limit : Infinity;
   let docs = matching(collection, filter, stopAfter);
-  const sorted = hasSort ? sortBySimpleKeys(docs, options.sort!) : docs;
+  const pageEnd = options.limit ? (options.skip ?? 0) + options.limit : Infinity;
+  const sorted = hasSort ? sortBySimpleKeys(docs, options.sort!, pageEnd) : docs;
   if (sorted) {
     const start = options.skip ?? 0;
     const page = options.limit ? sorted.slice(start, start + options.limit) : sorted.slice(start);

@@ -40,3 +40,12 @@ test('leaves to mingo: mixed kinds, missing values, arrays, nulls, invalid dates
   expect(sortBySimpleKeys([{ v: 1 }], { v: { $meta: 'textScore' } })).toBeUndefined();
   expect(sortBySimpleKeys([{ v: 1 }], {})).toBeUndefined();
 });
+
+test('keeping only a page gives the same first documents as the whole sort', () => {
+  const docs = Array.from({ length: 200 }, (_, i) => ({ i, k: (i * 37) % 50, d: new Date(((i * 7919) % 200) * 1000) }));
+  for (const sort of [{ k: 1 }, { k: -1 }, { d: -1 }, { k: 1, d: -1 }]) {
+    const whole = sortBySimpleKeys(docs, sort)!.map((x) => x.i);
+    for (const keep of [1, 12, 37])
+      expect(sortBySimpleKeys(docs, sort, keep)!.map((x) => x.i)).toEqual(whole.slice(0, keep));
+  }
+});
