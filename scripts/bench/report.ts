@@ -104,7 +104,7 @@ export function printResults(report: BenchReport): void {
     'p99 ms'.padStart(7),
     'vs (a)'.padStart(7),
     'CPU ms/req'.padStart(11),
-    '  errors / unexpected status',
+    '  errors / timeouts / unexpected status',
   ];
   console.log(header.join(' '));
   for (const r of report.scenarios) {
@@ -116,7 +116,7 @@ export function printResults(report: BenchReport): void {
         String(r.p99Ms).padStart(7),
         (r.ratioToCeiling === undefined ? '' : percent(r.ratioToCeiling)).padStart(7),
         cpuPerRequest(r).padStart(11),
-        `  ${r.errors + r.timeouts} / ${r.unexpectedStatus}`,
+        `  ${r.errors - r.timeouts} / ${r.timeouts} / ${r.unexpectedStatus}`,
       ].join(' '),
     );
   }
