@@ -5,13 +5,14 @@
  * starts the shop in production mode and the ceiling server (each its own process), then drives
  * each page with autocannon: (a) the ceiling, (b) GET /products anonymous, (c) logged in,
  * (d) a product page logged in, (e) POST /cart logged in. Then memory: the shop's resident memory
- * before and after 50,000 sessions made by real logins; and the session lookup time at 1,000 and at
- * 100,000 sessions. Figures are printed and written to bench-results/bench-<time>.json.
+ * before and after 50,000 sessions made over HTTP by fresh visitors (one in five logs in); and the
+ * session lookup time at 1,000 and at 100,000 sessions. Figures are printed and written to
+ * bench-results/bench-<time>.json.
  *
- * Options: --duration S (10), --connections N (50), --products N (1,000), --sessions N (50,000), --lookup-sessions N
- * (100,000), --quick (3 s runs, 5,000 and 10,000 sessions), --only a,c,e (those runs, no memory
- * part), --cpu-prof DIR (the shop and the engine run under node --cpu-prof; their top functions
- * are printed at the end).
+ * Options: --duration S (10), --connections N (50), --products N (1,000), --sessions N (50,000),
+ * --login-every N (5), --lookup-sessions N (100,000), --quick (3 s runs, 5,000 and 10,000
+ * sessions), --only a,c,e (those runs, no memory part), --cpu-prof DIR (the shop and the engine
+ * run under node --cpu-prof; their top functions are printed at the end).
  * Exits with 1 when any run saw an error, a timeout or an unexpected status.
  */
 import crypto from 'node:crypto';
@@ -21,11 +22,20 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient, ObjectId, type Collection } from 'mongodb';
 import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../src/session/mongo-session-store';
-import { freePort, residentBytes, ROOT, sleep, startChild, startEngine, waitForHttp, type Child } from './bench/processes';
+import {
+  freePort,
+  residentBytes,
+  ROOT,
+  sleep,
+  startChild,
+  startEngine,
+  waitForHttp,
+  type Child,
+} from './bench/processes';
 import { seedShop, type BenchUser } from './bench/seed';
 import { csrfTokenIn, expectStatus, PROXY_HEADERS, ShopClient } from './bench/shop-client';
 import { problemsOf, runScenario, type Scenario, type ScenarioResult } from './bench/load-run';
-import { fillSessions, logInMany, timeLookups, type SessionCreation } from './bench/sessions';
+import { compareLookups, createSessions, fillSessions } from './bench/sessions';
 import { printResults, TARGETS, verdicts, type BenchReport } from './bench/report';
 import { printProfile } from './bench/profile-summary';
 
@@ -36,6 +46,7 @@ const { values: args } = parseArgs({
     products: { type: 'string' },
     sessions: { type: 'string' },
     'lookup-sessions': { type: 'string' },
+    'login-every': { type: 'string' },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'cpu-prof': { type: 'string' },
@@ -45,7 +56,7 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(
-    'usage: npm run bench -- [--duration 10] [--connections 50] [--products 1000] [--sessions 50000] [--lookup-sessions 100000] [--quick] [--only a,b,c,d,e] [--cpu-prof DIR]',
+    'usage: npm run bench -- [--duration 10] [--connections 50] [--products 1000] [--sessions 50000] [--login-every 5] [--lookup-sessions 100000] [--quick] [--only a,b,c,d,e] [--cpu-prof DIR]',
   );
   process.exit(0);
 }
@@ -66,6 +77,7 @@ const options = {
   products: count('products', args.products, 1_000, 1, 100_000),
   // The per-address login limit (LOGIN_RATE_LIMIT_PER_IP) allows at most 100,000 a minute.
   sessions: count('sessions', args.sessions, args.quick ? 5_000 : 50_000, 0, 90_000),
+  loginEvery: count('login-every', args['login-every'], 5, 1, 1_000_000),
   lookupSessions: count('lookup-sessions', args['lookup-sessions'], args.quick ? 10_000 : 100_000, 1_000, 1_000_000),
   only: args.only?.split(',').map((key) => key.trim()),
   cpuProfDir: args['cpu-prof'] ? path.resolve(args['cpu-prof']) : undefined,
@@ -75,8 +87,9 @@ const runMemoryPart = options.only === undefined;
 const BENCH_USERS = 5;
 const BCRYPT_ROUNDS = 4;
 const IDLE_MS = 120 * 60_000;
-const LOGIN_CONCURRENCY = 32;
+const VISITOR_CONCURRENCY = 32;
 const LOOKUPS = 3_000;
+const SMALL_LOOKUP_SESSIONS = 1_000;
 
 const children: Child[] = [];
 
@@ -84,8 +97,11 @@ async function main(): Promise<void> {
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-bench-'));
   let client: MongoClient | undefined;
   let store: MongoSessionStore | undefined;
+  let smallStore: MongoSessionStore | undefined;
   try {
-    console.log(`npm run bench: ${options.connections} connections, ${options.durationSeconds} s per run, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`);
+    console.log(
+      `npm run bench: ${options.connections} connections, ${options.durationSeconds} s per run, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`,
+    );
 
     const engine = await startEngine(await freePort(), path.join(tempDir, 'db'), cpuProfFlags('engine'));
     children.push(engine.child);
@@ -93,7 +109,9 @@ async function main(): Promise<void> {
     client = await MongoClient.connect(uri);
     const db = client.db();
     const users = await seedShop(db, { products: options.products, users: BENCH_USERS, bcryptRounds: BCRYPT_ROUNDS });
-    console.log(`engine: ${engine.uri} (own process, data in a temporary directory); seeded ${options.products} products, ${users.length} users`);
+    console.log(
+      `engine: ${engine.uri} (own process, data in a temporary directory); seeded ${options.products} products, ${users.length} users`,
+    );
 
     const shopUrl = await startShop(uri);
     const shop = new ShopClient(shopUrl);
@@ -103,37 +121,64 @@ async function main(): Promise<void> {
     expectStatus(anonymous, 200, 'GET /products');
     const shown = productIdsIn(anonymous.body);
     if (shown.length === 0) throw new Error('GET /products shows no product');
-    const records = await db.collection('products').find({ _id: { $in: shown.map((id) => new ObjectId(id)) } }).toArray();
-    const byId = new Map(records.map((record) => [record._id.toHexString(), { ...record, _id: record._id.toHexString() }]));
+    const records = await db
+      .collection('products')
+      .find({ _id: { $in: shown.map((id) => new ObjectId(id)) } })
+      .toArray();
+    const byId = new Map(
+      records.map((record) => [record._id.toHexString(), { ...record, _id: record._id.toHexString() }]),
+    );
     const productsFile = path.join(tempDir, 'products.json');
     fs.writeFileSync(productsFile, JSON.stringify(shown.map((id) => byId.get(id))));
     const ceilingUrl = await startCeiling(productsFile);
     const ceilingPage = await new ShopClient(ceilingUrl).request('GET', '/products');
     expectStatus(ceilingPage, 200, 'the ceiling');
     const sameHtml = ceilingPage.body === anonymous.body;
-    console.log(`GET /products shows ${shown.length} products; the ceiling renders the same ${shown.length}${sameHtml ? ', byte for byte the same page' : ' (WARNING: its page differs from the shop\'s anonymous page)'}`);
+    console.log(
+      `GET /products shows ${shown.length} products; the ceiling renders the same ${shown.length}${sameHtml ? ', byte for byte the same page' : " (WARNING: its page differs from the shop's anonymous page)"}`,
+    );
 
     // A real login, and the checks that make the load runs mean what they say.
     const cookie = await shop.logIn(users[0].email, users[0].password);
     const listPage = await shop.request('GET', '/products', { cookie });
     expectStatus(listPage, 200, 'GET /products logged in');
-    if (!listPage.body.includes('action="/logout"')) throw new Error('GET /products with the session cookie does not show a logged-in page');
+    if (!listPage.body.includes('action="/logout"'))
+      throw new Error('GET /products with the session cookie does not show a logged-in page');
     const csrf = csrfTokenIn(listPage.body);
     const productPath = `/products/${shown[0]}`;
     expectStatus(await shop.request('GET', productPath, { cookie }), 200, `GET ${productPath}`);
     const cartForm = { _csrf: csrf, productId: shown[0] };
     const added = await shop.request('POST', '/cart', { cookie, form: cartForm });
     expectStatus(added, 302, 'POST /cart');
-    if (added.headers.location !== '/cart') throw new Error(`POST /cart redirected to ${added.headers.location}, not /cart`);
+    if (added.headers.location !== '/cart')
+      throw new Error(`POST /cart redirected to ${added.headers.location}, not /cart`);
     shop.close();
 
     const headers = { ...PROXY_HEADERS };
     const withSession = { ...headers, cookie };
     const scenarios: Scenario[] = [
-      { key: 'a', label: 'ceiling: product list, in memory', url: `${ceilingUrl}/products`, headers, expectedStatus: 200 },
+      {
+        key: 'a',
+        label: 'ceiling: product list, in memory',
+        url: `${ceilingUrl}/products`,
+        headers,
+        expectedStatus: 200,
+      },
       { key: 'b', label: 'GET /products anonymous', url: `${shopUrl}/products`, headers, expectedStatus: 200 },
-      { key: 'c', label: 'GET /products logged in', url: `${shopUrl}/products`, headers: withSession, expectedStatus: 200 },
-      { key: 'd', label: `GET /products/:id logged in`, url: `${shopUrl}${productPath}`, headers: withSession, expectedStatus: 200 },
+      {
+        key: 'c',
+        label: 'GET /products logged in',
+        url: `${shopUrl}/products`,
+        headers: withSession,
+        expectedStatus: 200,
+      },
+      {
+        key: 'd',
+        label: `GET /products/:id logged in`,
+        url: `${shopUrl}${productPath}`,
+        headers: withSession,
+        expectedStatus: 200,
+      },
       {
         key: 'e',
         label: 'POST /cart logged in',
@@ -156,33 +201,51 @@ async function main(): Promise<void> {
         processes: Object.fromEntries(children.map((child) => [child.name.replace(/^the /, ''), child.pid])),
       });
       results.push(result);
-      console.log(`${Math.round(result.requestsPerSecond)} req/s${problemsOf(result) ? `  FAILED: ${problemsOf(result)}` : ''}`);
+      console.log(
+        `${Math.round(result.requestsPerSecond)} req/s${problemsOf(result) ? `  FAILED: ${problemsOf(result)}` : ''}`,
+      );
     }
     const ceiling = results.find((r) => r.key === 'a');
-    for (const result of results) if (ceiling) result.ratioToCeiling = result.requestsPerSecond / ceiling.requestsPerSecond;
+    for (const result of results)
+      if (ceiling) result.ratioToCeiling = result.requestsPerSecond / ceiling.requestsPerSecond;
 
     let memory: BenchReport['memory'];
     let lookups: BenchReport['lookups'];
     if (runMemoryPart) {
-      store = new MongoSessionStore({ uri, databaseName: 'shop', idleTimeoutMs: IDLE_MS, touchIntervalMs: 60_000 });
-      await store.ready();
       const sessions = db.collection<SessionDocument>(SESSIONS_COLLECTION);
-
-      const smallIds = await fillSessions(sessions, users, 1_000, IDLE_MS);
-      const small = await timeLookups(store, smallIds, await sessions.countDocuments({}), LOOKUPS);
-      console.log(`session lookup at ${small.sessions.toLocaleString('en')} sessions: median ${small.medianMs.toFixed(3)} ms`);
-
       memory = await measureMemory(shopUrl, users, sessions);
 
-      const bigIds = [...smallIds, ...(await fillSessions(sessions, users, options.lookupSessions, IDLE_MS))];
-      const big = await timeLookups(store, bigIds, await sessions.countDocuments({}), LOOKUPS);
-      console.log(`session lookup at ${big.sessions.toLocaleString('en')} sessions: median ${big.medianMs.toFixed(3)} ms`);
+      // The lookup time at two sizes: the shop's collection, filled up to --lookup-sessions, and one
+      // of 1,000 sessions in a database of its own on the same engine, measured in alternation.
+      const smallDb = 'shop_lookup_small';
+      const storeFor = (databaseName: string) =>
+        new MongoSessionStore({ uri, databaseName, idleTimeoutMs: IDLE_MS, touchIntervalMs: 60_000 });
+      smallStore = storeFor(smallDb);
+      store = storeFor('shop');
+      await Promise.all([smallStore.ready(), store.ready()]);
+      const smallSessions = client.db(smallDb).collection<SessionDocument>(SESSIONS_COLLECTION);
+      const smallIds = await fillSessions(smallSessions, users, SMALL_LOOKUP_SESSIONS, IDLE_MS);
+      const bigIds = await fillSessions(sessions, users, options.lookupSessions, IDLE_MS);
+      process.stdout.write(
+        `session lookup: ${LOOKUPS.toLocaleString('en')} store.get at ${SMALL_LOOKUP_SESSIONS.toLocaleString('en')} and at ${(await sessions.countDocuments({})).toLocaleString('en')} sessions ... `,
+      );
+      const { small, big } = await compareLookups(
+        { store: smallStore, ids: smallIds, sessions: await smallSessions.countDocuments({}) },
+        { store, ids: bigIds, sessions: await sessions.countDocuments({}) },
+        LOOKUPS,
+      );
+      console.log(`median ${small.medianMs.toFixed(3)} ms and ${big.medianMs.toFixed(3)} ms`);
       lookups = { small, big, ratio: big.medianMs / small.medianMs };
     }
 
     const report: BenchReport = {
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg() },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        node: process.version,
+        loadAverage: os.loadavg(),
+      },
       options: { ...options, productsOnPage: shown.length, ceilingSameHtml: sameHtml },
       scenarios: results,
       memory,
@@ -201,10 +264,13 @@ async function main(): Promise<void> {
 
     const failed = results.filter((r) => problemsOf(r) !== undefined);
     if (failed.length > 0) {
-      throw new Error(`runs with errors or unexpected responses: ${failed.map((r) => `(${r.key}) ${problemsOf(r)}`).join('; ')}`);
+      throw new Error(
+        `runs with errors or unexpected responses: ${failed.map((r) => `(${r.key}) ${problemsOf(r)}`).join('; ')}`,
+      );
     }
   } finally {
     await store?.close();
+    await smallStore?.close();
     await client?.close();
     for (const child of children.reverse()) await child.stop();
     fs.rmSync(tempDir, { recursive: true, force: true });
@@ -257,10 +323,15 @@ function printProfiles(): void {
 
 async function startCeiling(productsFile: string): Promise<string> {
   const port = await freePort();
-  const ceiling = startChild('the ceiling', 'scripts/bench/ceiling-server.ts', ['--port', String(port), '--products', productsFile], {
-    ...process.env,
-    NODE_ENV: 'production',
-  });
+  const ceiling = startChild(
+    'the ceiling',
+    'scripts/bench/ceiling-server.ts',
+    ['--port', String(port), '--products', productsFile],
+    {
+      ...process.env,
+      NODE_ENV: 'production',
+    },
+  );
   children.push(ceiling);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(ceiling, `${url}/products`);
@@ -277,16 +348,24 @@ async function measureMemory(
   await sleep(3000);
   const before = residentBytes(shop.pid);
   const sessionsBefore = await sessions.countDocuments({});
-  process.stdout.write(`memory: ${options.sessions.toLocaleString('en')} logins by fresh visitors ... `);
-  const creation: SessionCreation = await logInMany(shopUrl, users, options.sessions, LOGIN_CONCURRENCY, (done) => {
-    if (done % 10_000 === 0) process.stdout.write(`${done.toLocaleString('en')} `);
-  });
-  console.log(`done in ${creation.seconds.toFixed(1)} s (${Math.round(creation.perSecond)} logins/s)`);
+  process.stdout.write(
+    `memory: ${options.sessions.toLocaleString('en')} fresh visitors open the login page, one in ${options.loginEvery} logs in ... `,
+  );
+  const creation = await createSessions(
+    shopUrl,
+    users,
+    { count: options.sessions, loginEvery: options.loginEvery, concurrency: VISITOR_CONCURRENCY },
+    (done) => {
+      if (done % 10_000 === 0) process.stdout.write(`${done.toLocaleString('en')} `);
+    },
+  );
+  console.log(`done in ${creation.seconds.toFixed(1)} s (${Math.round(creation.perSecond)} sessions/s)`);
   await sleep(3000);
   const after = residentBytes(shop.pid);
   const sessionsAfter = await sessions.countDocuments({});
   return {
-    sessionsCreated: creation.created,
+    sessionsCreated: creation.sessions,
+    logins: creation.logins,
     sessionsInMongoDB: { before: sessionsBefore, after: sessionsAfter },
     seconds: creation.seconds,
     rssBeforeMB: before / 2 ** 20,

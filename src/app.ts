@@ -5,6 +5,7 @@ import type { Logger } from './logger';
 import { createSessionMiddleware, sessionCookie } from './session/session-middleware';
 import type { MongoSessionStore } from './session/mongo-session-store';
 import { requestLogger } from './middleware/request-logger';
+import { staticFiles } from './middleware/static-files';
 import { securityHeaders } from './middleware/security-headers';
 import { absoluteTimeout } from './middleware/absolute-timeout';
 import { loadUser } from './middleware/load-user';
@@ -54,7 +55,7 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
   app.use(requestLogger(logger));
   app.use(securityHeaders({ isProduction: config.isProduction }));
   // Before the session: stylesheets and images cost no session lookup.
-  app.use(express.static(path.join(ROOT, 'public'), { index: false }));
+  app.use(staticFiles(path.join(ROOT, 'public')));
 
   app.use(createSessionMiddleware(config, sessionStore));
   app.use(absoluteTimeout(cookie, config.session.absoluteTimeoutMs));

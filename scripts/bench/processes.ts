@@ -21,7 +21,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(name: string, file: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeFlags: string[] = []): Child {
+export function startChild(
+  name: string,
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  nodeFlags: string[] = [],
+): Child {
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(ROOT, file), ...args], {
     cwd: ROOT,
     env,
@@ -63,10 +69,16 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once `url` answers at all; fails when the child exits or the time runs out. */
-export async function waitForHttp(child: Child, url: string, headers: Record<string, string> = {}, timeoutMs = 60_000): Promise<void> {
+export async function waitForHttp(
+  child: Child,
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`${child.name} exited with ${child.process.exitCode}:\n${child.output()}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`${child.name} exited with ${child.process.exitCode}:\n${child.output()}`);
     const answered = await new Promise<boolean>((resolve) => {
       const request = http.get(url, { headers }, (response) => {
         response.resume();
@@ -82,8 +94,18 @@ export async function waitForHttp(child: Child, url: string, headers: Record<str
 }
 
 /** Starts `npm run db`'s engine on a free port with a data directory; resolves with its URI (no database name). */
-export async function startEngine(port: number, dbPath: string, nodeFlags: string[] = []): Promise<{ child: Child; uri: string }> {
-  const child = startChild('the embedded engine', 'src/embedded/cli.ts', ['--port', String(port), '--dbpath', dbPath], process.env, nodeFlags);
+export async function startEngine(
+  port: number,
+  dbPath: string,
+  nodeFlags: string[] = [],
+): Promise<{ child: Child; uri: string }> {
+  const child = startChild(
+    'the embedded engine',
+    'src/embedded/cli.ts',
+    ['--port', String(port), '--dbpath', dbPath],
+    process.env,
+    nodeFlags,
+  );
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const match = /MONGODB_URI=(mongodb:\/\/[^\s/]+)/.exec(child.output());

@@ -27,7 +27,10 @@ export interface Hotspot {
 }
 
 /** Self time per function and per package (node_modules/<name>, the shop's src/, node internals). */
-export function summarizeProfile(file: string, top = 25): { totalMs: number; functions: Hotspot[]; packages: Hotspot[] } {
+export function summarizeProfile(
+  file: string,
+  top = 25,
+): { totalMs: number; functions: Hotspot[]; packages: Hotspot[] } {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
@@ -87,7 +90,10 @@ export function printProfile(file: string, top = 25): void {
 }
 
 if (require.main === module) {
-  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { top: { type: 'string', default: '25' } },
+    allowPositionals: true,
+  });
   if (positionals.length === 0) {
     console.error('usage: profile-summary.ts FILE.cpuprofile... [--top 25]');
     process.exit(2);

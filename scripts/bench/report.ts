@@ -24,6 +24,7 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   memory?: {
     sessionsCreated: number;
+    logins: number;
     sessionsInMongoDB: { before: number; after: number };
     seconds: number;
     rssBeforeMB: number;
@@ -103,7 +104,7 @@ export function printResults(report: BenchReport): void {
     'p99 ms'.padStart(7),
     'vs (a)'.padStart(7),
     'CPU ms/req'.padStart(11),
-    '  errors / unexpected status',
+    '  errors / timeouts / unexpected status',
   ];
   console.log(header.join(' '));
   for (const r of report.scenarios) {
@@ -115,14 +116,15 @@ export function printResults(report: BenchReport): void {
         String(r.p99Ms).padStart(7),
         (r.ratioToCeiling === undefined ? '' : percent(r.ratioToCeiling)).padStart(7),
         cpuPerRequest(r).padStart(11),
-        `  ${r.errors + r.timeouts} / ${r.unexpectedStatus}`,
+        `  ${r.errors - r.timeouts} / ${r.timeouts} / ${r.unexpectedStatus}`,
       ].join(' '),
     );
   }
   if (report.memory) {
     const m = report.memory;
     console.log(
-      `\nmemory: shop RSS ${m.rssBeforeMB.toFixed(1)} MB before, ${m.rssAfterMB.toFixed(1)} MB after ${m.sessionsCreated.toLocaleString('en')} logins ` +
+      `\nmemory: shop RSS ${m.rssBeforeMB.toFixed(1)} MB before, ${m.rssAfterMB.toFixed(1)} MB after ${m.sessionsCreated.toLocaleString('en')} new sessions ` +
+        `(${m.logins.toLocaleString('en')} of them logged in) ` +
         `(${m.seconds.toFixed(0)} s); sessions in MongoDB ${m.sessionsInMongoDB.before.toLocaleString('en')} → ${m.sessionsInMongoDB.after.toLocaleString('en')}`,
     );
   }
@@ -130,9 +132,14 @@ export function printResults(report: BenchReport): void {
     const { small, big } = report.lookups;
     const line = (t: LookupTiming) =>
       `${t.sessions.toLocaleString('en')} sessions: median ${t.medianMs.toFixed(3)} ms, mean ${t.meanMs.toFixed(3)} ms, p99 ${t.p99Ms.toFixed(3)} ms`;
-    console.log(`session lookup (store.get, ${small.lookups} one at a time): ${line(small)}; ${line(big)}`);
+    console.log(
+      `session lookup (store.get, ${small.lookups} one at a time on each, alternating): ${line(small)}; ${line(big)}`,
+    );
   }
-  console.log('CPU ms/req: the serving process (+ the engine) per request, the figure to compare between runs on a busy machine.');
+  console.log(
+    'CPU ms/req: the serving process (+ the engine) per request, the figure to compare between runs on a busy machine.',
+  );
   console.log('');
-  for (const v of report.verdicts) console.log(`${v.pass ? 'PASS' : 'FAIL'}  ${v.what}: ${v.value} (target ${v.target})`);
+  for (const v of report.verdicts)
+    console.log(`${v.pass ? 'PASS' : 'FAIL'}  ${v.what}: ${v.value} (target ${v.target})`);
 }

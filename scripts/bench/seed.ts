@@ -17,7 +17,10 @@ const PASSWORD = 'bench-password';
 const WORDS = ['Ceramic', 'Walnut', 'Linen', 'Copper', 'Wool', 'Glass', 'Steel', 'Cotton', 'Oak', 'Leather'];
 const THINGS = ['Mug', 'Lamp', 'Notebook', 'Bowl', 'Stand', 'Blanket', 'Vase', 'Tray', 'Clock', 'Bag'];
 
-export async function seedShop(db: Db, options: { products: number; users: number; bcryptRounds: number }): Promise<BenchUser[]> {
+export async function seedShop(
+  db: Db,
+  options: { products: number; users: number; bcryptRounds: number },
+): Promise<BenchUser[]> {
   const hash = await bcrypt.hash(PASSWORD, options.bcryptRounds);
   const now = Date.now();
   const users: BenchUser[] = Array.from({ length: options.users }, (_, i) => ({
@@ -43,7 +46,8 @@ export async function seedShop(db: Db, options: { products: number; users: numbe
       _id: new ObjectId(),
       title: `${WORDS[i % WORDS.length]} ${THINGS[Math.floor(i / WORDS.length) % THINGS.length]} No. ${i + 1}`,
       price: Math.round((5 + ((i * 7919) % 20000) / 100) * 100) / 100,
-      description: 'A plausible product description of a realistic length, the kind a small shop writes for each item it sells.',
+      description:
+        'A plausible product description of a realistic length, the kind a small shop writes for each item it sells.',
       imageUrl: '',
       userId: users[0].id,
       createdAt,
@@ -65,7 +69,14 @@ export function loggedInSessionDocument(user: BenchUser, idleMs: number): { _id:
     _id: crypto.randomBytes(24).toString('base64url'),
     expires,
     session: {
-      cookie: { originalMaxAge: idleMs, expires: expires.toISOString(), secure: true, httpOnly: true, path: '/', sameSite: 'lax' },
+      cookie: {
+        originalMaxAge: idleMs,
+        expires: expires.toISOString(),
+        secure: true,
+        httpOnly: true,
+        path: '/',
+        sameSite: 'lax',
+      },
       isLoggedIn: true,
       user: { _id: user.id.toHexString(), email: user.email },
       loggedInAt: now,

@@ -40,7 +40,11 @@ export class ShopClient {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
         response.on('error', reject);
       });
@@ -50,20 +54,30 @@ export class ShopClient {
     });
   }
 
-  /** Logs in as a fresh visitor (no cookie): the login page, then the form. Returns the new session's cookie. */
-  async logIn(email: string, password: string): Promise<string> {
+  /** A fresh visitor (no cookie) opens the login page: the shop starts a session for its CSRF token. */
+  async openLoginPage(): Promise<{ cookie: string; csrf: string }> {
     const page = await this.request('GET', '/login');
     expectStatus(page, 200, 'GET /login');
-    const visitorCookie = sessionCookieSetBy(page);
-    if (!visitorCookie) throw new Error('GET /login set no session cookie (is X-Forwarded-Proto honoured? TRUST_PROXY)');
+    const cookie = sessionCookieSetBy(page);
+    if (!cookie) throw new Error('GET /login set no session cookie (is X-Forwarded-Proto honoured? TRUST_PROXY)');
+    return { cookie, csrf: csrfTokenIn(page.body) };
+  }
+
+  /** Sends the login form of a visitor's session. Returns the cookie of the new (logged-in) session. */
+  async submitLogin(visitor: { cookie: string; csrf: string }, email: string, password: string): Promise<string> {
     const reply = await this.request('POST', '/login', {
-      cookie: visitorCookie,
-      form: { _csrf: csrfTokenIn(page.body), email, password },
+      cookie: visitor.cookie,
+      form: { _csrf: visitor.csrf, email, password },
     });
     expectStatus(reply, 302, 'POST /login');
     const cookie = sessionCookieSetBy(reply);
-    if (!cookie || cookie === visitorCookie) throw new Error('POST /login did not start a new session');
+    if (!cookie || cookie === visitor.cookie) throw new Error('POST /login did not start a new session');
     return cookie;
+  }
+
+  /** Logs in as a fresh visitor: the login page, then the form. Returns the new session's cookie. */
+  async logIn(email: string, password: string): Promise<string> {
+    return this.submitLogin(await this.openLoginPage(), email, password);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { duplicateKey } from './errors';
 import type { IndexSpec } from './persistence-types';
-import { valueAtPath, valueKey, valuesAtPath } from './values';
+import { isScalar, valueAtPath, valueKey, valuesAtPath } from './values';
 
 /** A secondary index: index key → the `_id` keys of the documents that have it. */
 interface SecondaryIndex {
@@ -174,12 +174,4 @@ function exactValues(condition: unknown): unknown[] | undefined {
   if (keys[0] === '$eq' && isScalar(operand)) return [operand];
   if (keys[0] === '$in' && Array.isArray(operand) && operand.every(isScalar)) return operand;
   return undefined;
-}
-
-function isScalar(value: unknown): boolean {
-  if (value === null || value === undefined) return false;
-  if (typeof value !== 'object') return typeof value !== 'function';
-  if (value instanceof Date) return true;
-  const type = (value as { _bsontype?: string })._bsontype;
-  return type === 'ObjectId' || type === 'Long' || type === 'Int32' || type === 'Double';
 }

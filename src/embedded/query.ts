@@ -3,11 +3,13 @@ import { Aggregator, Query, find as mingoFind } from 'mingo';
 import type { AnyObject, Criteria, Projection, SortSpec } from 'mingo/types';
 import type { Collection } from './collection';
 import { badValue } from './errors';
+import { equalityMatcher } from './equality-filter';
 import { sortBySimpleKeys } from './sort';
 
 /**
  * Reads through mingo: the collection narrows the candidates by index, mingo decides which of them
- * match, and applies sort, skip, limit and projection like MongoDB.
+ * match (plain equalities are tested directly: equality-filter.ts), and applies sort, skip, limit
+ * and projection like MongoDB.
  */
 export interface FindOptions {
   sort?: Document;
@@ -18,6 +20,8 @@ export interface FindOptions {
 
 export function matcher(filter: Document): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
+  const equality = equalityMatcher(filter);
+  if (equality) return equality;
   const query = parse(() => new Query(filter as Criteria<AnyObject>));
   return (doc) => query.test(doc);
 }
@@ -41,7 +45,8 @@ export function findDocuments(collection: Collection | undefined, filter: Docume
   // Without a sort, the first skip + limit matches are the answer: no need to look further.
   const stopAfter = !hasSort && options.limit ? (options.skip ?? 0) + options.limit : Infinity;
   let docs = matching(collection, filter, stopAfter);
-  const sorted = hasSort ? sortBySimpleKeys(docs, options.sort!) : docs;
+  const pageEnd = options.limit ? (options.skip ?? 0) + options.limit : Infinity;
+  const sorted = hasSort ? sortBySimpleKeys(docs, options.sort!, pageEnd) : docs;
   if (sorted) {
     const start = options.skip ?? 0;
     const page = options.limit ? sorted.slice(start, start + options.limit) : sorted.slice(start);

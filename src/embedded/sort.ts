@@ -1,5 +1,4 @@
 import type { Document } from 'bson';
-import { valueAtPath } from './values';
 
 /**
  * Sorting without mingo for the common case: every document has, for each sort field, a single
@@ -8,62 +7,100 @@ import { valueAtPath } from './values';
  * of mingo's general sort (which groups the documents by each key, hashing every value). The shop's
  * lists sort this way, newest first, on every page view.
  *
+ * With `keep` (skip + limit of a page), only that many documents are kept as they come, so a page
+ * of 12 out of 1,000 costs about one comparison per document instead of a whole sort.
+ *
  * Returns undefined for anything else (mixed kinds, arrays, missing fields, `$meta`): the caller
  * sorts through mingo then. Stable, like mingo's sort: ties keep the input order, in both directions.
  */
-export function sortBySimpleKeys(docs: readonly Document[], sort: Document): Document[] | undefined {
-  const paths = Object.keys(sort);
-  const directions = paths.map((path) => sort[path]);
+export function sortBySimpleKeys(docs: readonly Document[], sort: Document, keep = Infinity): Document[] | undefined {
+  const paths = Object.keys(sort).map((path) => path.split('.'));
+  const directions: number[] = Object.values(sort);
   if (paths.length === 0 || directions.some((direction) => direction !== 1 && direction !== -1)) return undefined;
 
-  const kinds: Array<string | undefined> = paths.map(() => undefined);
-  const keys: Array<Array<number | string>> = new Array(docs.length);
+  // keys[i * width + j]: document i's value for sort field j, as something `<` orders.
+  const width = paths.length;
+  const keys: Array<number | string> = new Array(docs.length * width);
+  const kinds: Array<string | undefined> = new Array(width);
   for (let i = 0; i < docs.length; i++) {
-    const row: Array<number | string> = new Array(paths.length);
-    for (let j = 0; j < paths.length; j++) {
-      const key = simpleKey(valueAtPath(docs[i], paths[j]));
-      if (key === undefined) return undefined;
-      if (kinds[j] === undefined) kinds[j] = key.kind;
-      else if (kinds[j] !== key.kind) return undefined;
-      row[j] = key.value;
+    for (let j = 0; j < width; j++) {
+      const value = valueAt(docs[i], paths[j]);
+      const kind = kindOf(value);
+      if (kind === undefined) return undefined;
+      if (kinds[j] === undefined) kinds[j] = kind;
+      else if (kinds[j] !== kind) return undefined;
+      keys[i * width + j] = comparable(value, kind);
     }
-    keys[i] = row;
   }
 
-  const order = docs.map((_, i) => i);
-  order.sort((a, b) => {
-    const x = keys[a];
-    const y = keys[b];
-    for (let j = 0; j < directions.length; j++) {
-      if (x[j] < y[j]) return -directions[j];
-      if (x[j] > y[j]) return directions[j];
+  const compare = (a: number, b: number): number => {
+    for (let j = 0; j < width; j++) {
+      const x = keys[a * width + j];
+      const y = keys[b * width + j];
+      if (x < y) return -directions[j];
+      if (x > y) return directions[j];
     }
     return a - b;
-  });
+  };
+
+  let order: number[];
+  if (keep * 4 < docs.length) {
+    order = [];
+    for (let i = 0; i < docs.length; i++) {
+      if (order.length === keep && compare(i, order[keep - 1]) > 0) continue;
+      let low = 0;
+      let high = order.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (compare(order[middle], i) < 0) low = middle + 1;
+        else high = middle;
+      }
+      order.splice(low, 0, i);
+      if (order.length > keep) order.pop();
+    }
+  } else {
+    order = docs.map((_, i) => i);
+    order.sort(compare);
+  }
   return order.map((i) => docs[i]);
 }
 
-/** A value as something `<` orders the way MongoDB does within its kind, or undefined when it's not simple. */
-function simpleKey(value: unknown): { kind: string; value: number | string } | undefined {
+function valueAt(doc: Document, parts: string[]): unknown {
+  let value: unknown = doc;
+  for (const part of parts) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Document)[part];
+  }
+  return value;
+}
+
+/** The kind of a value `<` can order exactly as MongoDB does within that kind, or undefined. */
+function kindOf(value: unknown): string | undefined {
   switch (typeof value) {
     case 'number':
-      return Number.isNaN(value) ? undefined : { kind: 'number', value };
+      return Number.isNaN(value) ? undefined : 'number';
     case 'string':
-      return { kind: 'string', value };
     case 'boolean':
-      return { kind: 'boolean', value: value ? 1 : 0 };
-    case 'object': {
-      if (value instanceof Date) {
-        const time = value.getTime();
-        return Number.isNaN(time) ? undefined : { kind: 'date', value: time };
-      }
+      return typeof value;
+    case 'object':
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : 'date';
       // ObjectIds compare by their 12 bytes, which is the order of their fixed-length hex text.
-      if (value !== null && (value as { _bsontype?: string })._bsontype === 'ObjectId') {
-        return { kind: 'objectId', value: (value as { toHexString(): string }).toHexString() };
-      }
+      if (value !== null && (value as { _bsontype?: string })._bsontype === 'ObjectId') return 'objectId';
       return undefined;
-    }
     default:
       return undefined;
+  }
+}
+
+function comparable(value: unknown, kind: string): number | string {
+  switch (kind) {
+    case 'date':
+      return (value as Date).getTime();
+    case 'objectId':
+      return (value as { toHexString(): string }).toHexString();
+    case 'boolean':
+      return value ? 1 : 0;
+    default:
+      return value as number | string;
   }
 }

@@ -1,9 +1,11 @@
 import { ObjectId, type Document } from 'bson';
-import { Aggregator, Query, update as mingoUpdate } from 'mingo';
-import type { AnyObject, Criteria } from 'mingo/types';
+import { Aggregator, update as mingoUpdate } from 'mingo';
+import type { AnyObject } from 'mingo/types';
 import type { Modifier } from 'mingo/updater';
 import { CommandError, ErrorCodes, badValue } from './errors';
 import { copyDocument, valueAtPath, valueKey } from './values';
+import { matcher } from './query';
+import { applySimpleUpdate } from './simple-update';
 
 /**
  * Applies an update (operators, a replacement document or a pipeline) to a copy of a document.
@@ -24,10 +26,14 @@ export function applyUpdate(
     pinId(next, operators);
     if (Object.keys(operators).length === 0) return options.isInsert ? next : undefined;
     const resolved = resolvePositional(next, operators, options.filter);
-    const changed = guard(() =>
-      mingoUpdate(next, resolved as Modifier<Document>, options.arrayFilters as AnyObject[], {}, { cloneMode: 'copy' }),
-    );
-    if (changed.length === 0 && !options.isInsert) return undefined;
+    const simple = options.arrayFilters ? undefined : applySimpleUpdate(next, resolved);
+    if (simple === false && !options.isInsert) return undefined;
+    if (simple === undefined) {
+      const changed = guard(() =>
+        mingoUpdate(next, resolved as Modifier<Document>, options.arrayFilters as AnyObject[], {}, { cloneMode: 'copy' }),
+      );
+      if (changed.length === 0 && !options.isInsert) return undefined;
+    }
   } else {
     if (Object.keys(update).some((field) => field.startsWith('$'))) {
       throw badValue('an update document must contain only update operators or no operators at all');
@@ -130,8 +136,8 @@ function positionOf(doc: Document, arrayPath: string, filter: Document): number 
     }
   }
   if (Array.isArray(array) && Object.keys(elementFilter).length > 0) {
-    const query = guard(() => new Query(elementFilter as Criteria<AnyObject>));
-    const index = array.findIndex((element) => query.test({ element: Array.isArray(element) ? element : [element] }));
+    const test = guard(() => matcher(elementFilter));
+    const index = array.findIndex((element) => test({ element: Array.isArray(element) ? element : [element] }));
     if (index >= 0) return index;
   }
   throw new CommandError(ErrorCodes.BadValue, 'BadValue', 'The positional operator did not find the match needed from the query.');

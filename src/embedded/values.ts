@@ -42,6 +42,19 @@ export function valueKey(value: unknown): string {
   return `x${EJSON.stringify(value as Document, { relaxed: false })}`;
 }
 
+/**
+ * A value that an index key, and an equality test by `valueKey`, identify exactly: a string,
+ * number, boolean, Date, ObjectId or numeric BSON type. Not null (which also matches a missing
+ * field), arrays, sub-documents or the rarer BSON types.
+ */
+export function isScalar(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value !== 'object') return typeof value !== 'function';
+  if (value instanceof Date) return true;
+  const type = (value as { _bsontype?: string })._bsontype;
+  return type === 'ObjectId' || type === 'Long' || type === 'Int32' || type === 'Double';
+}
+
 /** Reads a dotted path; arrays along the way yield every element's value (MongoDB's multikey rule). */
 export function valuesAtPath(doc: Document, path: string): unknown[] {
   const parts = path.split('.');

@@ -29,7 +29,11 @@ test('newest first, one page at a time, with and without a filter', async () => 
 
   const page = await products.find({}).sort({ createdAt: -1 }).skip(3).limit(4).toArray();
   expect(page.map((p) => p.n)).toEqual([16, 15, 14, 13]);
-  const oldest = await products.find({ cheap: true }, { projection: { _id: 0, n: 1 } }).sort({ createdAt: 1 }).limit(3).toArray();
+  const oldest = await products
+    .find({ cheap: true }, { projection: { _id: 0, n: 1 } })
+    .sort({ createdAt: 1 })
+    .limit(3)
+    .toArray();
   expect(oldest).toEqual([{ n: 0 }, { n: 2 }, { n: 4 }]);
   const pastTheEnd = await products.find({}).sort({ createdAt: -1 }).skip(19).limit(4).toArray();
   expect(pastTheEnd.map((p) => p.n)).toEqual([0]);
@@ -54,7 +58,13 @@ test('several sort keys, each with its direction; ObjectIds in the order they we
 
 test('missing values sort first, and mixed kinds in MongoDB type order', async () => {
   const mixed = db.collection('mixed');
-  await mixed.insertMany([{ k: 'v3', v: 'b' }, { k: 'v1', v: 3 }, { k: 'none' }, { k: 'v2', v: 'a' }, { k: 'v0', v: 1 }]);
+  await mixed.insertMany([
+    { k: 'v3', v: 'b' },
+    { k: 'v1', v: 3 },
+    { k: 'none' },
+    { k: 'v2', v: 'a' },
+    { k: 'v0', v: 1 },
+  ]);
   const ascending = await mixed.find({}).sort({ v: 1 }).toArray();
   expect(ascending.map((d) => d.k)).toEqual(['none', 'v0', 'v1', 'v2', 'v3']);
   const descending = await mixed.find({}).sort({ v: -1 }).limit(2).toArray();
@@ -72,7 +82,11 @@ test('countDocuments with a filter, skip and limit; a grouping by a field still 
   expect(await things.countDocuments({}, { skip: 40 })).toBe(0);
 
   const perColour = await things
-    .aggregate([{ $match: { n: { $lt: 7 } } }, { $group: { _id: '$colour', total: { $sum: 1 } } }, { $sort: { _id: 1 } }])
+    .aggregate([
+      { $match: { n: { $lt: 7 } } },
+      { $group: { _id: '$colour', total: { $sum: 1 } } },
+      { $sort: { _id: 1 } },
+    ])
     .toArray();
   expect(perColour).toEqual([
     { _id: 'blue', total: 2 },

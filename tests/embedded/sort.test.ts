@@ -13,7 +13,9 @@ test('sorts numbers, strings, dates, ObjectIds and booleans, on several keys', (
   expect(sortBySimpleKeys(docs, { d: -1 })?.map((x) => x.d.getTime())).toEqual([3, 2, 1]);
   expect(sortBySimpleKeys(docs, { n: 1, s: -1 })?.map((x) => `${x.n}${x.s}`)).toEqual(['1a', '2b', '2a']);
   const ids = [new ObjectId(), new ObjectId(), new ObjectId()];
-  expect(sortBySimpleKeys([{ _id: ids[1] }, { _id: ids[2] }, { _id: ids[0] }], { _id: 1 })?.map((x) => x._id)).toEqual(ids);
+  expect(sortBySimpleKeys([{ _id: ids[1] }, { _id: ids[2] }, { _id: ids[0] }], { _id: 1 })?.map((x) => x._id)).toEqual(
+    ids,
+  );
   expect(sortBySimpleKeys([{ b: true }, { b: false }], { b: 1 })?.map((x) => x.b)).toEqual([false, true]);
   expect(sortBySimpleKeys([{ a: { b: 2 } }, { a: { b: 1 } }], { 'a.b': 1 })?.map((x) => x.a.b)).toEqual([1, 2]);
 });
@@ -37,4 +39,13 @@ test('leaves to mingo: mixed kinds, missing values, arrays, nulls, invalid dates
   expect(sortBySimpleKeys([{ v: new Date(NaN) }], { v: 1 })).toBeUndefined();
   expect(sortBySimpleKeys([{ v: 1 }], { v: { $meta: 'textScore' } })).toBeUndefined();
   expect(sortBySimpleKeys([{ v: 1 }], {})).toBeUndefined();
+});
+
+test('keeping only a page gives the same first documents as the whole sort', () => {
+  const docs = Array.from({ length: 200 }, (_, i) => ({ i, k: (i * 37) % 50, d: new Date(((i * 7919) % 200) * 1000) }));
+  for (const sort of [{ k: 1 }, { k: -1 }, { d: -1 }, { k: 1, d: -1 }]) {
+    const whole = sortBySimpleKeys(docs, sort)!.map((x) => x.i);
+    for (const keep of [1, 12, 37])
+      expect(sortBySimpleKeys(docs, sort, keep)!.map((x) => x.i)).toEqual(whole.slice(0, keep));
+  }
 });

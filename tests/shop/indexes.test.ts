@@ -48,7 +48,9 @@ test('products: by owner and newest first', async () => {
 });
 
 test("orders: by the shopper's id", async () => {
-  expect(await indexesOf('orders')).toEqual(expect.arrayContaining([{ key: { _id: 1 } }, { key: { 'user.userId': 1 } }]));
+  expect(await indexesOf('orders')).toEqual(
+    expect.arrayContaining([{ key: { _id: 1 } }, { key: { 'user.userId': 1 } }]),
+  );
 });
 
 test("sessions: TTL on expires, and the shopper's id inside the session", async () => {

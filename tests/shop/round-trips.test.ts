@@ -95,7 +95,12 @@ test('add-to-cart is one user update and no session write, for a new item and fo
   const shopper = await newShopper(shop.app, 'adder');
   const addToCart = (productId: string) =>
     commandsDuring(shop.store, () =>
-      shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302).expect('Location', '/cart'),
+      shopper.agent
+        .post('/cart')
+        .type('form')
+        .send({ _csrf: shopper.csrf, productId })
+        .expect(302)
+        .expect('Location', '/cart'),
     );
 
   for (const productId of [teapotId, teapotId, mugId]) {
@@ -117,7 +122,9 @@ test('the throttled touch writes the session at most once per interval', async (
   const cookie = await sessionCookieOf(shopper.agent);
 
   const sessionWritesOfOneView = async (): Promise<number> => {
-    const recorded = await commandsDuring(counted.store, () => request(counted.app).get('/products').set('Cookie', cookie).expect(200));
+    const recorded = await commandsDuring(counted.store, () =>
+      request(counted.app).get('/products').set('Cookie', cookie).expect(200),
+    );
     expect(recorded.on('sessions').filter((c) => c === 'find sessions')).toHaveLength(1);
     return recorded.on('sessions').filter((c) => c !== 'find sessions').length;
   };
@@ -126,7 +133,9 @@ test('the throttled touch writes the session at most once per interval', async (
   expect(await sessionWritesOfOneView()).toBe(0);
   // An interval later, the first view writes the new expiry, the next ones don't.
   clock += intervalMs + 1_000;
-  expect([await sessionWritesOfOneView(), await sessionWritesOfOneView(), await sessionWritesOfOneView()]).toEqual([1, 0, 0]);
+  expect([await sessionWritesOfOneView(), await sessionWritesOfOneView(), await sessionWritesOfOneView()]).toEqual([
+    1, 0, 0,
+  ]);
   // Half an interval after that write: still nothing; a whole one: one write again.
   clock += intervalMs / 2;
   expect(await sessionWritesOfOneView()).toBe(0);
