@@ -51,10 +51,15 @@ async function main(): Promise<void> {
       results.push(await measure('find by _id', size, () => collection.findOne({ _id: pick(ids) })));
       results.push(
         await measure('find by filter', size, () =>
-          collection.find({ category: `c${Math.floor(Math.random() * 50)}`, price: { $lt: 20 } }).limit(10).toArray(),
+          collection
+            .find({ category: `c${Math.floor(Math.random() * 50)}`, price: { $lt: 20 } })
+            .limit(10)
+            .toArray(),
         ),
       );
-      results.push(await measure('update by _id', size, () => collection.updateOne({ _id: pick(ids) }, { $inc: { stock: 1 } })));
+      results.push(
+        await measure('update by _id', size, () => collection.updateOne({ _id: pick(ids) }, { $inc: { stock: 1 } })),
+      );
     }
   } finally {
     await db.dropDatabase().catch(() => undefined);
@@ -97,7 +102,10 @@ function makeDoc(n: number): BenchDoc {
 async function fill(collection: Collection<BenchDoc>, size: number): Promise<ObjectId[]> {
   const ids: ObjectId[] = [];
   for (let start = 0; start < size; start += 1000) {
-    const batch = Array.from({ length: Math.min(1000, size - start) }, (_, i) => ({ _id: new ObjectId(), ...makeDoc(start + i) }));
+    const batch = Array.from({ length: Math.min(1000, size - start) }, (_, i) => ({
+      _id: new ObjectId(),
+      ...makeDoc(start + i),
+    }));
     await collection.insertMany(batch);
     for (const doc of batch) ids.push(doc._id);
   }

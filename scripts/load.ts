@@ -51,7 +51,8 @@ function readOptions(): Options {
   }
   const whole = (name: string, raw: string, min: number): number => {
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min} (got "${raw}")`);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`--${name} must be a whole number of at least ${min} (got "${raw}")`);
     return value;
   };
   const options: Options = {
@@ -120,9 +121,19 @@ async function main(): Promise<number> {
       `npm run load: ${options.shoppers} virtual shoppers for ${options.seconds} s against ${target.baseUrl}` +
         `${target.started.length > 0 ? ' (shop and embedded engine started for this run)' : ''}, database ${redactUri(target.mongodbUri)}`,
     );
-    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (shared: figures are indicative)`);
+    console.log(
+      `machine: ${os.cpus().length} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (shared: figures are indicative)`,
+    );
 
-    const productIds = await stockShop({ baseUrl: target.baseUrl, runId, products: options.products, headers: target.headers });
+    const productIds = await stockShop({
+      baseUrl: target.baseUrl,
+      runId,
+      products: options.products,
+      headers: target.headers,
+    });
     const recorder = new Recorder();
     const cpuBefore = target.started.map(({ handle }) => cpuSeconds(handle.child.pid));
     const generatorBefore = process.cpuUsage();
@@ -156,7 +167,9 @@ async function main(): Promise<number> {
     });
     if (cpu.every((entry) => entry !== undefined) && cpu.length > 0) {
       const generator = process.cpuUsage(generatorBefore);
-      console.log(`CPU time used meanwhile: ${cpu.join(', ')}, load generator ${((generator.user + generator.system) / 1e6).toFixed(1)} s`);
+      console.log(
+        `CPU time used meanwhile: ${cpu.join(', ')}, load generator ${((generator.user + generator.system) / 1e6).toFixed(1)} s`,
+      );
     }
 
     checks.push({
@@ -172,7 +185,12 @@ async function main(): Promise<number> {
     });
     const client = await MongoClient.connect(target.mongodbUri);
     try {
-      checks.push(...(await verifyDatabase(client.db(), shoppers.map((shopper) => shopper.ledger))));
+      checks.push(
+        ...(await verifyDatabase(
+          client.db(),
+          shoppers.map((shopper) => shopper.ledger),
+        )),
+      );
     } finally {
       await client.close();
     }

@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   try {
     await mongoose.connect(database.uri);
     const added = await seedDemoData({ bcryptRounds: config.bcryptRounds, logger });
-    console.log(added ? `Demo data added. Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}` : 'The shop already has products: nothing added.');
+    console.log(
+      added
+        ? `Demo data added. Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`
+        : 'The shop already has products: nothing added.',
+    );
   } finally {
     await mongoose.disconnect();
     await database.stop();

@@ -174,7 +174,8 @@ export function loadConfig(env: Env): Config {
   if (rawSeed !== undefined && rawSeed !== 'true' && rawSeed !== 'false') {
     problems.push(`SEED_DEMO_DATA must be true or false (got "${rawSeed}")`);
   }
-  const seedDemoData = rawSeed === undefined ? mongodbUri === undefined && nodeEnv === 'development' : rawSeed === 'true';
+  const seedDemoData =
+    rawSeed === undefined ? mongodbUri === undefined && nodeEnv === 'development' : rawSeed === 'true';
 
   const database = {
     connectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),

@@ -118,7 +118,9 @@ function shutDownOnSignals(parts: {
 
     try {
       // Stop accepting requests and let those in flight finish; idle keep-alive sockets would hold close() open.
-      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
       server.closeIdleConnections();
       await closed;
       await sessionStore.close();

@@ -34,7 +34,8 @@ export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv): C
   // log in between is dropped rather than kept in memory.
   const keep = (chunk: Buffer) => {
     output += chunk.toString();
-    if (output.length > 2 * OUTPUT_KEPT) output = output.slice(0, OUTPUT_KEPT / 2) + '\n[...]\n' + output.slice(-OUTPUT_KEPT);
+    if (output.length > 2 * OUTPUT_KEPT)
+      output = output.slice(0, OUTPUT_KEPT / 2) + '\n[...]\n' + output.slice(-OUTPUT_KEPT);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);

@@ -14,7 +14,10 @@ export interface ShopReply {
 }
 
 /** Called after every request: the load test's statistics. */
-export type RequestListener = (label: string, outcome: { status: number; ms: number } | { error: Error; ms: number }) => void;
+export type RequestListener = (
+  label: string,
+  outcome: { status: number; ms: number } | { error: Error; ms: number },
+) => void;
 
 export class ShopClient {
   private readonly cookies = new Map<string, string>();
@@ -23,7 +26,11 @@ export class ShopClient {
 
   constructor(
     readonly baseUrl: string,
-    private readonly options: { timeoutMs?: number; onRequest?: RequestListener; headers?: Record<string, string> } = {},
+    private readonly options: {
+      timeoutMs?: number;
+      onRequest?: RequestListener;
+      headers?: Record<string, string>;
+    } = {},
   ) {}
 
   get(path: string, label = `GET ${path}`): Promise<ShopReply> {
@@ -45,7 +52,11 @@ export class ShopClient {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
 
-  private async send(label: string, path: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<ShopReply> {
+  private async send(
+    label: string,
+    path: string,
+    init: { method: string; body?: string; headers?: Record<string, string> },
+  ): Promise<ShopReply> {
     const started = performance.now();
     try {
       const cookie = this.cookieHeader();
@@ -63,7 +74,10 @@ export class ShopClient {
       this.options.onRequest?.(label, { status: response.status, ms });
       return { status: response.status, location: response.headers.get('location') ?? undefined, body, ms };
     } catch (error) {
-      this.options.onRequest?.(label, { error: error instanceof Error ? error : new Error(String(error)), ms: performance.now() - started });
+      this.options.onRequest?.(label, {
+        error: error instanceof Error ? error : new Error(String(error)),
+        ms: performance.now() - started,
+      });
       throw error;
     }
   }

@@ -36,6 +36,8 @@ export async function stockShop(options: {
 
 function expectStatus(label: string, reply: ShopReply, status: number): void {
   if (reply.status !== status) {
-    throw new Error(`stocking the shop: ${label} answered ${reply.status}, not ${status}${reply.location ? ` (to ${reply.location})` : ''}`);
+    throw new Error(
+      `stocking the shop: ${label} answered ${reply.status}, not ${status}${reply.location ? ` (to ${reply.location})` : ''}`,
+    );
   }
 }

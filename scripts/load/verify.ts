@@ -54,7 +54,8 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
     const placed = await orders.find({ 'user.userId': user._id }).toArray();
     const held = new Map<string, number>();
     const count = (items: ReadonlyArray<{ productId: ObjectId; quantity: number }>) => {
-      for (const item of items) held.set(item.productId.toHexString(), (held.get(item.productId.toHexString()) ?? 0) + item.quantity);
+      for (const item of items)
+        held.set(item.productId.toHexString(), (held.get(item.productId.toHexString()) ?? 0) + item.quantity);
     };
     for (const order of placed) count(order.items);
     count(user.cart?.items ?? []);
@@ -94,7 +95,9 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
     if (emails.has(email)) loginsPerShopper.set(email, (loginsPerShopper.get(email) ?? 0) + 1);
   }
   // Logout destroys the session: a shopper is logged in at most once (the visit the time cut short).
-  const leftOver = [...loginsPerShopper].filter(([, logins]) => logins > 1).map(([email, logins]) => `${email}: ${logins}`);
+  const leftOver = [...loginsPerShopper]
+    .filter(([, logins]) => logins > 1)
+    .map(([email, logins]) => `${email}: ${logins}`);
 
   return [
     {
@@ -110,7 +113,10 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
     {
       name: 'no session is half-written (a login has its user id and email)',
       ok: halfWritten.length === 0,
-      detail: halfWritten.length === 0 ? `${loggedIn} logged-in sessions` : `${halfWritten.length} incomplete: ${examples(halfWritten)}`,
+      detail:
+        halfWritten.length === 0
+          ? `${loggedIn} logged-in sessions`
+          : `${halfWritten.length} incomplete: ${examples(halfWritten)}`,
     },
     {
       name: 'logout ended each session (at most one login left per shopper)',

@@ -75,20 +75,34 @@ export class VirtualShopper {
 
   private async visit(): Promise<void> {
     if (!this.signedUp) {
-      await this.step('GET /signup', () => this.client.get('/signup'), (r) => r.status === 200);
+      await this.step(
+        'GET /signup',
+        () => this.client.get('/signup'),
+        (r) => r.status === 200,
+      );
       await this.step(
         'POST /signup',
-        () => this.client.postForm('/signup', { email: this.ledger.email, password: PASSWORD, confirmPassword: PASSWORD }),
+        () =>
+          this.client.postForm('/signup', { email: this.ledger.email, password: PASSWORD, confirmPassword: PASSWORD }),
         (r) => r.status === 302,
       );
       this.signedUp = true;
     }
 
-    await this.step('GET /login', () => this.client.get('/login'), (r) => r.status === 200);
+    await this.step(
+      'GET /login',
+      () => this.client.get('/login'),
+      (r) => r.status === 200,
+    );
     if (this.random() < (this.options.wrongPasswordShare ?? 0.1)) {
       const reply = await this.step(
         'POST /login (wrong password)',
-        () => this.client.postForm('/login', { email: this.ledger.email, password: 'not the password' }, 'POST /login (wrong password)'),
+        () =>
+          this.client.postForm(
+            '/login',
+            { email: this.ledger.email, password: 'not the password' },
+            'POST /login (wrong password)',
+          ),
         (r) => r.status === 422,
       );
       if (reply.status === 422) this.options.recorder.expectedRefusals++;
@@ -100,11 +114,23 @@ export class VirtualShopper {
     );
 
     // Logged in: the navigation offers logout, the product grid offers add-to-cart forms.
-    const home = await this.step('GET /', () => this.client.get('/'), (r) => r.status === 200 && r.body.includes('action="/logout"'));
-    const products = await this.step('GET /products', () => this.client.get('/products'), (r) => r.status === 200);
+    const home = await this.step(
+      'GET /',
+      () => this.client.get('/'),
+      (r) => r.status === 200 && r.body.includes('action="/logout"'),
+    );
+    const products = await this.step(
+      'GET /products',
+      () => this.client.get('/products'),
+      (r) => r.status === 200,
+    );
     const ids = productIdsIn(products.body + home.body);
     const choices = ids.length > 0 ? ids : this.options.productIds;
-    await this.step('GET /products/:id', () => this.client.get(`/products/${this.pick(choices)}`, 'GET /products/:id'), (r) => r.status === 200);
+    await this.step(
+      'GET /products/:id',
+      () => this.client.get(`/products/${this.pick(choices)}`, 'GET /products/:id'),
+      (r) => r.status === 200,
+    );
 
     const adds = 1 + Math.floor(this.random() * 4);
     for (let i = 0; i < adds; i++) {
@@ -116,7 +142,11 @@ export class VirtualShopper {
         () => this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) + 1),
       );
     }
-    await this.step('GET /cart', () => this.client.get('/cart'), (r) => r.status === 200 && r.body.includes('action="/create-order"'));
+    await this.step(
+      'GET /cart',
+      () => this.client.get('/cart'),
+      (r) => r.status === 200 && r.body.includes('action="/create-order"'),
+    );
 
     if (this.random() < (this.options.orderShare ?? 0.7)) {
       await this.step(
@@ -125,10 +155,18 @@ export class VirtualShopper {
         (r) => r.status === 302 && r.location === '/orders',
         () => this.ledger.orders++,
       );
-      await this.step('GET /orders', () => this.client.get('/orders'), (r) => r.status === 200);
+      await this.step(
+        'GET /orders',
+        () => this.client.get('/orders'),
+        (r) => r.status === 200,
+      );
     }
 
-    await this.step('POST /logout', () => this.client.postForm('/logout'), (r) => r.status === 302);
+    await this.step(
+      'POST /logout',
+      () => this.client.postForm('/logout'),
+      (r) => r.status === 302,
+    );
   }
 
   /**

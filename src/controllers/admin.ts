@@ -68,7 +68,9 @@ export async function postAddProduct(req: Request, res: Response): Promise<void>
 }
 
 export async function getProducts(req: Request, res: Response): Promise<void> {
-  const products = await Product.find({ userId: loggedInUser(req)._id }).sort({ createdAt: -1 }).lean<ProductRecord[]>();
+  const products = await Product.find({ userId: loggedInUser(req)._id })
+    .sort({ createdAt: -1 })
+    .lean<ProductRecord[]>();
   res.render('admin/products', { pageTitle: 'Your products', path: '/admin/products', products });
 }
 
@@ -94,7 +96,10 @@ export async function postEditProduct(req: Request, res: Response): Promise<void
     renderProductForm(res.status(422), { editing: true, productId: productId.toHexString(), form, errors });
     return;
   }
-  const result = await Product.updateOne({ _id: productId, userId: loggedInUser(req)._id }, { $set: productFields(form) });
+  const result = await Product.updateOne(
+    { _id: productId, userId: loggedInUser(req)._id },
+    { $set: productFields(form) },
+  );
   if (result.matchedCount === 0) throw notFound();
   flash(req, 'success', `“${form.title}” has been updated.`);
   res.redirect('/admin/products');
@@ -112,7 +117,8 @@ export async function postDeleteProduct(req: Request, res: Response): Promise<vo
 }
 
 async function findOwnProduct(req: Request, productId: Types.ObjectId | undefined): Promise<ProductRecord> {
-  const product = productId && (await Product.findOne({ _id: productId, userId: loggedInUser(req)._id }).lean<ProductRecord>());
+  const product =
+    productId && (await Product.findOne({ _id: productId, userId: loggedInUser(req)._id }).lean<ProductRecord>());
   if (!product) throw notFound();
   return product;
 }

@@ -11,7 +11,10 @@ export async function pingDatabase(timeoutMs: number): Promise<void> {
   if (!db) throw new DatabaseUnavailableError('mongoose has never connected');
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DatabaseUnavailableError(`no answer to a ping within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new DatabaseUnavailableError(`no answer to a ping within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([db.command({ ping: 1 }), timeout]);

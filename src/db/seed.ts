@@ -9,12 +9,24 @@ export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password'
 type DemoProduct = Pick<IProduct, 'title' | 'price' | 'description'>;
 
 const DEMO_PRODUCTS: DemoProduct[] = [
-  { title: 'A Book About Sessions', price: 19.99, description: 'Cookies, stores and the redirect that came too early.' },
+  {
+    title: 'A Book About Sessions',
+    price: 19.99,
+    description: 'Cookies, stores and the redirect that came too early.',
+  },
   { title: 'Ceramic Coffee Mug', price: 12.5, description: 'Holds 350 ml of whatever keeps you coding.' },
   { title: 'Mechanical Keyboard', price: 89, description: 'Tactile switches, a full layout and a detachable cable.' },
-  { title: 'Desk Plant', price: 15.75, description: 'A small succulent that forgives the occasional forgotten watering.' },
+  {
+    title: 'Desk Plant',
+    price: 15.75,
+    description: 'A small succulent that forgives the occasional forgotten watering.',
+  },
   { title: 'Noise-Cancelling Headphones', price: 149.99, description: 'Over-ear, wireless, thirty hours of quiet.' },
-  { title: 'Notebook, Dotted', price: 8.9, description: 'A5, 192 pages of dotted paper that takes fountain pens well.' },
+  {
+    title: 'Notebook, Dotted',
+    price: 8.9,
+    description: 'A5, 192 pages of dotted paper that takes fountain pens well.',
+  },
   { title: 'Laptop Stand', price: 34, description: 'Aluminium, adjustable, folds flat for the bag.' },
   { title: 'USB-C Hub', price: 42.49, description: 'Two USB-A ports, HDMI, an SD card reader and power pass-through.' },
   { title: 'Desk Lamp', price: 27.3, description: 'Warm LED light with three brightness levels.' },
@@ -27,7 +39,13 @@ const DEMO_PRODUCTS: DemoProduct[] = [
  * Fills an empty shop: a demo shopper who owns a dozen products. Does nothing when there are
  * products already, so it is safe on every start. Returns whether it added anything.
  */
-export async function seedDemoData({ bcryptRounds, logger }: { bcryptRounds: number; logger: Logger }): Promise<boolean> {
+export async function seedDemoData({
+  bcryptRounds,
+  logger,
+}: {
+  bcryptRounds: number;
+  logger: Logger;
+}): Promise<boolean> {
   if (await Product.exists({})) return false;
 
   const demoUser =

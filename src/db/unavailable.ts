@@ -34,7 +34,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   // A bounded walk: a cause chain could in principle loop.
   for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
-    const { name, code, message, cause } = current as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+    const { name, code, message, cause } = current as {
+      name?: unknown;
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
     if (typeof name === 'string' && UNAVAILABLE_ERROR_NAMES.has(name)) return true;
     if (typeof code === 'number' && name === 'MongoServerError' && UNAVAILABLE_SERVER_CODES.has(code)) return true;
     // Mongoose queues operations until its first connection opens and fails them after bufferTimeoutMS.

@@ -22,8 +22,10 @@ function parse(): { port: number; dbPath?: string; ttlSecs?: number } {
   }
   const port = Number(values.port);
   const ttlSecs = values['ttl-secs'] === undefined ? undefined : Number(values['ttl-secs']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0 to 65535 (got "${values.port}")`);
-  if (ttlSecs !== undefined && !(ttlSecs > 0)) throw new Error(`--ttl-secs must be a positive number (got "${values['ttl-secs']}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0 to 65535 (got "${values.port}")`);
+  if (ttlSecs !== undefined && !(ttlSecs > 0))
+    throw new Error(`--ttl-secs must be a positive number (got "${values['ttl-secs']}")`);
   return { port, dbPath: values.dbpath ? path.resolve(values.dbpath) : undefined, ttlSecs };
 }
 
@@ -45,7 +47,9 @@ async function main(): Promise<void> {
   });
   // Plain stdout lines: scripts (bench-db, the shop's bench) read the URI from here.
   console.log(`MONGODB_URI=${server.uri}/shop`);
-  console.log(`embedded MongoDB-compatible engine listening on ${server.host}:${server.port}, ${options.dbPath ? `data in ${options.dbPath}` : 'data in memory'} (Ctrl+C stops it)`);
+  console.log(
+    `embedded MongoDB-compatible engine listening on ${server.host}:${server.port}, ${options.dbPath ? `data in ${options.dbPath}` : 'data in memory'} (Ctrl+C stops it)`,
+  );
 
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'stopping the embedded engine');

@@ -40,12 +40,7 @@ export function badValue(message: string): CommandError {
   return new CommandError(ErrorCodes.BadValue, 'BadValue', message);
 }
 
-export function duplicateKey(
-  ns: string,
-  indexName: string,
-  keyPattern: Document,
-  keyValue: Document,
-): CommandError {
+export function duplicateKey(ns: string, indexName: string, keyPattern: Document, keyValue: Document): CommandError {
   const shown = Object.entries(keyValue)
     .map(([field, value]) => `${field}: ${JSON.stringify(value) ?? 'null'}`)
     .join(', ');

@@ -70,7 +70,14 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const sockets = new Set<net.Socket>();
   let nextConnectionId = 1;
   const dispatch = (command: Document, connectionId: number): Document => {
-    const context: CommandContext = { storage, cursors, settings, logger, connectionId, onSettingsChanged: scheduleTtl };
+    const context: CommandContext = {
+      storage,
+      cursors,
+      settings,
+      logger,
+      connectionId,
+      onSettingsChanged: scheduleTtl,
+    };
     return runCommand(command, context);
   };
 

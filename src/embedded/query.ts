@@ -70,7 +70,8 @@ export function projectDocument(doc: Document, projection: Document): Document {
 /** Runs a pipeline; a leading $match uses the collection's indexes. */
 export function aggregateDocuments(collection: Collection | undefined, pipeline: Document[]): Document[] {
   const first = pipeline[0];
-  const leadingMatch = first && typeof first.$match === 'object' && first.$match !== null ? (first.$match as Document) : undefined;
+  const leadingMatch =
+    first && typeof first.$match === 'object' && first.$match !== null ? (first.$match as Document) : undefined;
   const input = leadingMatch ? matching(collection, leadingMatch) : [...(collection?.docs.values() ?? [])];
   const rest = leadingMatch ? pipeline.slice(1) : pipeline;
   if (rest.length === 0) return input;
@@ -86,7 +87,12 @@ function countStages(input: Document[], stages: Document[]): Document[] | undefi
   const rest = [...stages];
   const skip = rest[0] && onlyKey(rest[0]) === '$skip' ? rest.shift()!.$skip : 0;
   const limit = rest[0] && onlyKey(rest[0]) === '$limit' ? rest.shift()!.$limit : Infinity;
-  if (rest.length !== 1 || onlyKey(rest[0]) !== '$group' || !isCount(skip) || !(limit === Infinity || (isCount(limit) && limit > 0))) {
+  if (
+    rest.length !== 1 ||
+    onlyKey(rest[0]) !== '$group' ||
+    !isCount(skip) ||
+    !(limit === Infinity || (isCount(limit) && limit > 0))
+  ) {
     return undefined;
   }
   const field = countGroupField(rest[0].$group);
@@ -108,11 +114,16 @@ function isCount(value: unknown): value is number {
 function countGroupField(group: unknown): string | undefined {
   if (group === null || typeof group !== 'object' || Array.isArray(group)) return undefined;
   const { _id: id, ...fields } = group as Document;
-  const constantId = id === null || typeof id === 'number' || typeof id === 'boolean' || (typeof id === 'string' && !id.startsWith('$'));
+  const constantId =
+    id === null || typeof id === 'number' || typeof id === 'boolean' || (typeof id === 'string' && !id.startsWith('$'));
   const entries = Object.entries(fields);
   if (!constantId || entries.length !== 1 || entries[0][0].startsWith('$')) return undefined;
   const [field, accumulator] = entries[0] as [string, Document | null];
-  const isSumOfOne = accumulator !== null && typeof accumulator === 'object' && Object.keys(accumulator).length === 1 && accumulator.$sum === 1;
+  const isSumOfOne =
+    accumulator !== null &&
+    typeof accumulator === 'object' &&
+    Object.keys(accumulator).length === 1 &&
+    accumulator.$sum === 1;
   return isSumOfOne ? field : undefined;
 }
 

@@ -22,7 +22,8 @@ export function applyUpdate(
   } else if (isOperatorUpdate(update)) {
     next = copyDocument(doc);
     const { $setOnInsert, ...operators } = update;
-    if (options.isInsert && $setOnInsert) operators.$set = { ...(operators.$set as Document), ...($setOnInsert as Document) };
+    if (options.isInsert && $setOnInsert)
+      operators.$set = { ...(operators.$set as Document), ...($setOnInsert as Document) };
     pinId(next, operators);
     if (Object.keys(operators).length === 0) return options.isInsert ? next : undefined;
     const resolved = resolvePositional(next, operators, options.filter);
@@ -30,7 +31,13 @@ export function applyUpdate(
     if (simple === false && !options.isInsert) return undefined;
     if (simple === undefined) {
       const changed = guard(() =>
-        mingoUpdate(next, resolved as Modifier<Document>, options.arrayFilters as AnyObject[], {}, { cloneMode: 'copy' }),
+        mingoUpdate(
+          next,
+          resolved as Modifier<Document>,
+          options.arrayFilters as AnyObject[],
+          {},
+          { cloneMode: 'copy' },
+        ),
       );
       if (changed.length === 0 && !options.isInsert) return undefined;
     }
@@ -116,8 +123,9 @@ function resolvePositional(doc: Document, operators: Document, filter: Document)
     for (const [path, value] of Object.entries(fields as Document)) {
       const at = path === '$' || path.startsWith('$.') ? 0 : path.indexOf('.$', 0);
       const isPositional = at > 0 && (path.length === at + 2 || path[at + 2] === '.');
-      renamed[isPositional ? `${path.slice(0, at)}.${positionOf(doc, path.slice(0, at), filter)}${path.slice(at + 2)}` : path] =
-        value;
+      renamed[
+        isPositional ? `${path.slice(0, at)}.${positionOf(doc, path.slice(0, at), filter)}${path.slice(at + 2)}` : path
+      ] = value;
     }
     resolved[operator] = renamed;
   }
@@ -129,8 +137,12 @@ function positionOf(doc: Document, arrayPath: string, filter: Document): number 
   const elementFilter: Document = {};
   for (const [field, condition] of Object.entries(filter)) {
     if (field === arrayPath) {
-      const elemMatch = condition !== null && typeof condition === 'object' ? (condition as Document).$elemMatch : undefined;
-      Object.assign(elementFilter, elemMatch && typeof elemMatch === 'object' ? { element: { $elemMatch: elemMatch } } : { element: condition });
+      const elemMatch =
+        condition !== null && typeof condition === 'object' ? (condition as Document).$elemMatch : undefined;
+      Object.assign(
+        elementFilter,
+        elemMatch && typeof elemMatch === 'object' ? { element: { $elemMatch: elemMatch } } : { element: condition },
+      );
     } else if (field.startsWith(`${arrayPath}.`)) {
       elementFilter[`element.${field.slice(arrayPath.length + 1)}`] = condition;
     }
@@ -140,7 +152,11 @@ function positionOf(doc: Document, arrayPath: string, filter: Document): number 
     const index = array.findIndex((element) => test({ element: Array.isArray(element) ? element : [element] }));
     if (index >= 0) return index;
   }
-  throw new CommandError(ErrorCodes.BadValue, 'BadValue', 'The positional operator did not find the match needed from the query.');
+  throw new CommandError(
+    ErrorCodes.BadValue,
+    'BadValue',
+    'The positional operator did not find the match needed from the query.',
+  );
 }
 
 function immutableId(): CommandError {

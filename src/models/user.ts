@@ -60,7 +60,10 @@ userSchema.method('addToCart', async function addToCart(this: UserDocument, prod
   let inCart = this.cart.items.some((item) => item.productId.equals(productId));
   for (let step = 0; step < ADD_TO_CART_STEPS; step++) {
     const result = inCart
-      ? await User.updateOne({ _id: this._id, 'cart.items.productId': productId }, { $inc: { 'cart.items.$.quantity': quantity } })
+      ? await User.updateOne(
+          { _id: this._id, 'cart.items.productId': productId },
+          { $inc: { 'cart.items.$.quantity': quantity } },
+        )
       : await User.updateOne(
           { _id: this._id, 'cart.items.productId': { $ne: productId } },
           { $push: { 'cart.items': { productId, quantity } } },

@@ -112,7 +112,8 @@ export class MongoSessionStore extends MongoDBStore {
     this.collection.findOne({ _id: sid }).then(
       (document) => {
         if (!document) process.nextTick(() => callback(null, null));
-        else if (document.expires && document.expires <= new Date()) this.destroy(sid, (error) => callback(error, null));
+        else if (document.expires && document.expires <= new Date())
+          this.destroy(sid, (error) => callback(error, null));
         else process.nextTick(() => callback(null, document.session));
       },
       (error: unknown) => this.fail(storeError('Error finding a session', error), callback),
@@ -128,7 +129,11 @@ export class MongoSessionStore extends MongoDBStore {
       return;
     }
     // A copy: `data` is the request's live session, whose hash express-session compares later.
-    const session: SessionData = { ...data, cookie: storedCookie(data.cookie) as SessionData['cookie'], touchedAt: this.now() };
+    const session: SessionData = {
+      ...data,
+      cookie: storedCookie(data.cookie) as SessionData['cookie'],
+      touchedAt: this.now(),
+    };
     const expires = data.cookie.expires ? new Date(data.cookie.expires) : new Date(Date.now() + this.idleTimeoutMs);
     this.afterWriteDelay(() => {
       this.collection.updateOne({ _id: sid }, { $set: { session, expires } }, { upsert: true }).then(

@@ -6,8 +6,9 @@ import { testServerUri, uniqueDbName } from '../helpers/database';
 // TTL and misbehaving clients must look the same as on a real MongoDB.
 
 // connect-mongodb-session brings the older 6.x driver; the server must serve both at once.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MongoClient: LegacyMongoClient } = require('connect-mongodb-session/node_modules/mongodb') as typeof import('mongodb');
+const { MongoClient: LegacyMongoClient } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('connect-mongodb-session/node_modules/mongodb') as typeof import('mongodb');
 
 const dbName = uniqueDbName('conformance_driver');
 let client: MongoClient;
@@ -37,7 +38,11 @@ test('ObjectId, Date and Decimal128 round-trip and compare exactly', async () =>
   const id = new ObjectId();
   const when = new Date('2024-02-29T12:34:56.789Z');
   await values.insertOne({ _id: id, when, price: Decimal128.fromString('19.99') });
-  await values.insertOne({ _id: new ObjectId(), when: new Date(when.getTime() + 1), price: Decimal128.fromString('2.50') });
+  await values.insertOne({
+    _id: new ObjectId(),
+    when: new Date(when.getTime() + 1),
+    price: Decimal128.fromString('2.50'),
+  });
 
   const back = await values.findOne({ _id: id });
   expect(back?._id.equals(id)).toBe(true);
@@ -111,11 +116,26 @@ test('a malformed message closes only that connection; others keep working', asy
 
 test('the positional $ operator reaches arrays inside embedded documents', async () => {
   const carts = db.collection('nested_carts');
-  await carts.insertOne({ _id: 'u' as unknown as ObjectId, cart: { items: [{ k: 'a', n: 1 }, { k: 'b', n: 5 }] } });
+  await carts.insertOne({
+    _id: 'u' as unknown as ObjectId,
+    cart: {
+      items: [
+        { k: 'a', n: 1 },
+        { k: 'b', n: 5 },
+      ],
+    },
+  });
   await carts.updateOne({ _id: 'u' as unknown as ObjectId, 'cart.items.k': 'b' }, { $inc: { 'cart.items.$.n': 1 } });
   await carts.updateOne({ 'cart.items': { $elemMatch: { k: 'a' } } }, { $set: { 'cart.items.$.n': 9 } });
-  expect((await carts.findOne({}))?.cart).toEqual({ items: [{ k: 'a', n: 9 }, { k: 'b', n: 6 }] });
-  await expect(carts.updateOne({ _id: 'u' as unknown as ObjectId }, { $set: { 'cart.items.$.n': 0 } })).rejects.toMatchObject({
+  expect((await carts.findOne({}))?.cart).toEqual({
+    items: [
+      { k: 'a', n: 9 },
+      { k: 'b', n: 6 },
+    ],
+  });
+  await expect(
+    carts.updateOne({ _id: 'u' as unknown as ObjectId }, { $set: { 'cart.items.$.n': 0 } }),
+  ).rejects.toMatchObject({
     code: 2,
   });
 });

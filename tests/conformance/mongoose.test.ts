@@ -35,7 +35,10 @@ function defineModels(connection: Connection) {
         published: Date,
       }),
     ),
-    Account: connection.model('Account', new Schema<Account>({ email: { type: String, unique: true, required: true } })),
+    Account: connection.model(
+      'Account',
+      new Schema<Account>({ email: { type: String, unique: true, required: true } }),
+    ),
   };
 }
 
@@ -82,7 +85,11 @@ test('applies $set, $push, $pull, $inc and the positional $ operator', async () 
   await Book.updateOne({ _id: book._id }, { $push: { tags: 'novel' }, $inc: { price: 2 } });
   await Book.updateOne({ _id: book._id }, { $pull: { tags: 'romance' } });
   await Book.updateOne({ _id: book._id, 'stock.size': 'hardcover' }, { $inc: { 'stock.$.count': 5 } });
-  await Book.updateOne({ _id: book._id }, { $set: { 'stock.$[s].count': 0 } }, { arrayFilters: [{ 's.size': 'paperback' }] });
+  await Book.updateOne(
+    { _id: book._id },
+    { $set: { 'stock.$[s].count': 0 } },
+    { arrayFilters: [{ 's.size': 'paperback' }] },
+  );
 
   const after = await Book.findById(book._id).lean();
   expect(after?.tags).toEqual(['classic', 'novel']);
@@ -103,7 +110,11 @@ test('populates a reference', async () => {
 test('counts, sorts, skips and limits', async () => {
   await Book.deleteMany({});
   await Book.insertMany(
-    Array.from({ length: 25 }, (_, i) => ({ title: `Book ${String(i).padStart(2, '0')}`, price: i, published: new Date(2000 + i, 0, 1) })),
+    Array.from({ length: 25 }, (_, i) => ({
+      title: `Book ${String(i).padStart(2, '0')}`,
+      price: i,
+      published: new Date(2000 + i, 0, 1),
+    })),
   );
   expect(await Book.countDocuments({ price: { $gte: 10 } })).toBe(15);
   expect(await Book.estimatedDocumentCount()).toBe(25);
@@ -111,7 +122,9 @@ test('counts, sorts, skips and limits', async () => {
   const page = await Book.find({}).sort({ price: -1 }).skip(5).limit(3).lean();
   expect(page.map((b) => b.price)).toEqual([19, 18, 17]);
 
-  const byDate = await Book.find({ published: { $lt: new Date(2003, 0, 2) } }).sort({ published: 1 }).lean();
+  const byDate = await Book.find({ published: { $lt: new Date(2003, 0, 2) } })
+    .sort({ published: 1 })
+    .lean();
   expect(byDate.map((b) => b.price)).toEqual([0, 1, 2, 3]);
 
   expect((await Book.distinct('price', { price: { $lt: 3 } })).sort()).toEqual([0, 1, 2]);
@@ -132,7 +145,11 @@ test('findOneAndUpdate returns the new document and upserts', async () => {
     { upsert: true, returnDocument: 'after' },
   ).lean();
   expect(updated).toMatchObject({ title: 'Upserted', price: 3, tags: ['new'] });
-  const again = await Book.findOneAndUpdate({ title: 'Upserted' }, { $inc: { price: 1 } }, { returnDocument: 'before' }).lean();
+  const again = await Book.findOneAndUpdate(
+    { title: 'Upserted' },
+    { $inc: { price: 1 } },
+    { returnDocument: 'before' },
+  ).lean();
   expect(again?.price).toBe(3);
   expect((await Book.findOne({ title: 'Upserted' }).lean())?.price).toBe(4);
 });

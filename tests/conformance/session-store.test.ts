@@ -41,7 +41,10 @@ test('set, get, destroy and clear sessions', async () => {
   await set('sid-2', sessionData({ isLoggedIn: false }));
   expect(await get('sid-1')).toMatchObject({ isLoggedIn: true });
 
-  const stored = await client.db(dbName).collection('sessions').findOne({ _id: 'sid-1' as never });
+  const stored = await client
+    .db(dbName)
+    .collection('sessions')
+    .findOne({ _id: 'sid-1' as never });
   expect(stored?.expires).toBeInstanceOf(Date);
   expect(stored?.session).toMatchObject({ isLoggedIn: true, cookie: { httpOnly: true } });
 
@@ -53,5 +56,7 @@ test('set, get, destroy and clear sessions', async () => {
 
 test('the store creates the TTL index on expires', async () => {
   const indexes = await client.db(dbName).collection('sessions').indexes();
-  expect(indexes).toEqual(expect.arrayContaining([expect.objectContaining({ key: { expires: 1 }, expireAfterSeconds: 0 })]));
+  expect(indexes).toEqual(
+    expect.arrayContaining([expect.objectContaining({ key: { expires: 1 }, expireAfterSeconds: 0 })]),
+  );
 });

@@ -26,7 +26,8 @@ beforeAll(async () => {
   shop = await startTestShop('e2e');
   // Someone else's products: the shopper under test only buys.
   const seller = await newShopper(shop.app, 'seller');
-  for (const product of PRODUCTS) await addProduct(seller, { ...product, description: `A fine ${product.title.toLowerCase()}.` });
+  for (const product of PRODUCTS)
+    await addProduct(seller, { ...product, description: `A fine ${product.title.toLowerCase()}.` });
   server = shop.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -43,7 +44,10 @@ afterAll(async () => {
 let step = 0;
 async function screenshot(page: Page, name: string): Promise<void> {
   step += 1;
-  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: path.join(SCREENSHOTS_DIR, `${String(step).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  });
 }
 
 function addToCartButtons(page: Page) {
@@ -56,7 +60,11 @@ function card(page: Page, title: string) {
 }
 
 test('a shopper browses, signs up, logs in, fills the cart, orders, gets the invoice and logs out', async () => {
-  const context = await browser.newContext({ baseURL: baseUrl, acceptDownloads: true, viewport: { width: 1200, height: 800 } });
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    acceptDownloads: true,
+    viewport: { width: 1200, height: 800 },
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const email = `e2e-${Date.now()}@example.com`;
@@ -69,7 +77,10 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
   await screenshot(page, 'anonymous-products');
 
   // Sign up.
-  await page.getByRole('link', { name: /sign ?up/i }).first().click();
+  await page
+    .getByRole('link', { name: /sign ?up/i })
+    .first()
+    .click();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel(/^Password/).fill(password);
   await page.getByLabel(/repeat|confirm/i).fill(password);
@@ -87,11 +98,19 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
   // Two products from the list, one from its detail page.
   await page.goto('/products');
   expect(await addToCartButtons(page).count()).toBeGreaterThanOrEqual(PRODUCTS.length);
-  await Promise.all([page.waitForURL('**/cart'), card(page, 'Blue Teapot').getByRole('button', { name: 'Add to cart' }).click()]);
+  await Promise.all([
+    page.waitForURL('**/cart'),
+    card(page, 'Blue Teapot').getByRole('button', { name: 'Add to cart' }).click(),
+  ]);
   await page.goto('/products');
-  await Promise.all([page.waitForURL('**/cart'), card(page, 'Linen Apron').getByRole('button', { name: 'Add to cart' }).click()]);
+  await Promise.all([
+    page.waitForURL('**/cart'),
+    card(page, 'Linen Apron').getByRole('button', { name: 'Add to cart' }).click(),
+  ]);
   await page.goto('/products');
-  await card(page, 'Oak Cutting Board').getByRole('link', { name: /details/i }).click();
+  await card(page, 'Oak Cutting Board')
+    .getByRole('link', { name: /details/i })
+    .click();
   await page.waitForURL('**/products/*');
   await expect(page.getByRole('heading', { name: 'Oak Cutting Board' }).count()).resolves.toBe(1);
   await screenshot(page, 'product-detail');
@@ -106,7 +125,10 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
   // Remove one.
   await Promise.all([
     page.waitForURL('**/cart'),
-    rows.filter({ hasText: 'Linen Apron' }).getByRole('button', { name: /remove/i }).click(),
+    rows
+      .filter({ hasText: 'Linen Apron' })
+      .getByRole('button', { name: /remove/i })
+      .click(),
   ]);
   await expect(rows.count()).resolves.toBe(2);
   await expect(page.locator('tfoot').innerText()).resolves.toMatch(/56\.75/);
@@ -122,13 +144,25 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
   await screenshot(page, 'orders');
 
   // The invoice downloads as a PDF.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /invoice/i }).first().click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page
+      .getByRole('link', { name: /invoice/i })
+      .first()
+      .click(),
+  ]);
   const invoicePath = path.join(SCREENSHOTS_DIR, 'invoice.pdf');
   await download.saveAs(invoicePath);
   expect(fs.readFileSync(invoicePath).subarray(0, 5).toString()).toBe('%PDF-');
 
   // Log out: no add-to-cart any more.
-  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?out/i }).first().click()]);
+  await Promise.all([
+    page.waitForURL(`${baseUrl}/`),
+    page
+      .getByRole('button', { name: /log ?out/i })
+      .first()
+      .click(),
+  ]);
   await page.goto('/products');
   expect(await addToCartButtons(page).count()).toBe(0);
   await expect(page.getByRole('navigation').getByText(email).count()).resolves.toBe(0);

@@ -31,7 +31,9 @@ test('a compound unique index refuses a duplicate pair, with keyPattern and keyV
   const error = await items.insertOne({ owner: 'a', sku: 2 }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(MongoServerError);
   expect(error).toMatchObject({ code: 11000, keyPattern: { owner: 1, sku: 1 }, keyValue: { owner: 'a', sku: 2 } });
-  expect((error as Error).message).toMatch(/^E11000 duplicate key error collection: indexes.compound index: owner_1_sku_1/);
+  expect((error as Error).message).toMatch(
+    /^E11000 duplicate key error collection: indexes.compound index: owner_1_sku_1/,
+  );
 });
 
 test('a sparse unique index ignores documents without the field', async () => {

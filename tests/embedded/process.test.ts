@@ -57,7 +57,12 @@ test('serves mongoose and the plain driver from another process, and keeps the d
   await NoteHere.init();
   await NoteHere.create({ text: 'written by mongoose' });
   const client = await MongoClient.connect(first.uri);
-  expect(await client.db().collection('notes').findOne({}, { projection: { _id: 0, text: 1 } })).toEqual({
+  expect(
+    await client
+      .db()
+      .collection('notes')
+      .findOne({}, { projection: { _id: 0, text: 1 } }),
+  ).toEqual({
     text: 'written by mongoose',
   });
   await client.close();

@@ -5,14 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { Product } from '../../src/models/product';
-import {
-  TEST_SECRET,
-  addProduct,
-  newShopper,
-  startTestShop,
-  type Shopper,
-  type TestShop,
-} from '../helpers/shop';
+import { TEST_SECRET, addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 
 /*
  * Bad input gets a clear answer, never a crash: prices the form refuses (422, with what was typed),
@@ -87,7 +80,7 @@ test('too large a body, as a form or as JSON, gets the 413 page, and the shopper
   expect(cart.text).toContain(owner.email);
 });
 
-test('in production, a failure is a 500 page without details; its request id is the log line\'s', async () => {
+test("in production, a failure is a 500 page without details; its request id is the log line's", async () => {
   const lines: string[] = [];
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -108,7 +101,10 @@ test('in production, a failure is a 500 page without details; its request id is 
   await mongoose.connection
     .collection('products')
     .insertOne({ _id: broken, price: 1, description: 'no title', imageUrl: '', userId: new mongoose.Types.ObjectId() });
-  const cart = await buyer.agent.post('/cart').type('form').send({ _csrf: buyer.csrf, productId: broken.toHexString() });
+  const cart = await buyer.agent
+    .post('/cart')
+    .type('form')
+    .send({ _csrf: buyer.csrf, productId: broken.toHexString() });
   expect(cart.status).toBe(302);
   const signedId = /sid=([^;]+)/.exec(String(cart.headers['set-cookie']))?.[1];
   expect(signedId).toBeDefined();

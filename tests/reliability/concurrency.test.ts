@@ -1,7 +1,14 @@
 import mongoose from 'mongoose';
 import { Order } from '../../src/models/order';
 import { User } from '../../src/models/user';
-import { addProduct, newShopper, sessionsCollection, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import {
+  addProduct,
+  newShopper,
+  sessionsCollection,
+  startTestShop,
+  type Shopper,
+  type TestShop,
+} from '../helpers/shop';
 
 /*
  * One shopper, many requests at once (double clicks, several tabs): nothing counted twice,
@@ -47,7 +54,18 @@ test('"Order now" clicked 10 times at once: one order with the whole cart, and a
   const responses = await Promise.all(Array.from({ length: 10 }, () => orderNow(buyer)));
   // One lands on the orders page; the others found the cart already empty and go back to it.
   const locations = responses.map((response) => `${response.status} ${response.headers.location}`).sort();
-  expect(locations).toEqual(['302 /cart', '302 /cart', '302 /cart', '302 /cart', '302 /cart', '302 /cart', '302 /cart', '302 /cart', '302 /cart', '302 /orders']);
+  expect(locations).toEqual([
+    '302 /cart',
+    '302 /cart',
+    '302 /cart',
+    '302 /cart',
+    '302 /cart',
+    '302 /cart',
+    '302 /cart',
+    '302 /cart',
+    '302 /cart',
+    '302 /orders',
+  ]);
 
   const orders = await Order.find({ 'user.email': buyer.email }).lean();
   expect(orders).toHaveLength(1);
@@ -60,7 +78,9 @@ test('"Order now" clicked 10 times at once: one order with the whole cart, and a
 
 test('adds and orders interleaved: every unit ends up in exactly one place, the orders or the cart', async () => {
   const buyer = await newShopper(shop.app, 'interleaved');
-  const requests = Array.from({ length: 30 }, (_, i) => (i % 6 === 5 ? orderNow(buyer) : addToCart(buyer, i % 2 ? teaId : cupId)));
+  const requests = Array.from({ length: 30 }, (_, i) =>
+    i % 6 === 5 ? orderNow(buyer) : addToCart(buyer, i % 2 ? teaId : cupId),
+  );
   const responses = await Promise.all(requests);
   expect(responses.every((response) => response.status === 302)).toBe(true);
 

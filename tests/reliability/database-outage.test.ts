@@ -32,7 +32,11 @@ let app: Express;
 beforeAll(async () => {
   dbPath = fs.mkdtempSync(path.join(os.tmpdir(), 'outage-'));
   engine = await startEmbeddedMongo({ port: 0, dbPath });
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, DB_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    SESSION_SECRET: TEST_SECRET,
+    DB_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+  });
   const uri = `${engine.uri}/shop`;
   // As src/server.ts connects: the request timeout is the driver's server selection timeout.
   await mongoose.connect(uri, { serverSelectionTimeoutMS: REQUEST_TIMEOUT_MS });
@@ -111,7 +115,9 @@ test('database stopped: 503 pages within seconds, no crash; restarted: the same 
 
   expectUnavailablePage(await timed(() => shopper.agent.get('/cart')));
   expectUnavailablePage(await timed(() => addToCart(shopper, teaId)));
-  expectUnavailablePage(await timed(() => shopper.agent.post('/create-order').type('form').send({ _csrf: shopper.csrf })));
+  expectUnavailablePage(
+    await timed(() => shopper.agent.post('/create-order').type('form').send({ _csrf: shopper.csrf })),
+  );
   expectUnavailablePage(await timed(() => request(app).get('/products')));
   // The health endpoints tell a load balancer what happened: alive, but not ready.
   const ready = await timed(() => request(app).get('/readyz'));
@@ -130,7 +136,12 @@ test('database stopped: 503 pages within seconds, no crash; restarted: the same 
   await addToCart(shopper, teaId).expect(302).expect('Location', '/cart');
   const user = await User.findOne({ email: shopper.email }).lean();
   expect(user?.cart.items.map((item) => item.quantity)).toEqual([2]);
-  await shopper.agent.post('/create-order').type('form').send({ _csrf: shopper.csrf }).expect(302).expect('Location', '/orders');
+  await shopper.agent
+    .post('/create-order')
+    .type('form')
+    .send({ _csrf: shopper.csrf })
+    .expect(302)
+    .expect('Location', '/orders');
   // Nothing was written for anyone during the outage: no session was lost, none was added.
   expect(await mongoose.connection.collection(SESSIONS_COLLECTION).countDocuments()).toBe(sessionsBefore);
 });

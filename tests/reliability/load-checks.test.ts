@@ -33,9 +33,16 @@ beforeEach(async () => {
   await db.collection('users').insertOne({
     _id: ann,
     email: 'ann@example.com',
-    cart: { items: [{ productId: tea, quantity: 1 }, { productId: cup, quantity: 1 }] },
+    cart: {
+      items: [
+        { productId: tea, quantity: 1 },
+        { productId: cup, quantity: 1 },
+      ],
+    },
   });
-  await db.collection('orders').insertOne({ items: [{ productId: tea, quantity: 2 }], user: { userId: ann, email: 'ann@example.com' } });
+  await db
+    .collection('orders')
+    .insertOne({ items: [{ productId: tea, quantity: 2 }], user: { userId: ann, email: 'ann@example.com' } });
   await sessions().insertOne({
     _id: 'ann-session',
     expires: new Date(Date.now() + 60_000),
@@ -96,7 +103,11 @@ test('a login without its user, and a second login left by a logout that did not
     {
       _id: 'ann-again',
       expires: new Date(Date.now() + 60_000),
-      session: { cookie: { path: '/' }, isLoggedIn: true, user: { _id: new ObjectId().toHexString(), email: 'ann@example.com' } },
+      session: {
+        cookie: { path: '/' },
+        isLoggedIn: true,
+        user: { _id: new ObjectId().toHexString(), email: 'ann@example.com' },
+      },
     },
   ]);
   expect(failing(await verifyDatabase(db, [annLedger()]))).toEqual([

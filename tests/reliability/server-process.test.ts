@@ -1,7 +1,13 @@
 import http from 'node:http';
 import net from 'node:net';
 import { MongoClient, ObjectId } from 'mongodb';
-import { shopEnvironment, spawnTs, startShopProcess, waitForOutput, type ChildHandle } from '../../scripts/lib/processes';
+import {
+  shopEnvironment,
+  spawnTs,
+  startShopProcess,
+  waitForOutput,
+  type ChildHandle,
+} from '../../scripts/lib/processes';
 import { ShopClient } from '../../scripts/lib/shop-client';
 import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/shop';
@@ -29,7 +35,11 @@ async function closedPort(): Promise<number> {
 }
 
 function spawnServer(env: Record<string, string>): ChildHandle {
-  const handle = spawnTs('src/server.ts', [], shopEnvironment({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, ...env }));
+  const handle = spawnTs(
+    'src/server.ts',
+    [],
+    shopEnvironment({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, ...env }),
+  );
   children.push(handle);
   return handle;
 }
@@ -38,7 +48,10 @@ describe('database down at start-up', () => {
   test('one line naming the URI without its password, and exit 1 within the configured time', async () => {
     const port = await closedPort();
     const started = Date.now();
-    const server = spawnServer({ MONGODB_URI: `mongodb://shop:secret@127.0.0.1:${port}/shop`, DB_CONNECT_TIMEOUT_MS: '1000' });
+    const server = spawnServer({
+      MONGODB_URI: `mongodb://shop:secret@127.0.0.1:${port}/shop`,
+      DB_CONNECT_TIMEOUT_MS: '1000',
+    });
     expect(await server.exited).toBe(1);
     // 1 s for the attempt, the rest is starting Node and tsx on a busy machine; the driver's own
     // default would have waited 30 s.
@@ -115,10 +128,15 @@ describe('graceful shutdown', () => {
   /** A shopper with a product to add, logged in to the server over HTTP. */
   async function loggedInShopper(baseUrl: string): Promise<{ shopper: ShopClient; productId: string }> {
     const productId = new ObjectId();
-    await client
-      .db(dbName)
-      .collection('products')
-      .insertOne({ _id: productId, title: 'Slow Tea', price: 2, description: 'x', imageUrl: '', userId: new ObjectId(), createdAt: new Date() });
+    await client.db(dbName).collection('products').insertOne({
+      _id: productId,
+      title: 'Slow Tea',
+      price: 2,
+      description: 'x',
+      imageUrl: '',
+      userId: new ObjectId(),
+      createdAt: new Date(),
+    });
     const shopper = new ShopClient(baseUrl);
     await shopper.get('/signup');
     const email = `late-${Date.now()}@example.com`;
@@ -164,7 +182,11 @@ describe('graceful shutdown', () => {
   }
 
   test('SIGTERM: no new connections, the request in flight completes, connections closed, exit 0', async () => {
-    const server = await startShopProcess({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, MONGODB_URI: databaseUri() });
+    const server = await startShopProcess({
+      NODE_ENV: 'test',
+      SESSION_SECRET: TEST_SECRET,
+      MONGODB_URI: databaseUri(),
+    });
     children.push(server);
     const { shopper, productId } = await loggedInShopper(server.url);
     const slow = slowAddToCart(server.url, shopper, productId);

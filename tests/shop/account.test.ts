@@ -1,5 +1,15 @@
 import request from 'supertest';
-import { csrfTokenIn, expectRedirect, logIn, newShopper, sessionIdSetBy, sessionsCollection, startTestShop, type Agent, type TestShop } from '../helpers/shop';
+import {
+  csrfTokenIn,
+  expectRedirect,
+  logIn,
+  newShopper,
+  sessionIdSetBy,
+  sessionsCollection,
+  startTestShop,
+  type Agent,
+  type TestShop,
+} from '../helpers/shop';
 
 // The account area: log out everywhere, password change, and the flash messages they leave.
 
@@ -50,7 +60,10 @@ describe('log out everywhere', () => {
 
   test('tells the shopper on the login page, once', async () => {
     const shopper = await newShopper(shop.app, 'told');
-    await shopper.agent.post('/account/logout-everywhere').type('form').send({ _csrf: await csrfOf(shopper.agent) });
+    await shopper.agent
+      .post('/account/logout-everywhere')
+      .type('form')
+      .send({ _csrf: await csrfOf(shopper.agent) });
     expect((await shopper.agent.get('/login').expect(200)).text).toContain('You have been logged out on every device.');
     expect((await shopper.agent.get('/login').expect(200)).text).not.toContain('logged out on every device');
   });
@@ -117,7 +130,11 @@ describe('password change', () => {
 
   test('invalid fields are 422 form errors, one message per field', async () => {
     const shopper = await newShopper(shop.app, 'invalid-change');
-    const response = await changePassword(shopper.agent, { currentPassword: '', password: 'short', confirmPassword: 'other' });
+    const response = await changePassword(shopper.agent, {
+      currentPassword: '',
+      password: 'short',
+      confirmPassword: 'other',
+    });
     expect(response.status).toBe(422);
     expect(response.text).toContain('Enter your current password.');
     expect(response.text).toContain('Use at least 8 characters.');
@@ -130,7 +147,9 @@ describe('flash messages', () => {
   test('a result is shown once after its redirect, then gone', async () => {
     const shopper = await newShopper(shop.app, 'flash');
     await shopper.agent.post('/create-order').type('form').send({ _csrf: shopper.csrf }).expect(302);
-    expect((await shopper.agent.get('/cart').expect(200)).text).toContain('Your cart is empty: there was nothing to order.');
+    expect((await shopper.agent.get('/cart').expect(200)).text).toContain(
+      'Your cart is empty: there was nothing to order.',
+    );
     expect((await shopper.agent.get('/cart').expect(200)).text).not.toContain('there was nothing to order');
   });
 
@@ -138,7 +157,11 @@ describe('flash messages', () => {
     const agent = request.agent(shop.app);
     const _csrf = await csrfOf(agent, '/signup');
     const email = `flash-signup-${Date.now()}@example.com`;
-    await agent.post('/signup').type('form').send({ _csrf, email, password: 'long enough!', confirmPassword: 'long enough!' }).expect(302);
+    await agent
+      .post('/signup')
+      .type('form')
+      .send({ _csrf, email, password: 'long enough!', confirmPassword: 'long enough!' })
+      .expect(302);
     expect((await agent.get('/login').expect(200)).text).toContain('Your account is ready.');
   });
 });

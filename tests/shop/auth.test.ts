@@ -85,7 +85,10 @@ describe('login', () => {
     expect(json.status).toBe(422);
     const bracketed = await agent.post('/login').type('form').send(`_csrf=${_csrf}&email[$gt]=&password=x`);
     expect(bracketed.status).toBe(422);
-    const repeated = await agent.post('/login').type('form').send(`_csrf=${_csrf}&email=a@example.com&email=b@example.com&password=x`);
+    const repeated = await agent
+      .post('/login')
+      .type('form')
+      .send(`_csrf=${_csrf}&email=a@example.com&email=b@example.com&password=x`);
     expect(repeated.status).toBe(422);
     expect((await agent.get('/cart')).headers.location).toMatch(/^\/login(\?|$)/);
   });
@@ -164,7 +167,8 @@ describe('logout', () => {
     const shopper = await newShopper(shop.app, 'leaving');
     const cartPage = await shopper.agent.get('/cart');
     expect(cartPage.status).toBe(200);
-    const [oldCookie] = (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
+    const [oldCookie] =
+      (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
     const sessionId = decodeURIComponent(oldCookie.value).slice(2).split('.')[0];
     expect(await sessionsCollection().countDocuments({ _id: sessionId })).toBe(1);
 

@@ -62,7 +62,10 @@ test('a failed session save at login renders the 500 page with a request id, and
     expect(response.headers.location).toBeUndefined();
     expect(response.text).toMatch(/request id <code>[0-9a-f-]{36}<\/code>/);
     expect(response.text).toContain('simulated write failure');
-    await agent.get('/cart').expect(302).expect('Location', /^\/login(\?|$)/);
+    await agent
+      .get('/cart')
+      .expect(302)
+      .expect('Location', /^\/login(\?|$)/);
   } finally {
     await store.close();
   }

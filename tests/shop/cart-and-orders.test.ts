@@ -45,14 +45,21 @@ test('add, count up, remove, order: the order snapshots the products and the car
   await buyer.agent.post('/cart-delete-item').type('form').send({ _csrf: buyer.csrf, productId: cupId }).expect(302);
   expect(await cartOf(buyer)).toEqual([{ productId: teaId, quantity: 2 }]);
 
-  await buyer.agent.post('/create-order').type('form').send({ _csrf: buyer.csrf }).expect(302).expect('Location', '/orders');
+  await buyer.agent
+    .post('/create-order')
+    .type('form')
+    .send({ _csrf: buyer.csrf })
+    .expect(302)
+    .expect('Location', '/orders');
   expect(await cartOf(buyer)).toEqual([]);
 
   // A later price change does not rewrite history.
   await Product.updateOne({ _id: teaId }, { $set: { price: 99 } });
   const orders = await Order.find({ 'user.email': buyer.email }).lean();
   expect(orders).toHaveLength(1);
-  expect(orders[0].items).toEqual([{ productId: new mongoose.Types.ObjectId(teaId), title: 'Green Tea', price: 4.1, quantity: 2 }]);
+  expect(orders[0].items).toEqual([
+    { productId: new mongoose.Types.ObjectId(teaId), title: 'Green Tea', price: 4.1, quantity: 2 },
+  ]);
   const ordersPage = await buyer.agent.get('/orders').expect(200);
   expect(ordersPage.text).toContain('Green Tea (2 × $4.10)');
   expect(ordersPage.text).toContain('Total: $8.20');
@@ -64,7 +71,12 @@ test('add, count up, remove, order: the order snapshots the products and the car
 
 test('ordering an empty cart creates no order and goes back to the cart', async () => {
   const buyer = await newShopper(shop.app, 'empty');
-  await buyer.agent.post('/create-order').type('form').send({ _csrf: buyer.csrf }).expect(302).expect('Location', '/cart');
+  await buyer.agent
+    .post('/create-order')
+    .type('form')
+    .send({ _csrf: buyer.csrf })
+    .expect(302)
+    .expect('Location', '/cart');
   expect(await Order.countDocuments({ 'user.email': buyer.email })).toBe(0);
 });
 
@@ -102,10 +114,21 @@ describe('admin pages: only your own products', () => {
     await owner.agent
       .post('/admin/edit-product')
       .type('form')
-      .send({ _csrf: owner.csrf, productId: id, title: 'Desk Lamp', price: '31.5', description: 'Bright.', imageUrl: '/images/lamp.png' })
+      .send({
+        _csrf: owner.csrf,
+        productId: id,
+        title: 'Desk Lamp',
+        price: '31.5',
+        description: 'Bright.',
+        imageUrl: '/images/lamp.png',
+      })
       .expect(302)
       .expect('Location', '/admin/products');
-    expect(await Product.findById(id).lean()).toMatchObject({ title: 'Desk Lamp', price: 31.5, imageUrl: '/images/lamp.png' });
+    expect(await Product.findById(id).lean()).toMatchObject({
+      title: 'Desk Lamp',
+      price: 31.5,
+      imageUrl: '/images/lamp.png',
+    });
 
     await owner.agent.post('/admin/delete-product').type('form').send({ _csrf: owner.csrf, productId: id }).expect(302);
     expect(await Product.exists({ _id: id })).toBeNull();
@@ -124,7 +147,11 @@ describe('admin pages: only your own products', () => {
       .type('form')
       .send({ _csrf: intruder.csrf, productId: teaId, title: '', price: 'free', description: '', imageUrl: '' })
       .expect(404);
-    await intruder.agent.post('/admin/delete-product').type('form').send({ _csrf: intruder.csrf, productId: teaId }).expect(404);
+    await intruder.agent
+      .post('/admin/delete-product')
+      .type('form')
+      .send({ _csrf: intruder.csrf, productId: teaId })
+      .expect(404);
     expect(await Product.findById(teaId).lean()).toMatchObject({ title: 'Green Tea', price: 4.1 });
   });
 
@@ -156,7 +183,14 @@ describe('admin pages: only your own products', () => {
     const response = await owner.agent
       .post('/admin/edit-product')
       .type('form')
-      .send({ _csrf: owner.csrf, productId: id, title: 'Wobbly Chair', price: '-1', description: 'Now wobbly.', imageUrl: '' })
+      .send({
+        _csrf: owner.csrf,
+        productId: id,
+        title: 'Wobbly Chair',
+        price: '-1',
+        description: 'Now wobbly.',
+        imageUrl: '',
+      })
       .expect(422);
     expect(response.text).toContain('value="Wobbly Chair"');
     expect(response.text).toContain('value="-1"');

@@ -22,7 +22,10 @@ test('a POST without a token, or with a wrong one, gets the 403 page and changes
     shopper.agent.post('/cart').type('form').send({ productId, _csrf: 'not-the-token' }),
     shopper.agent.post('/cart').set('x-csrf-token', 'not-the-token').type('form').send({ productId }),
     shopper.agent.post('/admin/delete-product').type('form').send({ productId }),
-    shopper.agent.post('/admin/edit-product').type('form').send({ productId, title: 'Changed', price: '1', description: 'x' }),
+    shopper.agent
+      .post('/admin/edit-product')
+      .type('form')
+      .send({ productId, title: 'Changed', price: '1', description: 'x' }),
     shopper.agent.post('/create-order').type('form').send({}),
   ];
   for (const response of await Promise.all(forged)) {
@@ -59,10 +62,18 @@ test('login and signup need a token too', async () => {
   const agent = request.agent(shop.app);
   await agent.get('/login').expect(200);
   await agent.post('/login').type('form').send({ email: 'a@example.com', password: 'whatever1' }).expect(403);
-  await agent.post('/signup').type('form').send({ email: 'b@example.com', password: 'whatever1', confirmPassword: 'whatever1' }).expect(403);
+  await agent
+    .post('/signup')
+    .type('form')
+    .send({ email: 'b@example.com', password: 'whatever1', confirmPassword: 'whatever1' })
+    .expect(403);
   expect(await User.exists({ email: 'b@example.com' })).toBeNull();
   const _csrf = await csrfTokenFor(agent, '/signup');
-  await agent.post('/signup').type('form').send({ _csrf, email: 'b@example.com', password: 'whatever1', confirmPassword: 'whatever1' }).expect(302);
+  await agent
+    .post('/signup')
+    .type('form')
+    .send({ _csrf, email: 'b@example.com', password: 'whatever1', confirmPassword: 'whatever1' })
+    .expect(302);
 });
 
 test('no GET request changes state: the state-changing paths answer GET with 404 and change nothing', async () => {

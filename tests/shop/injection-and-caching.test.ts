@@ -32,7 +32,10 @@ test('an operator object as the email logs no one in and causes no 500, in JSON 
     expect(response.status).toBeLessThan(500);
     expect(response.headers.location).toBeUndefined();
   }
-  const loggedIn = await sessionsCollection().countDocuments({ 'session.isLoggedIn': true, 'session.user.email': /target/ });
+  const loggedIn = await sessionsCollection().countDocuments({
+    'session.isLoggedIn': true,
+    'session.user.email': /target/,
+  });
   expect(loggedIn).toBe(1); // only the shopper's own login from newShopper
   expect((await agent.get('/cart')).status).toBe(302);
 });

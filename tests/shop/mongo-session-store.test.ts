@@ -21,7 +21,9 @@ function sessionData(extra: Partial<SessionData> = {}, maxAgeMs = 3_600_000): Se
 const set = (sid: string, data: SessionData) => promisify(store.set.bind(store))(sid, data);
 const get = (sid: string) => promisify(store.get.bind(store))(sid);
 const touch = (sid: string, data: SessionData) =>
-  new Promise<void>((resolve, reject) => store.touch(sid, data, (error?: unknown) => (error ? reject(error) : resolve())));
+  new Promise<void>((resolve, reject) =>
+    store.touch(sid, data, (error?: unknown) => (error ? reject(error) : resolve())),
+  );
 const all = () => promisify(store.all.bind(store))();
 const length = () => promisify(store.length.bind(store))();
 

@@ -1,5 +1,12 @@
 import request from 'supertest';
-import { addProduct, countAddToCartForms, newShopper, sessionsCollection, startTestShop, type TestShop } from '../helpers/shop';
+import {
+  addProduct,
+  countAddToCartForms,
+  newShopper,
+  sessionsCollection,
+  startTestShop,
+  type TestShop,
+} from '../helpers/shop';
 
 let shop: TestShop;
 let productId: string;
@@ -35,7 +42,13 @@ describe('anonymous visitors', () => {
   });
 
   test('are sent to the login page from the cart, orders and admin pages', async () => {
-    for (const page of ['/cart', '/orders', '/admin/products', '/admin/add-product', `/admin/edit-product/${productId}`]) {
+    for (const page of [
+      '/cart',
+      '/orders',
+      '/admin/products',
+      '/admin/add-product',
+      `/admin/edit-product/${productId}`,
+    ]) {
       const response = await request(shop.app).get(page);
       expect(response.status).toBe(302);
       expect(response.headers.location).toMatch(/^\/login(\?|$)/);
@@ -67,7 +80,12 @@ test('output is escaped and prices are formatted', async () => {
 });
 
 test('unknown and malformed product ids and unknown routes are 404 pages', async () => {
-  for (const page of ['/products/aaaaaaaaaaaa', '/products/000000000000000000000000', '/products/%7B%24gt%7D', '/nowhere']) {
+  for (const page of [
+    '/products/aaaaaaaaaaaa',
+    '/products/000000000000000000000000',
+    '/products/%7B%24gt%7D',
+    '/nowhere',
+  ]) {
     const response = await request(shop.app).get(page);
     expect(response.status).toBe(404);
     expect(response.text).toContain('Page not found');

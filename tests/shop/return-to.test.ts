@@ -35,6 +35,9 @@ test('after login a local return-to path is followed', async () => {
   expect(await logInWithReturnTo('/orders')).toBe('/orders');
 });
 
-test.each(['https://evil.example/', '//evil.example/', '/\\evil.example'])('an outside address (%s) leads home instead', async (target) => {
-  expect(await logInWithReturnTo(target)).toBe('/');
-});
+test.each(['https://evil.example/', '//evil.example/', '/\\evil.example'])(
+  'an outside address (%s) leads home instead',
+  async (target) => {
+    expect(await logInWithReturnTo(target)).toBe('/');
+  },
+);

@@ -63,5 +63,11 @@ test('a login older than the absolute timeout ends, even while the shopper is ac
 
 test('within the absolute timeout the login goes on', async () => {
   const cookie = await loggedInCookie('fresh');
-  expect((await request(shopWithAbsoluteTimeout(60 * 60 * 1000)).get('/cart').set('Cookie', cookie)).status).toBe(200);
+  expect(
+    (
+      await request(shopWithAbsoluteTimeout(60 * 60 * 1000))
+        .get('/cart')
+        .set('Cookie', cookie)
+    ).status,
+  ).toBe(200);
 });

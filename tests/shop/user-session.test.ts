@@ -37,16 +37,24 @@ test('deleting the user ends the session on the next request', async () => {
 test('two apps over one database share a login', async () => {
   const other = await shop.startAnotherInstance();
   const shopper = await newShopper(shop.app, 'roaming');
-  const [cookie] = (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
+  const [cookie] =
+    (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
 
   // The second instance never saw this login: it reads the session the first one wrote.
   const cart = await request(other.app).get('/cart').set('Cookie', `sid=${cookie.value}`);
   expect(cart.status).toBe(200);
   expect(cart.text).toContain(shopper.email);
   // And accepts the CSRF token of that session.
-  const logout = await request(other.app).post('/logout').set('Cookie', `sid=${cookie.value}`).type('form').send({ _csrf: shopper.csrf });
+  const logout = await request(other.app)
+    .post('/logout')
+    .set('Cookie', `sid=${cookie.value}`)
+    .type('form')
+    .send({ _csrf: shopper.csrf });
   expect(logout.status).toBe(302);
-  await shopper.agent.get('/cart').expect(302).expect('Location', /^\/login(\?|$)/);
+  await shopper.agent
+    .get('/cart')
+    .expect(302)
+    .expect('Location', /^\/login(\?|$)/);
 });
 
 test('a logged-in page view reads the session and the user once each, and writes no session', async () => {
@@ -64,7 +72,8 @@ test('a logged-in page view reads the session and the user once each, and writes
   };
   for (const client of [storeClient, mongooseClient]) client.on('commandStarted', listener);
   try {
-    const [cookie] = (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
+    const [cookie] =
+      (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
     await request(counted.app).get('/').set('Cookie', `sid=${cookie.value}`).expect(200);
   } finally {
     for (const client of [storeClient, mongooseClient]) client.off('commandStarted', listener);

@@ -58,7 +58,9 @@ test('with MONGODB_URI no demo data is seeded unless asked', () => {
 });
 
 test('redactUri hides the password', () => {
-  expect(redactUri('mongodb+srv://shop:s3cr3t@cluster.example.net/shop')).toBe('mongodb+srv://shop:****@cluster.example.net/shop');
+  expect(redactUri('mongodb+srv://shop:s3cr3t@cluster.example.net/shop')).toBe(
+    'mongodb+srv://shop:****@cluster.example.net/shop',
+  );
   expect(redactUri('mongodb://127.0.0.1:27017/shop')).toBe('mongodb://127.0.0.1:27017/shop');
 });
 
@@ -77,7 +79,12 @@ test('database waits and the shutdown bound: defaults, overrides and bad values'
     DB_REQUEST_TIMEOUT_MS: '1500',
     SHUTDOWN_TIMEOUT_MS: '30000',
   });
-  expect(config.database).toEqual({ connectTimeoutMs: 2500, connectRetries: 5, connectRetryDelayMs: 250, requestTimeoutMs: 1500 });
+  expect(config.database).toEqual({
+    connectTimeoutMs: 2500,
+    connectRetries: 5,
+    connectRetryDelayMs: 250,
+    requestTimeoutMs: 1500,
+  });
   expect(config.shutdownTimeoutMs).toBe(30_000);
   const problems = problemsOf({
     DB_CONNECT_TIMEOUT_MS: '0',

@@ -18,7 +18,8 @@ test.each([
   const result = localPath(value);
   // Either refused outright, or reduced to a path on this site (never a header injection).
   if (result !== undefined) expect(result).toMatch(/^\/[^/\\\r\n]/);
-  if (value.includes('evil') || value === 'cart' || value.startsWith('javascript') || value === '') expect(result).toBeUndefined();
+  if (value.includes('evil') || value === 'cart' || value.startsWith('javascript') || value === '')
+    expect(result).toBeUndefined();
 });
 
 test('refuses anything that is not a string', () => {

@@ -12,7 +12,11 @@ function capturingLogger() {
 
 test('MONGODB_URI is used as it is, and said so in one line', async () => {
   const { logger, lines } = capturingLogger();
-  const resolved = await resolveDatabase({ mongodbUri: 'mongodb://user:pw@db.example:27017/shop', dbName: 'shop', logger });
+  const resolved = await resolveDatabase({
+    mongodbUri: 'mongodb://user:pw@db.example:27017/shop',
+    dbName: 'shop',
+    logger,
+  });
   expect(resolved).toMatchObject({ uri: 'mongodb://user:pw@db.example:27017/shop', backend: 'uri' });
   expect(lines).toEqual([expect.stringContaining('mongodb://user:****@db.example:27017/shop')]);
 });
@@ -35,14 +39,20 @@ test('MONGO_BACKEND=embedded starts the embedded engine, which answers over the 
 test('MONGO_BACKEND=memory-server without a mongod binary fails with a clear message', async () => {
   // Where a binary exists (a cache, MONGOMS_SYSTEM_BINARY) this starts a real mongod instead.
   const { logger } = capturingLogger();
-  const outcome = await resolveDatabase({ mongoBackend: 'memory-server', dbName: 'shop', logger, memoryServerTimeoutMs: 3000 }).then(
+  const outcome = await resolveDatabase({
+    mongoBackend: 'memory-server',
+    dbName: 'shop',
+    logger,
+    memoryServerTimeoutMs: 3000,
+  }).then(
     async (resolved) => {
       await resolved.stop();
       return 'started';
     },
     (error: Error) => error.message,
   );
-  if (outcome !== 'started') expect(outcome).toMatch(/^MONGO_BACKEND=memory-server, but mongodb-memory-server could not start/);
+  if (outcome !== 'started')
+    expect(outcome).toMatch(/^MONGO_BACKEND=memory-server, but mongodb-memory-server could not start/);
 });
 
 test('the test run itself talks to a resolved server', () => {

@@ -7,11 +7,15 @@ test('driver errors of an unreachable database, direct or as the cause of a wrap
   expect(isDatabaseUnavailable(network)).toBe(true);
   expect(isDatabaseUnavailable(new Error('Error finding abc: connection closed', { cause: network }))).toBe(true);
   // The session store's driver is another copy (6.x): the name is what counts, not the class.
-  const otherCopy = Object.assign(new Error('Server selection timed out after 5000 ms'), { name: 'MongoServerSelectionError' });
+  const otherCopy = Object.assign(new Error('Server selection timed out after 5000 ms'), {
+    name: 'MongoServerSelectionError',
+  });
   expect(isDatabaseUnavailable(new Error('wrapped', { cause: otherCopy }))).toBe(true);
   expect(isDatabaseUnavailable(new DatabaseUnavailableError())).toBe(true);
   expect(isDatabaseUnavailable(new MongoServerError({ message: 'not primary', code: 10107 }))).toBe(true);
-  expect(isDatabaseUnavailable(new mongoose.Error('Operation `users.findOne()` buffering timed out after 10000ms'))).toBe(true);
+  expect(
+    isDatabaseUnavailable(new mongoose.Error('Operation `users.findOne()` buffering timed out after 10000ms')),
+  ).toBe(true);
 });
 
 test('bugs and bad data are not outages', () => {

@@ -7,7 +7,11 @@ const create: CommandHandler = (command, { storage }) => {
   const dbName = databaseOf(command);
   const name = collectionName(command);
   if (storage.collection(dbName, name)) {
-    throw new CommandError(ErrorCodes.NamespaceExists, 'NamespaceExists', `Collection ${dbName}.${name} already exists.`);
+    throw new CommandError(
+      ErrorCodes.NamespaceExists,
+      'NamespaceExists',
+      `Collection ${dbName}.${name} already exists.`,
+    );
   }
   storage.ensureCollection(dbName, name);
   return { ok: 1 };
@@ -31,7 +35,9 @@ const dropDatabase: CommandHandler = (command, { storage }) => {
 
 const listDatabases: CommandHandler = (command, { storage }) => {
   const databases = storage.databaseNames().map((name) => ({ name, sizeOnDisk: 0, empty: false }));
-  return command.nameOnly ? { databases: databases.map(({ name }) => ({ name })), ok: 1 } : { databases, totalSize: 0, ok: 1 };
+  return command.nameOnly
+    ? { databases: databases.map(({ name }) => ({ name })), ok: 1 }
+    : { databases, totalSize: 0, ok: 1 };
 };
 
 const createIndexes: CommandHandler = (command, { storage }) => {
@@ -78,7 +84,8 @@ const dropIndexes: CommandHandler = (command, { storage }) => {
   const dbName = databaseOf(command);
   const name = collectionName(command);
   const collection = storage.collection(dbName, name);
-  if (!collection) throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns not found ${dbName}.${name}`);
+  if (!collection)
+    throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns not found ${dbName}.${name}`);
   const nIndexesWas = collection.indexSpecs().length + 1;
   const wanted = command.index;
   const specs = collection.indexSpecs();
@@ -101,14 +108,21 @@ const dropIndexes: CommandHandler = (command, { storage }) => {
 
 function toIndexSpec(raw: Document): IndexSpec {
   const key = raw.key;
-  if (!key || typeof key !== 'object' || Object.keys(key).length === 0) throw badValue("an index needs a non-empty 'key'");
+  if (!key || typeof key !== 'object' || Object.keys(key).length === 0)
+    throw badValue("an index needs a non-empty 'key'");
   const normalized: Record<string, 1 | -1> = {};
   for (const [field, direction] of Object.entries(key as Document)) {
     const value = Number(direction);
-    if (value !== 1 && value !== -1) throw badValue(`index key ${field}: only ascending (1) and descending (-1) keys are supported`);
+    if (value !== 1 && value !== -1)
+      throw badValue(`index key ${field}: only ascending (1) and descending (-1) keys are supported`);
     normalized[field] = value;
   }
-  const name = typeof raw.name === 'string' && raw.name ? raw.name : Object.entries(normalized).map(([f, d]) => `${f}_${d}`).join('_');
+  const name =
+    typeof raw.name === 'string' && raw.name
+      ? raw.name
+      : Object.entries(normalized)
+          .map(([f, d]) => `${f}_${d}`)
+          .join('_');
   const spec: IndexSpec = { name, key: normalized };
   if (raw.unique) spec.unique = true;
   if (raw.sparse) spec.sparse = true;
@@ -128,12 +142,18 @@ function isIdKey(key: Record<string, number>): boolean {
 function sameKeys(a: Document, b: Document): boolean {
   const aEntries = Object.entries(a);
   const bEntries = Object.entries(b);
-  return aEntries.length === bEntries.length && aEntries.every(([field, dir], i) => bEntries[i][0] === field && Number(bEntries[i][1]) === Number(dir));
+  return (
+    aEntries.length === bEntries.length &&
+    aEntries.every(([field, dir], i) => bEntries[i][0] === field && Number(bEntries[i][1]) === Number(dir))
+  );
 }
 
 function sameIndex(a: IndexSpec, b: IndexSpec): boolean {
   return (
-    sameKeys(a.key, b.key) && !!a.unique === !!b.unique && !!a.sparse === !!b.sparse && a.expireAfterSeconds === b.expireAfterSeconds
+    sameKeys(a.key, b.key) &&
+    !!a.unique === !!b.unique &&
+    !!a.sparse === !!b.sparse &&
+    a.expireAfterSeconds === b.expireAfterSeconds
   );
 }
 

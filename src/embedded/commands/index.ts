@@ -21,7 +21,11 @@ export function runCommand(command: Document, context: CommandContext): Document
   const name = Object.keys(command)[0];
   const handler = name !== undefined && Object.hasOwn(handlers, name) ? handlers[name] : undefined;
   if (!handler) {
-    return new CommandError(ErrorCodes.CommandNotFound, 'CommandNotFound', `no such command: '${name ?? ''}'`).toReply();
+    return new CommandError(
+      ErrorCodes.CommandNotFound,
+      'CommandNotFound',
+      `no such command: '${name ?? ''}'`,
+    ).toReply();
   }
   try {
     return handler(command, context);

@@ -16,7 +16,10 @@ const find: CommandHandler = (command, { storage, cursors }) => {
     limit: limit === undefined ? undefined : Math.abs(limit),
   });
   const singleBatch = command.singleBatch === true || (limit !== undefined && limit < 0);
-  return { cursor: cursors.firstBatch(`${dbName}.${name}`, docs, optionalNumber(command.batchSize), singleBatch), ok: 1 };
+  return {
+    cursor: cursors.firstBatch(`${dbName}.${name}`, docs, optionalNumber(command.batchSize), singleBatch),
+    ok: 1,
+  };
 };
 
 const getMore: CommandHandler = (command, { cursors }) => {
@@ -34,7 +37,10 @@ const killCursors: CommandHandler = (command, { cursors }) => {
 };
 
 const count: CommandHandler = (command, { storage }) => {
-  const found = matching(storage.collection(databaseOf(command), collectionName(command)), asDocument(command.query, 'query'));
+  const found = matching(
+    storage.collection(databaseOf(command), collectionName(command)),
+    asDocument(command.query, 'query'),
+  );
   const skip = optionalNumber(command.skip) ?? 0;
   const limit = optionalNumber(command.limit);
   let n = Math.max(0, found.length - skip);
@@ -44,7 +50,10 @@ const count: CommandHandler = (command, { storage }) => {
 
 const distinct: CommandHandler = (command, { storage }) => {
   if (typeof command.key !== 'string') throw badValue("'key' must be a string");
-  const found = matching(storage.collection(databaseOf(command), collectionName(command)), asDocument(command.query, 'query'));
+  const found = matching(
+    storage.collection(databaseOf(command), collectionName(command)),
+    asDocument(command.query, 'query'),
+  );
   const values = new Map<string, unknown>();
   for (const doc of found) {
     for (const value of valuesAtPath(doc, command.key)) {
@@ -82,14 +91,18 @@ const listCollections: CommandHandler = (command, { storage, cursors }) => {
     )
     .filter(test);
   const cursorOptions = asOptionalDocument(command.cursor, 'cursor');
-  return { cursor: cursors.firstBatch(`${dbName}.$cmd.listCollections`, infos, optionalNumber(cursorOptions?.batchSize)), ok: 1 };
+  return {
+    cursor: cursors.firstBatch(`${dbName}.$cmd.listCollections`, infos, optionalNumber(cursorOptions?.batchSize)),
+    ok: 1,
+  };
 };
 
 const listIndexes: CommandHandler = (command, { storage, cursors }) => {
   const dbName = databaseOf(command);
   const name = collectionName(command);
   const collection = storage.collection(dbName, name);
-  if (!collection) throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns does not exist: ${dbName}.${name}`);
+  if (!collection)
+    throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns does not exist: ${dbName}.${name}`);
   const specs = [ID_INDEX, ...collection.indexSpecs()].map((spec) => ({ v: 2, ...spec }));
   return { cursor: cursors.firstBatch(`${dbName}.${name}`, specs, undefined), ok: 1 };
 };

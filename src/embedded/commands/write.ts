@@ -40,7 +40,8 @@ const insert: CommandHandler = (command, { storage }) => {
   const collection = storage.ensureCollection(databaseOf(command), collectionName(command));
   let n = 0;
   const errors = runBatch(documents as Document[], command.ordered !== false, (doc) => {
-    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw badValue('a document to insert must be an object');
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+      throw badValue('a document to insert must be an object');
     const stored = doc._id === undefined ? { _id: new ObjectId(), ...doc } : doc;
     storage.insert(collection, stored);
     n++;
@@ -66,7 +67,8 @@ const update: CommandHandler = (command, { storage }) => {
   const errors = runBatch(command.updates as UpdateStatement[], command.ordered !== false, (statement, index) => {
     const filter = asDocument(statement.q, 'q');
     const change = statement.u;
-    if (change === undefined || change === null || typeof change !== 'object') throw badValue("'u' must be a document or a pipeline");
+    if (change === undefined || change === null || typeof change !== 'object')
+      throw badValue("'u' must be a document or a pipeline");
     const collection = storage.collection(dbName, name);
     const targets = matching(collection, filter, statement.multi ? Infinity : 1);
     for (const doc of targets) {
@@ -91,12 +93,16 @@ const deleteCommand: CommandHandler = (command, { storage }) => {
   if (!Array.isArray(command.deletes)) throw badValue("'deletes' must be an array");
   const collection = storage.collection(databaseOf(command), collectionName(command));
   let n = 0;
-  const errors = runBatch(command.deletes as Array<{ q?: Document; limit?: number }>, command.ordered !== false, (statement) => {
-    if (!collection) return;
-    const targets = matching(collection, asDocument(statement.q, 'q'), Number(statement.limit) === 1 ? 1 : Infinity);
-    for (const doc of targets) storage.remove(collection, doc);
-    n += targets.length;
-  });
+  const errors = runBatch(
+    command.deletes as Array<{ q?: Document; limit?: number }>,
+    command.ordered !== false,
+    (statement) => {
+      if (!collection) return;
+      const targets = matching(collection, asDocument(statement.q, 'q'), Number(statement.limit) === 1 ? 1 : Infinity);
+      for (const doc of targets) storage.remove(collection, doc);
+      n += targets.length;
+    },
+  );
   return withWriteErrors({ n, ok: 1 }, errors);
 };
 
@@ -146,4 +152,3 @@ export const writeCommands: Record<string, CommandHandler> = {
   findAndModify,
   findandmodify: findAndModify,
 };
-
