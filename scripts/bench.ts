@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     );
     const productsFile = path.join(tempDir, 'products.json');
     fs.writeFileSync(productsFile, JSON.stringify(shown.map((id) => byId.get(id))));
-    const ceilingUrl = await startCeiling(productsFile);
+    const ceilingUrl = await startCeiling(productsFile, options.products);
     const ceilingPage = await new ShopClient(ceilingUrl).request('GET', '/products');
     expectStatus(ceilingPage, 200, 'the ceiling');
     const sameHtml = ceilingPage.body === anonymous.body;
@@ -321,12 +321,12 @@ function printProfiles(): void {
   }
 }
 
-async function startCeiling(productsFile: string): Promise<string> {
+async function startCeiling(productsFile: string, totalProducts: number): Promise<string> {
   const port = await freePort();
   const ceiling = startChild(
     'the ceiling',
     'scripts/bench/ceiling-server.ts',
-    ['--port', String(port), '--products', productsFile],
+    ['--port', String(port), '--products', productsFile, '--total', String(totalProducts)],
     {
       ...process.env,
       NODE_ENV: 'production',

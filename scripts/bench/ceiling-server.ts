@@ -4,17 +4,22 @@
  * does beyond this costs it throughput: npm run bench prints the shop's figures as ratios to these.
  *
  * Its own process, started by scripts/bench.ts:
- *   node --import tsx scripts/bench/ceiling-server.ts --port P --products products.json
+ *   node --import tsx scripts/bench/ceiling-server.ts --port P --products products.json --total N
+ * (the products of the first page, and how many there are in all, for the same page links).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { viewHelpers } from '../../src/view-helpers';
+import { pageCountFor, pagination } from '../../src/http/pagination';
+import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
 
-const { values } = parseArgs({ options: { port: { type: 'string' }, products: { type: 'string' } } });
-if (!values.port || !values.products) {
-  console.error('usage: ceiling-server.ts --port P --products FILE');
+const { values } = parseArgs({
+  options: { port: { type: 'string' }, products: { type: 'string' }, total: { type: 'string' } },
+});
+if (!values.port || !values.products || !values.total) {
+  console.error('usage: ceiling-server.ts --port P --products FILE --total N');
   process.exit(2);
 }
 
@@ -27,10 +32,11 @@ app.set('view engine', 'ejs');
 app.set('view cache', true);
 app.disable('x-powered-by');
 // The locals createApp sets for every page of an anonymous visitor.
-Object.assign(app.locals, viewHelpers, { isAuthenticated: false, currentUser: undefined, csrfToken: '' });
+Object.assign(app.locals, viewHelpers, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
+const pageLinks = pagination('/products', 1, pageCountFor(Number(values.total), PRODUCTS_PER_PAGE));
 
 app.get('/products', (_req, res) => {
-  res.render('shop/product-list', { pageTitle: 'All products', path: '/products', products });
+  res.render('shop/product-list', { pageTitle: 'All products', path: '/products', products, pagination: pageLinks });
 });
 
 const server = app.listen(Number(values.port), '127.0.0.1', () => {
