@@ -141,6 +141,16 @@ export function expectRedirect(response: Response, location: string): void {
   }
 }
 
+/** Places an order from the shopper's cart, as the "Order now" button does; expects the redirect to /orders. */
+export async function placeOrder(shopper: Shopper): Promise<void> {
+  await shopper.agent
+    .post('/create-order')
+    .type('form')
+    .send({ _csrf: shopper.csrf })
+    .expect(302)
+    .expect('Location', '/orders');
+}
+
 /** Adds a product through the admin form, as its owner would. Returns its id. */
 export async function addProduct(
   shopper: Shopper,

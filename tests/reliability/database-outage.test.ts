@@ -10,7 +10,7 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded';
 import { silentLogger } from '../../src/logger';
 import { User } from '../../src/models/user';
 import { MongoSessionStore, SESSIONS_COLLECTION } from '../../src/session/mongo-session-store';
-import { TEST_SECRET, addProduct, newShopper, type Shopper } from '../helpers/shop';
+import { TEST_SECRET, addProduct, newShopper, placeOrder, type Shopper } from '../helpers/shop';
 
 /*
  * The database goes away under a running shop and comes back: an engine of this file's own (with
@@ -136,12 +136,7 @@ test('database stopped: 503 pages within seconds, no crash; restarted: the same 
   await addToCart(shopper, teaId).expect(302).expect('Location', '/cart');
   const user = await User.findOne({ email: shopper.email }).lean();
   expect(user?.cart.items.map((item) => item.quantity)).toEqual([2]);
-  await shopper.agent
-    .post('/create-order')
-    .type('form')
-    .send({ _csrf: shopper.csrf })
-    .expect(302)
-    .expect('Location', '/orders');
+  await placeOrder(shopper);
   // Nothing was written for anyone during the outage: no session was lost, none was added.
   expect(await mongoose.connection.collection(SESSIONS_COLLECTION).countDocuments()).toBe(sessionsBefore);
 });

@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import { Order } from '../../src/models/order';
-import { addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 import { pdfTextLines } from '../helpers/pdf-text';
 
 let shop: TestShop;
@@ -17,12 +17,7 @@ beforeAll(async () => {
   for (const productId of [teaId, teaId, cupId]) {
     await buyer.agent.post('/cart').type('form').send({ _csrf: buyer.csrf, productId }).expect(302);
   }
-  await buyer.agent
-    .post('/create-order')
-    .type('form')
-    .send({ _csrf: buyer.csrf })
-    .expect(302)
-    .expect('Location', '/orders');
+  await placeOrder(buyer);
   const order = await Order.findOne({ 'user.email': buyer.email }).lean();
   orderId = order!._id.toHexString();
 });
