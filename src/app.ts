@@ -15,6 +15,8 @@ import { errorHandler } from './middleware/error-handler';
 import { createAuthRateLimits } from './middleware/rate-limits';
 import { createAuthController } from './controllers/auth';
 import { createAccountController } from './controllers/account';
+import { createShopController, PRODUCTS_PER_PAGE } from './controllers/shop';
+import { createAdminController } from './controllers/admin';
 import { getNotFound } from './controllers/errors';
 import { shopRoutes } from './routes/shop';
 import { adminRoutes } from './routes/admin';
@@ -22,11 +24,14 @@ import { authRoutes } from './routes/auth';
 import { accountRoutes } from './routes/account';
 import { healthRoutes } from './routes/health';
 import { viewHelpers } from './view-helpers';
+import { Catalog } from './services/catalog';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
   sessionStore: MongoSessionStore;
   logger: Logger;
+  /** The shop window's cache; by default one of its own per app, kept `config.catalogCacheMs`. */
+  catalog?: Catalog;
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -36,7 +41,8 @@ const BODY_LIMIT = '10kb';
  * The shop as an Express app, without listening: server.ts listens, tests use supertest.
  * Mongoose's default connection must be open (server.ts and the tests connect it).
  */
-export function createApp(config: Config, { sessionStore, logger }: AppConnections): Express {
+export function createApp(config: Config, connections: AppConnections): Express {
+  const { sessionStore, logger } = connections;
   const app = express();
   const cookie = sessionCookie(config);
 
@@ -67,7 +73,9 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(csrfProtection);
 
-  app.use(shopRoutes);
+  // The admin pages tell it of their changes, the shop pages read through it.
+  const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
+  app.use(shopRoutes(createShopController({ catalog })));
   // After the body parsers: the per-account limit reads the email from the body.
   const rateLimits = createAuthRateLimits(config);
   app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie }), rateLimits));
@@ -75,7 +83,7 @@ export function createApp(config: Config, { sessionStore, logger }: AppConnectio
     '/account',
     accountRoutes(createAccountController({ bcryptRounds: config.bcryptRounds, sessionStore }), rateLimits),
   );
-  app.use('/admin', adminRoutes);
+  app.use('/admin', adminRoutes(createAdminController({ catalog })));
 
   app.use(getNotFound);
   app.use(errorHandler({ logger, showDetails: !config.isProduction }));

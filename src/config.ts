@@ -50,6 +50,8 @@ export interface Config {
       windowMs: number;
     };
   };
+  /** How long a product page or product may be served from memory (0: never); see services/catalog.ts. */
+  catalogCacheMs: number;
   bcryptRounds: number;
   logLevel: string;
   /** Fill an empty database with demo products and a demo shopper at start-up. */
@@ -163,6 +165,8 @@ export function loadConfig(env: Env): Config {
     },
   };
 
+  const catalogCacheMs = integer('CATALOG_CACHE_MS', 1000, 0, 60_000);
+
   const bcryptRounds = integer('BCRYPT_ROUNDS', nodeEnv === 'test' ? 4 : 12, 4, 15);
 
   const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
@@ -204,6 +208,7 @@ export function loadConfig(env: Env): Config {
       absoluteTimeoutMs: absoluteTimeoutHours * 60 * minute,
     },
     rateLimit,
+    catalogCacheMs,
     bcryptRounds,
     logLevel,
     seedDemoData,

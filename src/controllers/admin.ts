@@ -1,15 +1,15 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import type { Types } from 'mongoose';
-import { Product } from '../models/product';
+import { Product, type ProductRecord } from '../models/product';
 import { User } from '../models/user';
 import { parseObjectId } from '../models/object-id';
 import { loggedInUser } from '../middleware/require-login';
 import { formField, typedText } from '../http/form-field';
 import { notFound } from '../http/http-error';
 import { fieldErrors, hasErrors, type FieldErrors } from '../validation/form-errors';
-import type { ProductRecord } from '../services/cart';
 import { flash } from '../middleware/flash';
+import type { Catalog } from '../services/catalog';
 
 /*
  * A shopper manages only the products they created: every query includes `userId`, so someone
@@ -51,70 +51,84 @@ function renderProductForm(
   });
 }
 
-export function getAddProduct(_req: Request, res: Response): void {
-  renderProductForm(res, { editing: false, form: EMPTY_FORM, errors: {} });
+export interface AdminOptions {
+  /** Told of every product change, so that this process's shop pages show it at once. */
+  catalog: Catalog;
 }
 
-export async function postAddProduct(req: Request, res: Response): Promise<void> {
-  const form = typedForm(req);
-  const errors = fieldErrors(req);
-  if (hasErrors(errors)) {
-    renderProductForm(res.status(422), { editing: false, form, errors });
-    return;
+export function createAdminController({ catalog }: AdminOptions) {
+  function getAddProduct(_req: Request, res: Response): void {
+    renderProductForm(res, { editing: false, form: EMPTY_FORM, errors: {} });
   }
-  await Product.create({ ...productFields(form), userId: loggedInUser(req)._id });
-  flash(req, 'success', `“${form.title}” has been added to the shop.`);
-  res.redirect('/admin/products');
-}
 
-export async function getProducts(req: Request, res: Response): Promise<void> {
-  const products = await Product.find({ userId: loggedInUser(req)._id })
-    .sort({ createdAt: -1 })
-    .lean<ProductRecord[]>();
-  res.render('admin/products', { pageTitle: 'Your products', path: '/admin/products', products });
-}
-
-export async function getEditProduct(req: Request, res: Response): Promise<void> {
-  const product = await findOwnProduct(req, parseObjectId(req.params.productId));
-  const form: ProductForm = {
-    title: product.title,
-    price: product.price.toFixed(2),
-    description: product.description,
-    imageUrl: product.imageUrl,
-  };
-  renderProductForm(res, { editing: true, productId: product._id.toHexString(), form, errors: {} });
-}
-
-export async function postEditProduct(req: Request, res: Response): Promise<void> {
-  const productId = parseObjectId(formField(req, 'productId'));
-  if (!productId) throw notFound();
-  const form = typedForm(req);
-  const errors = fieldErrors(req);
-  if (hasErrors(errors)) {
-    // Someone else's product gets its 404 before any form is shown.
-    await findOwnProduct(req, productId);
-    renderProductForm(res.status(422), { editing: true, productId: productId.toHexString(), form, errors });
-    return;
+  async function postAddProduct(req: Request, res: Response): Promise<void> {
+    const form = typedForm(req);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      renderProductForm(res.status(422), { editing: false, form, errors });
+      return;
+    }
+    await Product.create({ ...productFields(form), userId: loggedInUser(req)._id });
+    catalog.changed();
+    flash(req, 'success', `“${form.title}” has been added to the shop.`);
+    res.redirect('/admin/products');
   }
-  const result = await Product.updateOne(
-    { _id: productId, userId: loggedInUser(req)._id },
-    { $set: productFields(form) },
-  );
-  if (result.matchedCount === 0) throw notFound();
-  flash(req, 'success', `“${form.title}” has been updated.`);
-  res.redirect('/admin/products');
+
+  async function getProducts(req: Request, res: Response): Promise<void> {
+    const products = await Product.find({ userId: loggedInUser(req)._id })
+      .sort({ createdAt: -1 })
+      .lean<ProductRecord[]>();
+    res.render('admin/products', { pageTitle: 'Your products', path: '/admin/products', products });
+  }
+
+  async function getEditProduct(req: Request, res: Response): Promise<void> {
+    const product = await findOwnProduct(req, parseObjectId(req.params.productId));
+    const form: ProductForm = {
+      title: product.title,
+      price: product.price.toFixed(2),
+      description: product.description,
+      imageUrl: product.imageUrl,
+    };
+    renderProductForm(res, { editing: true, productId: product._id.toHexString(), form, errors: {} });
+  }
+
+  async function postEditProduct(req: Request, res: Response): Promise<void> {
+    const productId = parseObjectId(formField(req, 'productId'));
+    if (!productId) throw notFound();
+    const form = typedForm(req);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      // Someone else's product gets its 404 before any form is shown.
+      await findOwnProduct(req, productId);
+      renderProductForm(res.status(422), { editing: true, productId: productId.toHexString(), form, errors });
+      return;
+    }
+    const result = await Product.updateOne(
+      { _id: productId, userId: loggedInUser(req)._id },
+      { $set: productFields(form) },
+    );
+    if (result.matchedCount === 0) throw notFound();
+    catalog.changed();
+    flash(req, 'success', `“${form.title}” has been updated.`);
+    res.redirect('/admin/products');
+  }
+
+  async function postDeleteProduct(req: Request, res: Response): Promise<void> {
+    const productId = parseObjectId(formField(req, 'productId'));
+    if (!productId) throw notFound();
+    const result = await Product.deleteOne({ _id: productId, userId: loggedInUser(req)._id });
+    if (result.deletedCount === 0) throw notFound();
+    catalog.changed();
+    // A deleted product leaves every cart, so that no one can order it.
+    await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+    flash(req, 'success', 'The product has been deleted.');
+    res.redirect('/admin/products');
+  }
+
+  return { getAddProduct, postAddProduct, getProducts, getEditProduct, postEditProduct, postDeleteProduct };
 }
 
-export async function postDeleteProduct(req: Request, res: Response): Promise<void> {
-  const productId = parseObjectId(formField(req, 'productId'));
-  if (!productId) throw notFound();
-  const result = await Product.deleteOne({ _id: productId, userId: loggedInUser(req)._id });
-  if (result.deletedCount === 0) throw notFound();
-  // A deleted product leaves every cart, so that no one can order it.
-  await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
-  flash(req, 'success', 'The product has been deleted.');
-  res.redirect('/admin/products');
-}
+export type AdminController = ReturnType<typeof createAdminController>;
 
 async function findOwnProduct(req: Request, productId: Types.ObjectId | undefined): Promise<ProductRecord> {
   const product =

@@ -11,6 +11,9 @@ export interface IProduct {
   userId: Types.ObjectId;
 }
 
+/** A product as read with `lean()`: plain data, no document methods. */
+export type ProductRecord = IProduct & { _id: Types.ObjectId };
+
 export type ProductModel = Model<IProduct>;
 export type ProductDocument = HydratedDocument<IProduct>;
 

@@ -1,16 +1,18 @@
 import { Router } from 'express';
-import * as admin from '../controllers/admin';
+import type { AdminController } from '../controllers/admin';
 import { requireLogin } from '../middleware/require-login';
 import { productRules } from '../validation/product-form';
 
 /** Mounted at /admin: every page here is for logged-in shoppers only. */
-export const adminRoutes = Router();
+export function adminRoutes(admin: AdminController): Router {
+  const routes = Router();
+  routes.use(requireLogin);
 
-adminRoutes.use(requireLogin);
-
-adminRoutes.get('/add-product', admin.getAddProduct);
-adminRoutes.post('/add-product', productRules, admin.postAddProduct);
-adminRoutes.get('/products', admin.getProducts);
-adminRoutes.get('/edit-product/:productId', admin.getEditProduct);
-adminRoutes.post('/edit-product', productRules, admin.postEditProduct);
-adminRoutes.post('/delete-product', admin.postDeleteProduct);
+  routes.get('/add-product', admin.getAddProduct);
+  routes.post('/add-product', productRules, admin.postAddProduct);
+  routes.get('/products', admin.getProducts);
+  routes.get('/edit-product/:productId', admin.getEditProduct);
+  routes.post('/edit-product', productRules, admin.postEditProduct);
+  routes.post('/delete-product', admin.postDeleteProduct);
+  return routes;
+}

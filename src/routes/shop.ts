@@ -1,16 +1,19 @@
 import { Router } from 'express';
-import * as shop from '../controllers/shop';
+import type { ShopController } from '../controllers/shop';
 import { requireLogin } from '../middleware/require-login';
 
-export const shopRoutes = Router();
+export function shopRoutes(shop: ShopController): Router {
+  const routes = Router();
 
-shopRoutes.get('/', shop.getIndex);
-shopRoutes.get('/products', shop.getProducts);
-shopRoutes.get('/products/:productId', shop.getProduct);
+  routes.get('/', shop.getIndex);
+  routes.get('/products', shop.getProducts);
+  routes.get('/products/:productId', shop.getProduct);
 
-shopRoutes.get('/cart', requireLogin, shop.getCart);
-shopRoutes.post('/cart', requireLogin, shop.postCart);
-shopRoutes.post('/cart-delete-item', requireLogin, shop.postCartDeleteItem);
-shopRoutes.post('/create-order', requireLogin, shop.postOrder);
-shopRoutes.get('/orders', requireLogin, shop.getOrders);
-shopRoutes.get('/orders/:orderId/invoice', requireLogin, shop.getInvoice);
+  routes.get('/cart', requireLogin, shop.getCart);
+  routes.post('/cart', requireLogin, shop.postCart);
+  routes.post('/cart-delete-item', requireLogin, shop.postCartDeleteItem);
+  routes.post('/create-order', requireLogin, shop.postOrder);
+  routes.get('/orders', requireLogin, shop.getOrders);
+  routes.get('/orders/:orderId/invoice', requireLogin, shop.getInvoice);
+  return routes;
+}

@@ -1,9 +1,6 @@
-import type { Types } from 'mongoose';
-import { Product, type IProduct } from '../models/product';
+import { Product, type ProductRecord } from '../models/product';
 import { Order, type OrderDocument } from '../models/order';
 import type { CartItem, UserDocument } from '../models/user';
-
-export type ProductRecord = IProduct & { _id: Types.ObjectId };
 
 export interface CartLine {
   product: ProductRecord;

@@ -5,6 +5,7 @@ import type { Collection } from 'mongodb';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { silentLogger } from '../../src/logger';
+import type { Catalog } from '../../src/services/catalog';
 import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../../src/session/mongo-session-store';
 import { dropDatabase, testServerUri, uniqueDbName } from './database';
 
@@ -17,10 +18,13 @@ export type Agent = ReturnType<typeof request.agent>;
 
 export const TEST_SECRET = 'a-test-secret-that-is-long-enough-to-sign-cookies';
 
-export interface StoreOptions {
+export interface InstanceOptions {
+  /** The session store's: see MongoSessionInstanceOptions. */
   writeDelayMs?: number;
   touchIntervalMs?: number;
   now?: () => number;
+  /** The app's product cache; by default the configuration's (CATALOG_CACHE_MS). */
+  catalog?: Catalog;
 }
 
 export interface ShopInstance {
@@ -32,7 +36,7 @@ export interface TestShop extends ShopInstance {
   config: Config;
   dbName: string;
   /** Another app (own store and client) over the same database: a second server process. */
-  startAnotherInstance(options?: StoreOptions): Promise<ShopInstance>;
+  startAnotherInstance(options?: InstanceOptions): Promise<ShopInstance>;
   close(): Promise<void>;
 }
 
@@ -41,7 +45,7 @@ export function testConfig(): Config {
 }
 
 /** Connects mongoose (one per test file) to a fresh database and builds the app on it. */
-export async function startTestShop(label: string, options: StoreOptions = {}): Promise<TestShop> {
+export async function startTestShop(label: string, options: InstanceOptions = {}): Promise<TestShop> {
   const dbName = uniqueDbName(label);
   const config = testConfig();
   // Command monitoring on both clients lets tests count what a request sends to the database.
@@ -49,18 +53,21 @@ export async function startTestShop(label: string, options: StoreOptions = {}): 
   await mongoose.connection.syncIndexes();
 
   const instances: ShopInstance[] = [];
-  const startInstance = async (storeOptions: StoreOptions): Promise<ShopInstance> => {
+  const startInstance = async (instanceOptions: InstanceOptions): Promise<ShopInstance> => {
     const store = new MongoSessionStore({
       uri: testServerUri(),
       databaseName: dbName,
       idleTimeoutMs: config.session.idleTimeoutMs,
-      touchIntervalMs: storeOptions.touchIntervalMs ?? config.session.touchIntervalMs,
-      writeDelayMs: storeOptions.writeDelayMs,
-      now: storeOptions.now,
+      touchIntervalMs: instanceOptions.touchIntervalMs ?? config.session.touchIntervalMs,
+      writeDelayMs: instanceOptions.writeDelayMs,
+      now: instanceOptions.now,
       connectionOptions: { monitorCommands: true },
     });
     await store.ready();
-    const instance = { app: createApp(config, { sessionStore: store, logger: silentLogger }), store };
+    const instance = {
+      app: createApp(config, { sessionStore: store, logger: silentLogger, catalog: instanceOptions.catalog }),
+      store,
+    };
     instances.push(instance);
     return instance;
   };
@@ -70,7 +77,7 @@ export async function startTestShop(label: string, options: StoreOptions = {}): 
     ...first,
     config,
     dbName,
-    startAnotherInstance: (storeOptions = {}) => startInstance(storeOptions),
+    startAnotherInstance: (instanceOptions = {}) => startInstance(instanceOptions),
     async close() {
       for (const instance of instances) await instance.store.close();
       await mongoose.disconnect();

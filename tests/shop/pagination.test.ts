@@ -3,12 +3,15 @@ import type { MongoClient } from 'mongodb';
 import request from 'supertest';
 import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
 import { Product } from '../../src/models/product';
+import { Catalog } from '../../src/services/catalog';
 import { countAddToCartForms, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;
 
 beforeAll(async () => {
-  shop = await startTestShop('pagination');
+  // The products here are written straight to the database, as another process would; without a
+  // cache the pages show them at once (the cache has tests of its own: catalog-cache.test.ts).
+  shop = await startTestShop('pagination', { catalog: new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 }) });
 });
 
 afterAll(async () => {

@@ -1,4 +1,6 @@
 import request from 'supertest';
+import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
+import { Catalog } from '../../src/services/catalog';
 import { commandsDuring } from '../helpers/commands';
 import {
   addProduct,
@@ -39,18 +41,42 @@ async function sessionCookieOf(agent: Agent): Promise<string> {
 }
 
 test('an anonymous page view sends no session command and reads no user', async () => {
-  // A list page counts the products (the collection's own count, for the page links) and finds one page.
-  const expected: Array<[string, string[]]> = [
-    ['/', ['count products', 'find products']],
-    ['/products', ['count products', 'find products']],
-    [`/products/${teapotId}`, ['find products']],
-  ];
-  for (const [page, productCommands] of expected) {
+  for (const page of ['/', '/products', `/products/${teapotId}`]) {
     const recorded = await commandsDuring(shop.store, () => request(shop.app).get(page).expect(200));
     expect(recorded.on('sessions')).toEqual([]);
     expect(recorded.on('users')).toEqual([]);
-    expect(recorded.on('products')).toEqual(productCommands);
   }
+});
+
+test('product pages read the database once per cache time, whoever views them', async () => {
+  // Not 0: lru-cache takes a start time of 0 for "no time kept".
+  let clock = 1_000_000;
+  const catalog = new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 1000, now: () => clock });
+  const cached = await shop.startAnotherInstance({ catalog });
+  const cookie = await sessionCookieOf((await newShopper(shop.app, 'window-shopper')).agent);
+  const productCommandsOf = async (page: string, loggedIn = false): Promise<string[]> => {
+    const recorded = await commandsDuring(cached.store, () =>
+      request(cached.app)
+        .get(page)
+        .set('Cookie', loggedIn ? cookie : '')
+        .expect(200),
+    );
+    return recorded.on('products');
+  };
+
+  // A list page counts the products (the collection's own count, for the page links) and finds one page.
+  expect(await productCommandsOf('/')).toEqual(['count products', 'find products']);
+  // The index and the product list show the same first page; a logged-in view reads no product either.
+  expect(await productCommandsOf('/products')).toEqual([]);
+  expect(await productCommandsOf('/products', true)).toEqual([]);
+  expect(await productCommandsOf(`/products/${teapotId}`)).toEqual(['find products']);
+  expect(await productCommandsOf(`/products/${teapotId}`, true)).toEqual([]);
+
+  clock += 999;
+  expect(await productCommandsOf('/products')).toEqual([]);
+  clock += 2;
+  expect(await productCommandsOf('/products')).toEqual(['count products', 'find products']);
+  expect(await productCommandsOf(`/products/${teapotId}`)).toEqual(['find products']);
 });
 
 test('a logged-in product list or detail page: one session read, one user read, no session write', async () => {
