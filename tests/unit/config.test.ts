@@ -98,3 +98,14 @@ test('database waits and the shutdown bound: defaults, overrides and bad values'
     /DB_CONNECT_TIMEOUT_MS.*DB_CONNECT_RETRIES.*DB_CONNECT_RETRY_DELAY_MS.*DB_REQUEST_TIMEOUT_MS.*SHUTDOWN_TIMEOUT_MS/s,
   );
 });
+
+test('the product cache time: a second by default, 0 turns it off, bad values are named', () => {
+  expect(loadConfig({}).catalogCacheMs).toBe(1000);
+  expect(loadConfig({ CATALOG_CACHE_MS: '0' }).catalogCacheMs).toBe(0);
+  expect(loadConfig({ CATALOG_CACHE_MS: '250' }).catalogCacheMs).toBe(250);
+  for (const bad of ['-1', '1s', '60001']) {
+    expect(problemsOf({ CATALOG_CACHE_MS: bad })).toEqual([
+      `CATALOG_CACHE_MS must be a whole number from 0 to 60000 (got "${bad}")`,
+    ]);
+  }
+});
