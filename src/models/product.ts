@@ -28,9 +28,6 @@ const productSchema = new Schema<IProduct, ProductModel>(
   { timestamps: true },
 );
 
-// The shop lists products newest first.
-productSchema.index({ createdAt: -1 });
-
 export const Product = model<IProduct, ProductModel>('Product', productSchema);
 
 export const PLACEHOLDER_IMAGE = '/images/placeholder.svg';
