@@ -4,14 +4,15 @@
  * Starts the embedded engine (its own process, a temporary data directory), seeds 1,000 products,
  * starts the shop in production mode and the ceiling server (each its own process), then drives
  * each page with autocannon: (a) the ceiling, (b) GET /products anonymous, (c) logged in,
- * (d) a product page logged in, (e) POST /cart logged in. Then memory: the shop's resident memory
+ * (d) a product page logged in, (e) POST /cart logged in, and (f) the floor: only the two reads every
+ * logged-in page must make and the same render (scripts/bench/floor-server.ts). Then memory: the shop's resident memory
  * before and after 50,000 sessions made over HTTP by fresh visitors (one in five logs in); and the
  * session lookup time at 1,000 and at 100,000 sessions. Figures are printed and written to
  * bench-results/bench-<time>.json.
  *
  * Options: --duration S (10), --connections N (50), --products N (1,000), --sessions N (50,000),
  * --login-every N (5), --lookup-sessions N (100,000), --quick (3 s runs, 5,000 and 10,000
- * sessions), --only a,c,e (those runs, no memory part), --cpu-prof DIR (the shop and the engine
+ * sessions), --only a,c,e (those runs, no memory part), --cpu-prof DIR (the shop, the engine and the floor
  * run under node --cpu-prof; their top functions are printed at the end).
  * Exits with 1 when any run saw an error, a timeout or an unexpected status.
  */
@@ -92,6 +93,8 @@ const LOOKUPS = 3_000;
 const SMALL_LOOKUP_SESSIONS = 1_000;
 
 const children: Child[] = [];
+/** The shop's cookie secret; the floor server verifies the same cookies with it. */
+const SESSION_SECRET = crypto.randomBytes(32).toString('hex');
 
 async function main(): Promise<void> {
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-bench-'));
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
     const productsFile = path.join(tempDir, 'products.json');
     fs.writeFileSync(productsFile, JSON.stringify(shown.map((id) => byId.get(id))));
     const ceilingUrl = await startCeiling(productsFile, options.products);
+    const floorUrl = await startFloor(uri, productsFile, options.products);
     const ceilingPage = await new ShopClient(ceilingUrl).request('GET', '/products');
     expectStatus(ceilingPage, 200, 'the ceiling');
     const sameHtml = ceilingPage.body === anonymous.body;
@@ -145,6 +149,11 @@ async function main(): Promise<void> {
     if (!listPage.body.includes('action="/logout"'))
       throw new Error('GET /products with the session cookie does not show a logged-in page');
     const csrf = csrfTokenIn(listPage.body);
+    const floorPage = await new ShopClient(floorUrl).request('GET', '/products', { cookie });
+    expectStatus(floorPage, 200, 'the floor');
+    console.log(
+      `the floor renders ${floorPage.body === listPage.body ? "byte for byte the shop's logged-in page" : "a page that differs from the shop's logged-in page (WARNING)"}`,
+    );
     const productPath = `/products/${shown[0]}`;
     expectStatus(await shop.request('GET', productPath, { cookie }), 200, `GET ${productPath}`);
     const cartForm = { _csrf: csrf, productId: shown[0] };
@@ -187,6 +196,13 @@ async function main(): Promise<void> {
         headers: { ...withSession, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(cartForm).toString(),
         expectedStatus: 302,
+      },
+      {
+        key: 'f',
+        label: 'floor: the two reads + the render',
+        url: `${floorUrl}/products`,
+        headers: withSession,
+        expectedStatus: 200,
       },
     ];
 
@@ -285,7 +301,7 @@ async function startShop(uri: string): Promise<string> {
     NODE_ENV: 'production',
     PORT: String(port),
     MONGODB_URI: uri,
-    SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
+    SESSION_SECRET,
     // The bench talks to the shop as a TLS-terminating proxy would: the __Host- cookie needs HTTPS.
     TRUST_PROXY: '1',
     // Tens of thousands of logins from one address, at the lowest hashing cost.
@@ -311,7 +327,7 @@ function cpuProfFlags(name: string): string[] {
 /** The main thread's profile of each profiled process (the largest file: tsx's loader thread has its own). */
 function printProfiles(): void {
   if (!options.cpuProfDir) return;
-  for (const name of ['shop', 'engine']) {
+  for (const name of ['shop', 'engine', 'floor']) {
     const dir = path.join(options.cpuProfDir, name);
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).map((file) => path.join(dir, file)) : [];
     const main = files.sort((x, y) => fs.statSync(y).size - fs.statSync(x).size)[0];
@@ -319,6 +335,22 @@ function printProfiles(): void {
     console.log(`\n${name}: ${path.relative(process.cwd(), main)}`);
     printProfile(main, 20);
   }
+}
+
+/** The floor, (f): scripts/bench/floor-server.ts on the shop's database, with the shop's secret. */
+async function startFloor(uri: string, productsFile: string, totalProducts: number): Promise<string> {
+  const port = await freePort();
+  const floor = startChild(
+    'the floor',
+    'scripts/bench/floor-server.ts',
+    ['--port', String(port), '--uri', uri, '--products', productsFile, '--total', String(totalProducts)],
+    { ...process.env, NODE_ENV: 'production', SESSION_SECRET },
+    cpuProfFlags('floor'),
+  );
+  children.push(floor);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(floor, `${url}/products`);
+  return url;
 }
 
 async function startCeiling(productsFile: string, totalProducts: number): Promise<string> {

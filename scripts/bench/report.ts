@@ -89,7 +89,7 @@ export function verdicts(report: BenchReport): Verdict[] {
 
 /** The CPU time of the process that served the run, and of the engine when it took part. */
 function cpuPerRequest(r: ScenarioResult): string {
-  const server = r.key === 'a' ? r.cpuMsPerRequest.ceiling : r.cpuMsPerRequest.shop;
+  const server = { a: r.cpuMsPerRequest.ceiling, f: r.cpuMsPerRequest.floor }[r.key] ?? r.cpuMsPerRequest.shop;
   const engine = r.key === 'a' ? undefined : r.cpuMsPerRequest['embedded engine'];
   if (server === undefined) return '';
   return engine === undefined ? server.toFixed(2) : `${server.toFixed(2)}+${engine.toFixed(2)}`;
