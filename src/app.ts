@@ -23,7 +23,7 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { accountRoutes } from './routes/account';
 import { healthRoutes } from './routes/health';
-import { viewHelpers } from './view-helpers';
+import { useViews } from './view-engine';
 import { Catalog } from './services/catalog';
 
 export interface AppConnections {
@@ -47,11 +47,9 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const cookie = sessionCookie(config);
 
   app.set('trust proxy', config.trustProxy);
-  app.set('views', path.join(ROOT, 'views'));
-  app.set('view engine', 'ejs');
-  app.set('view cache', config.isProduction);
+  useViews(app, { cache: config.isProduction });
   // Defaults for what middleware sets per request (res.locals), so that every view can rely on them.
-  Object.assign(app.locals, viewHelpers, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
+  Object.assign(app.locals, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 

@@ -8,10 +8,9 @@
  * (the products of the first page, and how many there are in all, for the same page links).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import express from 'express';
-import { viewHelpers } from '../../src/view-helpers';
+import { useViews } from '../../src/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
 import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
 
@@ -27,12 +26,10 @@ if (!values.port || !values.products || !values.total) {
 const products: unknown[] = JSON.parse(fs.readFileSync(values.products, 'utf8'));
 
 const app = express();
-app.set('views', path.join(__dirname, '..', '..', 'views'));
-app.set('view engine', 'ejs');
-app.set('view cache', true);
+useViews(app, { cache: true });
 app.disable('x-powered-by');
 // The locals createApp sets for every page of an anonymous visitor.
-Object.assign(app.locals, viewHelpers, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
+Object.assign(app.locals, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
 const pageLinks = pagination('/products', 1, pageCountFor(Number(values.total), PRODUCTS_PER_PAGE));
 
 app.get('/products', (_req, res) => {

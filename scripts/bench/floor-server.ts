@@ -11,12 +11,11 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import mongoose from 'mongoose';
 import { MongoClient } from 'mongodb';
-import { viewHelpers } from '../../src/view-helpers';
+import { useViews } from '../../src/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
 import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
 import { User } from '../../src/models/user';
@@ -59,11 +58,9 @@ async function main(): Promise<void> {
   const sessions = client.db().collection<SessionDocument>(SESSIONS_COLLECTION);
 
   const app = express();
-  app.set('views', path.join(__dirname, '..', '..', 'views'));
-  app.set('view engine', 'ejs');
-  app.set('view cache', true);
+  useViews(app, { cache: true });
   app.disable('x-powered-by');
-  Object.assign(app.locals, viewHelpers, { flash: [] });
+  Object.assign(app.locals, { flash: [] });
 
   app.get('/products', async (req, res) => {
     const sid = sessionIdOf(cookiePattern.exec(req.headers.cookie ?? '')?.[1], secret!);
