@@ -32,8 +32,9 @@ export interface CatalogOptions {
  */
 export class Catalog {
   private readonly perPage: number;
-  private readonly pages?: LRUCache<string, CatalogPage>;
-  private readonly products?: LRUCache<string, ProductRecord>;
+  // The key says which generation; the context (page number, product id) says what to read.
+  private readonly pages?: LRUCache<string, CatalogPage, number>;
+  private readonly products?: LRUCache<string, ProductRecord, Types.ObjectId>;
   /**
    * Part of every key. A change moves to new keys instead of clearing the caches: clearing would
    * abort the reads in flight and fail their requests. The old entries are never asked for again
@@ -46,16 +47,16 @@ export class Catalog {
     if (cacheMs === 0) return;
     // ttlResolution 0: the clock is read on every look-up (not a copy cached for a millisecond).
     const common = { ttl: cacheMs, ttlResolution: 0, perf: now ? { now } : undefined };
-    this.pages = new LRUCache<string, CatalogPage>({
+    this.pages = new LRUCache<string, CatalogPage, number>({
       ...common,
       max: 500,
-      fetchMethod: (key) => this.readPage(pageOfKey(key)),
+      fetchMethod: (_key, _stale, { context: page }) => this.readPage(page),
     });
-    this.products = new LRUCache<string, ProductRecord>({
+    this.products = new LRUCache<string, ProductRecord, Types.ObjectId>({
       ...common,
       max: 2_000,
       // undefined (no such product) is not kept: a product added elsewhere shows as soon as it exists.
-      fetchMethod: async (key) => (await this.readProduct(idOfKey(key))) ?? undefined,
+      fetchMethod: (_key, _stale, { context: productId }) => this.readProduct(productId),
     });
   }
 
@@ -65,12 +66,12 @@ export class Catalog {
    */
   async page(page: number): Promise<CatalogPage> {
     if (!this.pages) return this.readPage(page);
-    return (await this.pages.fetch(`${this.generation}:${page}`))!;
+    return (await this.pages.fetch(`${this.generation}:${page}`, { context: page }))!;
   }
 
   async product(productId: Types.ObjectId): Promise<ProductRecord | undefined> {
-    if (!this.products) return (await this.readProduct(productId.toHexString())) ?? undefined;
-    return this.products.fetch(`${this.generation}:${productId.toHexString()}`);
+    if (!this.products) return this.readProduct(productId);
+    return this.products.fetch(`${this.generation}:${productId.toHexString()}`, { context: productId });
   }
 
   /** Call after adding, changing or deleting a product: this process's next views read afresh. */
@@ -92,15 +93,7 @@ export class Catalog {
     return { products, pageCount };
   }
 
-  private readProduct(productId: string): Promise<ProductRecord | null> {
-    return Product.findById(productId).lean<ProductRecord>();
+  private async readProduct(productId: Types.ObjectId): Promise<ProductRecord | undefined> {
+    return (await Product.findById(productId).lean<ProductRecord>()) ?? undefined;
   }
-}
-
-function pageOfKey(key: string): number {
-  return Number(key.slice(key.indexOf(':') + 1));
-}
-
-function idOfKey(key: string): string {
-  return key.slice(key.indexOf(':') + 1);
 }

@@ -19,7 +19,7 @@ export type Agent = ReturnType<typeof request.agent>;
 export const TEST_SECRET = 'a-test-secret-that-is-long-enough-to-sign-cookies';
 
 export interface InstanceOptions {
-  /** The session store's: see MongoSessionInstanceOptions. */
+  /** The session store's: see MongoSessionStoreOptions. */
   writeDelayMs?: number;
   touchIntervalMs?: number;
   now?: () => number;
