@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', '.scratch/', 'bench-results/', 'coverage/', '.data/'] },
+  { ignores: ['**/dist/', 'node_modules/', '.scratch/', 'bench-results/', 'coverage/', '.data/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

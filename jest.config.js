@@ -1,14 +1,10 @@
-/** @type {import('jest').Config} */
+/**
+ * `npm test`: the shop's suites and the embedded engine's own, in one run.
+ * @type {import('jest').Config}
+ */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/tests'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    // tsconfig's isolatedModules makes ts-jest transpile only: type checking is `npm run typecheck`'s job.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-  },
-  globalSetup: '<rootDir>/tests/setup/global-setup.ts',
-  globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
+  projects: ['<rootDir>/jest.shop.js', '<rootDir>/packages/embedded-mongodb'],
+  // Global options: jest reads these here, not from the projects.
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -1,9 +1,9 @@
 /** @type {import('jest').Config} */
 // End-to-end tests in headless Chromium (playwright-core): `npm run test:e2e`.
-const base = require('./jest.config');
+const shop = require('./jest.shop');
 
 module.exports = {
-  ...base,
+  ...shop,
   testMatch: ['**/e2e/**/*.e2e.ts'],
   testTimeout: 120000,
   maxWorkers: 1,

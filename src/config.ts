@@ -19,6 +19,8 @@ export interface Config {
   mongoBackend?: MongoBackend;
   /** Where the embedded engine keeps its files; unset keeps the data in memory only. */
   embeddedDbPath?: string;
+  /** Where mongodb-memory-server's mongod keeps its files: never the engine's folder (their formats differ). */
+  memoryServerDbPath?: string;
   /** Database name used when the embedded default is started. */
   dbName: string;
   /** The first secret signs session cookies, all of them verify (rotation). */
@@ -80,7 +82,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const DEFAULT_DEV_DB_PATH = path.join(__dirname, '..', '.data', 'embedded');
+const DATA_DIR = path.join(__dirname, '..', '.data');
 
 /** Reads and validates the configuration; throws one ConfigError listing every bad value. */
 export function loadConfig(env: Env): Config {
@@ -121,11 +123,22 @@ export function loadConfig(env: Env): Config {
     problems.push(`MONGO_BACKEND must be memory-server or embedded (got "${rawBackend}")`);
   }
 
+  if (isProduction && mongodbUri === undefined) {
+    problems.push(
+      'MONGODB_URI is required when NODE_ENV=production: the embedded engine is for development and tests, ' +
+        'and orders and accounts kept there would not be safe (e.g. MONGODB_URI=mongodb://db.example:27017/shop)',
+    );
+  }
+
   const rawDbPath = read('EMBEDDED_DBPATH');
   let embeddedDbPath: string | undefined;
+  let memoryServerDbPath: string | undefined;
   if (rawDbPath === 'memory') embeddedDbPath = undefined;
   else if (rawDbPath !== undefined) embeddedDbPath = path.resolve(rawDbPath);
-  else if (nodeEnv === 'development') embeddedDbPath = DEFAULT_DEV_DB_PATH;
+  else if (nodeEnv === 'development') {
+    embeddedDbPath = path.join(DATA_DIR, 'embedded');
+    memoryServerDbPath = path.join(DATA_DIR, 'mongod');
+  }
 
   const rawSecrets = read('SESSION_SECRET');
   let sessionSecrets = (rawSecrets ?? '')
@@ -198,6 +211,7 @@ export function loadConfig(env: Env): Config {
     mongodbUri,
     mongoBackend,
     embeddedDbPath,
+    memoryServerDbPath,
     dbName: 'shop',
     sessionSecrets,
     sessionSecretGenerated,

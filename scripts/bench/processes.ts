@@ -101,7 +101,7 @@ export async function startEngine(
 ): Promise<{ child: Child; uri: string }> {
   const child = startChild(
     'the embedded engine',
-    'src/embedded/cli.ts',
+    'packages/embedded-mongodb/src/cli.ts',
     ['--port', String(port), '--dbpath', dbPath],
     process.env,
     nodeFlags,

@@ -86,7 +86,7 @@ export interface EngineProcess extends ChildHandle {
 /** `npm run db` on a free port (data in memory unless `dbPath`). */
 export async function startEngineProcess(options: { dbPath?: string } = {}): Promise<EngineProcess> {
   const args = ['--port', '0', ...(options.dbPath ? ['--dbpath', options.dbPath] : [])];
-  const handle = spawnTs('src/embedded/cli.ts', args, { ...process.env, LOG_LEVEL: 'warn' });
+  const handle = spawnTs('packages/embedded-mongodb/src/cli.ts', args, { ...process.env, LOG_LEVEL: 'warn' });
   const [, uri] = await killIfNot(handle, waitForOutput(handle, /MONGODB_URI=(mongodb:\/\/\S+)/));
   return { ...handle, uri };
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Logger } from '../logger';
 import { redactUri, type Config, type MongoBackend } from '../config';
 
@@ -5,7 +6,7 @@ import { redactUri, type Config, type MongoBackend } from '../config';
  * Decides which database the shop, the scripts and the tests talk to:
  *  1. MONGODB_URI, as it is (a real MongoDB, a replica set, Atlas);
  *  2. otherwise mongodb-memory-server (a real mongod) when it can get a binary quickly;
- *  3. otherwise the embedded MongoDB-compatible engine in src/embedded.
+ *  3. otherwise the embedded MongoDB-compatible engine (packages/embedded-mongodb, a development dependency).
  * MONGO_BACKEND forces 2 or 3. Exactly one log line says which one is in use.
  */
 export type Backend = 'uri' | MongoBackend;
@@ -21,8 +22,12 @@ export interface ResolvedDatabase {
 export interface ResolveOptions {
   mongodbUri?: string;
   mongoBackend?: MongoBackend;
-  /** Data directory for a started server; unset keeps the data in memory. */
+  /** The embedded engine's data directory; unset keeps the data in memory. */
   dbPath?: string;
+  /** mongodb-memory-server's data directory (a mongod's files, never the engine's); unset: in memory. */
+  memoryServerDbPath?: string;
+  /** Production never starts a database of its own: it must be told where the real one is. */
+  production?: boolean;
   dbName: string;
   logger: Logger;
   /** How long mongodb-memory-server may take to obtain and start a mongod before we fall back. */
@@ -37,6 +42,8 @@ export function resolveConfiguredDatabase(config: Config, logger: Logger): Promi
     mongodbUri: config.mongodbUri,
     mongoBackend: config.mongoBackend,
     dbPath: config.embeddedDbPath,
+    memoryServerDbPath: config.memoryServerDbPath,
+    production: config.isProduction,
     dbName: config.dbName,
     logger,
   });
@@ -50,6 +57,9 @@ export async function resolveDatabase(options: ResolveOptions): Promise<Resolved
   if (options.mongodbUri) {
     logger.info({ backend: 'uri' }, `database: MongoDB at ${redactUri(options.mongodbUri)} (from MONGODB_URI)`);
     return { uri: options.mongodbUri, backend: 'uri', stop: async () => {} };
+  }
+  if (options.production) {
+    throw new Error('MONGODB_URI is required in production: the embedded default is for development and tests');
   }
 
   let memoryServerFailure: string | undefined;
@@ -82,7 +92,8 @@ export async function resolveDatabase(options: ResolveOptions): Promise<Resolved
 }
 
 async function startEmbedded(options: ResolveOptions): Promise<ResolvedDatabase> {
-  const { startEmbeddedMongo } = await import('../embedded');
+  // Loaded lazily, and a development dependency: production builds neither load nor install it.
+  const { startEmbeddedMongo } = await import('@session-shop/embedded-mongodb');
   const server = await startEmbeddedMongo({
     host: '127.0.0.1',
     port: 0,
@@ -103,13 +114,16 @@ async function startMemoryServer(options: ResolveOptions): Promise<ResolvedDatab
   const timeoutMs = options.memoryServerTimeoutMs ?? 5000;
   // Obtaining the binary first (MONGOMS_SYSTEM_BINARY, the cache, or a download) fails quietly
   // when offline; package.json's config.mongodbMemoryServer.maxRetries keeps that failure fast.
+  if (options.memoryServerDbPath) fs.mkdirSync(options.memoryServerDbPath, { recursive: true });
   const binaryPath = await withTimeout(MongoBinary.getPath(), timeoutMs, `no mongod binary within ${timeoutMs} ms`);
   const server = await MongoMemoryServer.create({
     binary: { systemBinary: binaryPath },
     instance: {
       dbName: options.dbName,
       ip: '127.0.0.1',
-      ...(options.dbPath ? { dbPath: options.dbPath, storageEngine: 'wiredTiger' as const } : {}),
+      ...(options.memoryServerDbPath
+        ? { dbPath: options.memoryServerDbPath, storageEngine: 'wiredTiger' as const }
+        : {}),
       ...(options.ttlMonitorSleepSecs
         ? { args: ['--setParameter', `ttlMonitorSleepSecs=${options.ttlMonitorSleepSecs}`] }
         : {}),

@@ -17,6 +17,8 @@ import { dropDatabase, testServerUri, uniqueDbName } from './database';
 export type Agent = ReturnType<typeof request.agent>;
 
 export const TEST_SECRET = 'a-test-secret-that-is-long-enough-to-sign-cookies';
+/** Production refuses to start without MONGODB_URI; tests that build a production config name this one. */
+export const PRODUCTION_URI = 'mongodb://127.0.0.1:27017/shop';
 
 export interface InstanceOptions {
   /** The session store's: see MongoSessionStoreOptions. */

@@ -5,7 +5,15 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { Product } from '../../src/models/product';
-import { TEST_SECRET, addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import {
+  TEST_SECRET,
+  addProduct,
+  newShopper,
+  startTestShop,
+  type Shopper,
+  type TestShop,
+  PRODUCTION_URI,
+} from '../helpers/shop';
 
 /*
  * Bad input gets a clear answer, never a crash: prices the form refuses (422, with what was typed),
@@ -89,7 +97,10 @@ test("in production, a failure is a 500 page without details; its request id is 
     },
   });
   const logger = pino({ level: 'info' }, logStream);
-  const config = { ...loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SECRET }), trustProxy: 1 };
+  const config = {
+    ...loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SECRET, MONGODB_URI: PRODUCTION_URI }),
+    trustProxy: 1,
+  };
   // A store of its own: express-session sets the cookie options on the store it is given.
   const { store } = await shop.startAnotherInstance();
   const production = createApp(config, { sessionStore: store, logger });

@@ -6,7 +6,7 @@ import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded';
+import { startEmbeddedMongo, type EmbeddedMongo } from '@session-shop/embedded-mongodb';
 import { silentLogger } from '../../src/logger';
 import { User } from '../../src/models/user';
 import { MongoSessionStore, SESSIONS_COLLECTION } from '../../src/session/mongo-session-store';

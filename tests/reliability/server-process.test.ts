@@ -44,6 +44,14 @@ function spawnServer(env: Record<string, string>): ChildHandle {
   return handle;
 }
 
+test('production without MONGODB_URI refuses to start on the embedded engine: one line, exit 1', async () => {
+  const server = spawnServer({ NODE_ENV: 'production', SESSION_SECRET: TEST_SECRET });
+  expect(await server.exited).toBe(1);
+  const output = server.output();
+  expect(output).toMatch(/MONGODB_URI is required when NODE_ENV=production/);
+  expect(output).not.toMatch(/embedded MongoDB-compatible engine at|listening/);
+});
+
 describe('database down at start-up', () => {
   test('one line naming the URI without its password, and exit 1 within the configured time', async () => {
     const port = await closedPort();
@@ -90,7 +98,7 @@ describe('database down at start-up', () => {
       DB_CONNECT_RETRY_DELAY_MS: '200',
     });
     await waitForOutput(server, /attempt 1 of 21/);
-    const engine = spawnTs('src/embedded/cli.ts', ['--port', String(port)], { ...process.env });
+    const engine = spawnTs('packages/embedded-mongodb/src/cli.ts', ['--port', String(port)], { ...process.env });
     children.push(engine);
     const [, shopPort] = await waitForOutput(server, /shop listening on http:\/\/localhost:(\d+)/);
     const health = await fetch(`http://127.0.0.1:${shopPort}/readyz`);

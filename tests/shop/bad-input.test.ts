@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
 import { MongoSessionStore } from '../../src/session/mongo-session-store';
 import { testServerUri } from '../helpers/database';
-import { csrfTokenIn, logIn, newShopper, startTestShop, type TestShop } from '../helpers/shop';
+import { csrfTokenIn, logIn, newShopper, startTestShop, type TestShop, PRODUCTION_URI } from '../helpers/shop';
 
 let shop: TestShop;
 
@@ -73,7 +73,7 @@ test('a failed session save at login renders the 500 page with a request id, and
 
 test('in production: a __Host- cookie, Secure and HttpOnly, and a 500 page without details', async () => {
   const shopper = await newShopper(shop.app, 'production');
-  const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) });
+  const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MONGODB_URI: PRODUCTION_URI });
   const store = new StoreThatFailsAtLogin({
     uri: testServerUri(),
     databaseName: shop.dbName,

@@ -4,7 +4,15 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
 import { User } from '../../src/models/user';
-import { expectRedirect, logIn, signUp, startTestShop, TEST_SECRET, type TestShop } from '../helpers/shop';
+import {
+  expectRedirect,
+  logIn,
+  signUp,
+  startTestShop,
+  TEST_SECRET,
+  type TestShop,
+  PRODUCTION_URI,
+} from '../helpers/shop';
 
 let shop: TestShop;
 
@@ -89,7 +97,9 @@ test('limits are validated like the other configuration keys', () => {
   expect(() => loadConfig({ NODE_ENV: 'test', LOGIN_RATE_LIMIT_PER_ACCOUNT: '0' })).toThrow(
     /LOGIN_RATE_LIMIT_PER_ACCOUNT must be a whole number/,
   );
-  expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SECRET }).rateLimit).toEqual({
+  expect(
+    loadConfig({ NODE_ENV: 'production', SESSION_SECRET: TEST_SECRET, MONGODB_URI: PRODUCTION_URI }).rateLimit,
+  ).toEqual({
     login: { perIp: 50, perAccount: 10, windowMs: 15 * 60_000 },
     signup: { perIp: 10, windowMs: 60 * 60_000 },
   });

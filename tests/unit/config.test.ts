@@ -16,12 +16,27 @@ test('development defaults need nothing set and generate a session secret', () =
   expect(config.sessionSecrets[0]).toHaveLength(64);
   expect(config.mongodbUri).toBeUndefined();
   expect(config.seedDemoData).toBe(true);
-  expect(config.embeddedDbPath).toMatch(/\.data/);
+  expect(config.embeddedDbPath).toMatch(/\.data[/\\]embedded$/);
+  // mongod and the engine never share a folder: their files and lock files differ.
+  expect(config.memoryServerDbPath).toMatch(/\.data[/\\]mongod$/);
+});
+
+test('production requires MONGODB_URI: it never falls back to the embedded engine', () => {
+  const secret = 'x'.repeat(40);
+  expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret })).toEqual([
+    expect.stringMatching(/^MONGODB_URI is required when NODE_ENV=production/),
+  ]);
+  expect(
+    problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret, MONGODB_URI: 'mongodb://db:27017/shop' }),
+  ).toEqual([]);
 });
 
 test('production requires a strong SESSION_SECRET', () => {
-  expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/SESSION_SECRET is required/)]);
-  expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: 'short' })).toEqual([
+  const uri = 'mongodb://db:27017/shop';
+  expect(problemsOf({ NODE_ENV: 'production', MONGODB_URI: uri })).toEqual([
+    expect.stringMatching(/SESSION_SECRET is required/),
+  ]);
+  expect(problemsOf({ NODE_ENV: 'production', SESSION_SECRET: 'short', MONGODB_URI: uri })).toEqual([
     expect.stringMatching(/at least 32 characters/),
   ]);
 });

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { Logger } from '../../logger';
+import type { Logger } from '../logger';
 import type { Cursors } from '../cursors';
 import type { Storage } from '../storage';
 

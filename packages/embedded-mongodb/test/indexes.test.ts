@@ -1,6 +1,6 @@
 import { MongoClient, MongoBulkWriteError, MongoServerError, type Db } from 'mongodb';
-import { Collection } from '../../src/embedded/collection';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded';
+import { Collection } from '../src/collection';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src';
 
 // Index semantics the shop relies on, against an engine of this file's own (in memory), through
 // the official driver.

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { Logger } from '../logger';
+import type { Logger } from './logger';
 import { Collection } from './collection';
 import { CommandError, ErrorCodes } from './errors';
 import type { IndexSpec, JournalRecord, Persistence, PersistedState } from './persistence-types';

@@ -1,7 +1,7 @@
 import { Long, ObjectId } from 'bson';
 import { Query } from 'mingo';
 import type { AnyObject, Criteria } from 'mingo/types';
-import { equalityMatcher } from '../../src/embedded/equality-filter';
+import { equalityMatcher } from '../src/equality-filter';
 
 // The engine's direct test for plain equalities must agree with mingo (and so with MongoDB)
 // on every document; anything it does not handle must be left to mingo.

@@ -1,10 +1,11 @@
+#!/usr/bin/env node
 /**
  * npm run db [-- --port 27017 --dbpath DIR --ttl-secs 60]
  * The embedded engine on its own, so several shop processes (or a benchmark) can share one database.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../logger';
+import { consoleLogger } from './logger';
 import { startEmbeddedMongo } from './index';
 
 function parse(): { port: number; dbPath?: string; ttlSecs?: number } {
@@ -30,7 +31,7 @@ function parse(): { port: number; dbPath?: string; ttlSecs?: number } {
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger('info');
+  const logger = consoleLogger('info');
   let options;
   try {
     options = parse();

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Document } from 'bson';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from './logger';
 import { runCommand } from './commands';
 import type { CommandContext, EngineSettings } from './commands/context';
 import { serveConnection } from './connection';

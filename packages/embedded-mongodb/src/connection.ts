@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Document } from 'bson';
-import type { Logger } from '../logger';
+import type { Logger } from './logger';
 import { adoptDecimals } from './values';
 import {
   HEADER_SIZE,

@@ -1,8 +1,8 @@
 import { ObjectId, type Document } from 'bson';
 import { update as mingoUpdate } from 'mingo';
 import type { Modifier } from 'mingo/updater';
-import { applySimpleUpdate } from '../../src/embedded/simple-update';
-import { copyDocument } from '../../src/embedded/values';
+import { applySimpleUpdate } from '../src/simple-update';
+import { copyDocument } from '../src/values';
 
 // The engine's direct $set/$unset/$inc/$push must leave a document exactly as mingo's updater
 // does, and say "changed" when it does; whatever it declines it must decline untouched.

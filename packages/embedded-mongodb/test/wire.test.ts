@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { deserialize, serialize, type Document } from 'bson';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded';
-import { OP_MSG, OP_QUERY, OP_REPLY } from '../../src/embedded/wire';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src';
+import { OP_MSG, OP_QUERY, OP_REPLY } from '../src/wire';
 
 // The engine's protocol handling seen from a raw socket: what the drivers send, and what they must
 // never send but a broken client might.

@@ -1,5 +1,5 @@
 import { ObjectId } from 'bson';
-import { sortBySimpleKeys } from '../../src/embedded/sort';
+import { sortBySimpleKeys } from '../src/sort';
 
 // The engine's fast sort takes only what it can order exactly; the rest goes to mingo
 // (tests/conformance/sort-and-count.test.ts checks both against MongoDB's answers).

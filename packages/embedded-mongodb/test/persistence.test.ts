@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Binary, Decimal128, Long, ObjectId, Timestamp, type Document } from 'bson';
-import { openPersistence, type PersistenceLogger } from '../../src/embedded/persistence';
-import type { JournalRecord, PersistedState, Persistence } from '../../src/embedded/persistence-types';
+import { openPersistence, type PersistenceLogger } from '../src/persistence';
+import type { JournalRecord, PersistedState, Persistence } from '../src/persistence-types';
 
 interface LogEntry {
   level: 'warn' | 'info';
@@ -71,7 +71,7 @@ describe('openPersistence', () => {
     const p = open(dir);
     expect(p.loaded.size).toBe(0);
     expect(p.journalBytes).toBe(0);
-    expect(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, 'embedded-mongodb.lock'), 'utf8').trim()).toBe(String(process.pid));
   });
 
   it('replays every record kind across a restart', () => {
@@ -314,7 +314,7 @@ describe('openPersistence', () => {
     fs.writeFileSync(snapshot, buf);
     expect(() => open(dir)).toThrow(/snapshot\.bson is corrupt.*checksum mismatch/);
     // The failed open released the lock.
-    expect(fs.existsSync(path.join(dir, 'mongod.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'embedded-mongodb.lock'))).toBe(false);
   });
 
   it('ignores a leftover temp snapshot from a compaction that crashed', () => {
@@ -400,18 +400,26 @@ describe('openPersistence', () => {
   it('takes over a stale lock whose process is gone', () => {
     const dir = tempDir();
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
-    fs.writeFileSync(path.join(dir, 'mongod.lock'), `${deadPid}\n`);
+    fs.writeFileSync(path.join(dir, 'embedded-mongodb.lock'), `${deadPid}\n`);
     const logger = recordingLogger();
     open(dir, logger);
-    expect(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, 'embedded-mongodb.lock'), 'utf8').trim()).toBe(String(process.pid));
     expect(logger.warnings()[0].obj).toMatchObject({ stalePid: deadPid });
   });
 
   it('takes over a lock file with garbage in it', () => {
     const dir = tempDir();
-    fs.writeFileSync(path.join(dir, 'mongod.lock'), '');
+    fs.writeFileSync(path.join(dir, 'embedded-mongodb.lock'), '');
     open(dir);
-    expect(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim()).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, 'embedded-mongodb.lock'), 'utf8').trim()).toBe(String(process.pid));
+  });
+
+  it("refuses a mongod's data directory instead of taking over its empty mongod.lock", () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'mongod.lock'), '');
+    expect(() => open(dir)).toThrow(/belongs to a mongod \(it holds mongod.lock\)/);
+    expect(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8')).toBe('');
+    expect(fs.existsSync(path.join(dir, 'embedded-mongodb.lock'))).toBe(false);
   });
 
   it('close is idempotent, removes the lock, and later use throws', () => {
@@ -420,7 +428,7 @@ describe('openPersistence', () => {
     p.append([put('d', 'c', { _id: 1 })]);
     p.close();
     expect(() => p.close()).not.toThrow();
-    expect(fs.existsSync(path.join(dir, 'mongod.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'embedded-mongodb.lock'))).toBe(false);
     expect(() => p.append([put('d', 'c', { _id: 2 })])).toThrow(/closed/);
     expect(() => p.compact(new Map())).toThrow(/closed/);
   });

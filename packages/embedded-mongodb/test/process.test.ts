@@ -8,7 +8,7 @@ import mongoose from 'mongoose';
 // `npm run db` as other processes see it: a server that mongoose and the plain driver share, and
 // whose data directory survives a clean stop and a crash (SIGKILL) alike.
 
-const root = path.join(__dirname, '..', '..');
+const root = path.join(__dirname, '..');
 let dataDir: string;
 const children = new Set<ChildProcess>();
 
@@ -26,7 +26,7 @@ afterEach(() => {
 async function startDb(): Promise<{ uri: string; child: ChildProcess }> {
   // node --import tsx, not the tsx binary: that one runs the script in a child process of its own,
   // and the crash test must kill the engine itself.
-  const cli = path.join(root, 'src', 'embedded', 'cli.ts');
+  const cli = path.join(root, 'src', 'cli.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--dbpath', dataDir], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

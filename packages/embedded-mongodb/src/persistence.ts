@@ -9,7 +9,7 @@ import type { IndexSpec, JournalRecord, PersistedCollection, PersistedState, Per
  *   snapshot.bson  the full state, as a sequence of frames (a header, then chunks of documents);
  *                  only ever replaced whole, by writing snapshot.bson.tmp and renaming it over.
  *   journal.bson   one frame per append() since that snapshot.
- *   mongod.lock    the PID of the process that has the directory open.
+ *   embedded-mongodb.lock  the PID of the process that has the directory open.
  *
  * Every frame is [u32 LE payload length][u32 LE crc32 of payload][payload], the payload one BSON document.
  */
@@ -30,7 +30,7 @@ export const BSON_READ_OPTIONS: DeserializeOptions = { promoteLongs: false, prom
 const SNAPSHOT_FILE = 'snapshot.bson';
 const SNAPSHOT_TMP_FILE = 'snapshot.bson.tmp';
 const JOURNAL_FILE = 'journal.bson';
-const LOCK_FILE = 'mongod.lock';
+const LOCK_FILE = 'embedded-mongodb.lock';
 
 const SNAPSHOT_FORMAT = 'embedded-snapshot';
 const SNAPSHOT_VERSION = 1;
@@ -427,6 +427,18 @@ function acquireLock(dir: string, logger: PersistenceLogger): string {
   }
 }
 
+/** mongod's own files: a directory holding them belongs to a real mongod (mongodb-memory-server's, say). */
+const MONGOD_MARKERS = ['mongod.lock', 'WiredTiger', 'storage.bson'];
+
+function refuseMongodDirectory(dir: string): void {
+  const marker = MONGOD_MARKERS.find((name) => fs.existsSync(path.join(dir, name)));
+  if (marker) {
+    throw new Error(
+      `Data directory ${dir} belongs to a mongod (it holds ${marker}); give the embedded engine a folder of its own`,
+    );
+  }
+}
+
 function releaseLock(file: string): void {
   // Only remove our own lock: if another process took it over, it is theirs now.
   if (readLockPid(file) === process.pid) fs.rmSync(file, { force: true });
@@ -549,6 +561,7 @@ function countDocuments(state: WorkingState): { collections: number; documents: 
 /** Opens (creating if needed) a data directory, locks it, and recovers its state. */
 export function openPersistence(dir: string, logger: PersistenceLogger): Persistence {
   fs.mkdirSync(dir, { recursive: true });
+  refuseMongodDirectory(dir);
   const lockFile = acquireLock(dir, logger);
   try {
     const started = performance.now();
