@@ -1,77 +1,151 @@
 import type { Socket } from 'node:net';
 import type { Document } from 'bson';
+import { CommandError } from './errors';
 import type { Logger } from './logger';
+import { BSON_OBJECT_TOO_LARGE, type ConnectionLimits } from './limits';
 import { adoptDecimals } from './values';
 import {
   HEADER_SIZE,
-  MAX_MESSAGE_SIZE,
+  OP_MSG,
+  OP_QUERY,
   ProtocolError,
   encodeOpMsgReply,
   encodeOpReply,
   parseMessage,
   readHeader,
+  type MessageHeader,
 } from './wire';
 
 export type Dispatch = (command: Document, connectionId: number) => Document;
+
+/** Bytes held for unfinished messages, shared by every connection of one engine. */
+export interface BufferBudget {
+  used: number;
+  readonly limits: ConnectionLimits;
+}
 
 const BSON_DECIMAL128_TYPE = 0x13;
 
 /**
  * One client connection: cuts the byte stream into messages, answers each in order.
- * A message whose length can't be trusted ends this connection only (there is no way to find the
- * next message boundary); a well-framed message with bad contents gets an error reply.
+ *
+ * Nothing a client sends may throw out of here: an exception in a socket's 'data' handler ends
+ * the process, and under `npm run dev` that process is the shop. Whatever goes wrong with one
+ * message is answered with a MongoDB error; what leaves no way to answer (a length that can't be
+ * trusted, an opcode without replies, a message that would pass the buffer limits) closes this
+ * connection only. Both are logged.
  */
-export function serveConnection(socket: Socket, connectionId: number, dispatch: Dispatch, logger: Logger): void {
-  const chunks: Buffer[] = [];
+export function serveConnection(
+  socket: Socket,
+  connectionId: number,
+  dispatch: Dispatch,
+  logger: Logger,
+  budget: BufferBudget,
+): void {
+  let chunks: Buffer[] = [];
   let buffered = 0;
   socket.setNoDelay(true);
 
+  const close = (fields: object, message: string): void => {
+    logger.warn({ connectionId, ...fields }, message);
+    socket.destroy();
+  };
+
+  // Bytes held on behalf of this connection, counted in the shared budget until handed back.
+  const hold = (delta: number): void => {
+    buffered += delta;
+    budget.used += delta;
+  };
+
   socket.on('data', (chunk: Buffer) => {
+    try {
+      receive(chunk);
+    } catch (error) {
+      logger.error({ connectionId, err: error }, 'closing a connection after an unexpected failure');
+      socket.destroy();
+    }
+  });
+
+  socket.on('error', (error) => logger.debug({ connectionId, err: error }, 'connection error'));
+
+  // A closed socket keeps no bytes: its listeners (and this closure) may live on for a while.
+  socket.once('close', () => {
+    hold(-buffered);
+    chunks = [];
+  });
+
+  function receive(chunk: Buffer): void {
+    if (socket.destroyed) return;
+    if (budget.used + chunk.length > budget.limits.maxBufferedBytes) {
+      close({ bufferedBytes: budget.used }, 'closing a connection: the engine holds too many unfinished messages');
+      return;
+    }
     chunks.push(chunk);
-    buffered += chunk.length;
+    hold(chunk.length);
     while (buffered >= 4) {
       const head = chunks[0].length >= 4 ? chunks[0] : Buffer.concat(chunks);
       const length = head.readInt32LE(0);
-      if (length < HEADER_SIZE + 1 || length > MAX_MESSAGE_SIZE) {
-        logger.warn({ connectionId, length }, 'closing a connection that sent a message with an invalid length');
-        socket.destroy();
+      if (length < HEADER_SIZE + 1 || length > budget.limits.maxMessageBytes) {
+        close({ length }, 'closing a connection that sent a message with an invalid length');
         return;
       }
       if (buffered < length) return;
       const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered);
       const message = all.subarray(0, length);
       const rest = all.subarray(length);
-      chunks.length = 0;
-      buffered = rest.length;
-      if (rest.length > 0) chunks.push(rest);
+      chunks = rest.length > 0 ? [rest] : [];
+      hold(-length);
       handle(message);
       if (socket.destroyed) return;
     }
-  });
-
-  socket.on('error', (error) => logger.debug({ connectionId, err: error }, 'connection error'));
+  }
 
   function handle(message: Buffer): void {
     const header = readHeader(message);
-    let reply: Document;
-    let legacy = header.opCode !== 2013;
+    if (header.opCode !== OP_MSG && header.opCode !== OP_QUERY) {
+      close({ opCode: header.opCode }, 'closing a connection that sent an unsupported opCode');
+      return;
+    }
+    const legacy = header.opCode === OP_QUERY;
     let noReply = false;
+    let reply: Document;
     try {
       const command = parseMessage(message);
-      legacy = command.legacy;
       noReply = command.noReply;
       if (message.includes(BSON_DECIMAL128_TYPE, HEADER_SIZE)) adoptDecimals(command.body);
       reply = dispatch(command.body, connectionId);
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      logger.warn({ connectionId, err: error.message }, 'rejected a malformed message');
-      if (header.opCode !== 2013 && header.opCode !== 2004) {
-        socket.destroy();
-        return;
-      }
-      reply = { ok: 0, errmsg: error.message, code: 22, codeName: 'InvalidBSON' };
+      reply = errorReply(error);
     }
-    if (noReply) return;
-    socket.write(legacy ? encodeOpReply(header.requestId, reply) : encodeOpMsgReply(header.requestId, reply));
+    if (!noReply) socket.write(encode(header, legacy, reply));
+  }
+
+  function errorReply(error: unknown): Document {
+    if (error instanceof CommandError) {
+      logger.warn({ connectionId, err: error.message }, 'refused a message');
+      return error.toReply();
+    }
+    if (error instanceof ProtocolError) {
+      logger.warn({ connectionId, err: error.message }, 'rejected a malformed message');
+      return { ok: 0, errmsg: error.message, code: 22, codeName: 'InvalidBSON' };
+    }
+    logger.error({ connectionId, err: error }, 'a message failed unexpectedly');
+    return { ok: 0, errmsg: `internal error: ${String(error)}`, code: 1, codeName: 'InternalError' };
+  }
+
+  /** A reply bson cannot encode (past its 17 MiB buffer) becomes MongoDB's error for it. */
+  function encode(header: MessageHeader, legacy: boolean, reply: Document): Buffer {
+    const encoder = legacy ? encodeOpReply : encodeOpMsgReply;
+    try {
+      return encoder(header.requestId, reply);
+    } catch (error) {
+      logger.warn({ connectionId, err: error }, 'a reply could not be encoded');
+      return encoder(header.requestId, {
+        ok: 0,
+        errmsg: `the reply could not be encoded (larger than 16 MiB?): ${String(error)}`,
+        code: BSON_OBJECT_TOO_LARGE,
+        codeName: 'BSONObjectTooLarge',
+      });
+    }
   }
 }

@@ -1,4 +1,5 @@
-import { Long, type Document } from 'bson';
+import { Long, calculateObjectSize, type Document } from 'bson';
+import { MAX_BATCH_BYTES } from './limits';
 
 /** Results not yet sent: what getMore hands out, batch by batch. */
 interface OpenCursor {
@@ -20,19 +21,17 @@ export class Cursors {
 
   /** The `cursor` field of a find/aggregate/listX reply, keeping the rest for getMore. */
   firstBatch(ns: string, docs: Document[], batchSize: number | undefined, singleBatch = false): Document {
-    const size = batchSize && batchSize > 0 ? batchSize : DEFAULT_FIRST_BATCH;
-    const batch = docs.slice(0, size);
-    if (singleBatch || docs.length <= size) return { id: Long.ZERO, ns, firstBatch: batch };
+    const batch = takeBatch(docs, 0, batchSize && batchSize > 0 ? batchSize : DEFAULT_FIRST_BATCH);
+    if (singleBatch || docs.length <= batch.length) return { id: Long.ZERO, ns, firstBatch: batch };
     const id = this.nextId++;
-    this.open.set(id, { ns, docs, position: size, lastUsed: Date.now() });
+    this.open.set(id, { ns, docs, position: batch.length, lastUsed: Date.now() });
     return { id: Long.fromNumber(id), ns, firstBatch: batch };
   }
 
   nextBatch(id: number, batchSize: number | undefined): Document | undefined {
     const cursor = this.open.get(id);
     if (!cursor) return undefined;
-    const size = batchSize && batchSize > 0 ? batchSize : DEFAULT_NEXT_BATCH;
-    const batch = cursor.docs.slice(cursor.position, cursor.position + size);
+    const batch = takeBatch(cursor.docs, cursor.position, batchSize && batchSize > 0 ? batchSize : DEFAULT_NEXT_BATCH);
     cursor.position += batch.length;
     cursor.lastUsed = Date.now();
     const exhausted = cursor.position >= cursor.docs.length;
@@ -51,4 +50,21 @@ export class Cursors {
   clear(): void {
     this.open.clear();
   }
+}
+
+/**
+ * Up to `count` documents from `start`, cut as mongod cuts a batch: before the document that would
+ * take it past 16 MiB, but never empty. A bigger answer is not refused, it takes more getMores;
+ * a reply within bson's 17 MiB buffer is what keeps it encodable.
+ */
+function takeBatch(docs: Document[], start: number, count: number): Document[] {
+  const end = Math.min(docs.length, start + count);
+  let bytes = 0;
+  let stop = start;
+  while (stop < end) {
+    bytes += calculateObjectSize(docs[stop]);
+    if (bytes > MAX_BATCH_BYTES && stop > start) break;
+    stop++;
+  }
+  return docs.slice(start, stop);
 }

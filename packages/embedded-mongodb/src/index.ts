@@ -3,10 +3,13 @@ import type { Document } from 'bson';
 import { silentLogger, type Logger } from './logger';
 import { runCommand } from './commands';
 import type { CommandContext, EngineSettings } from './commands/context';
-import { serveConnection } from './connection';
+import { serveConnection, type BufferBudget } from './connection';
 import { Cursors } from './cursors';
+import { DEFAULT_LIMITS, type ConnectionLimits } from './limits';
 import { openPersistence } from './persistence';
 import { Storage } from './storage';
+
+export { DEFAULT_LIMITS, type ConnectionLimits } from './limits';
 
 export interface EmbeddedMongoOptions {
   /** 127.0.0.1 unless told otherwise: the engine has no authentication. */
@@ -17,7 +20,15 @@ export interface EmbeddedMongoOptions {
   dbPath?: string;
   /** Seconds between TTL passes (MongoDB's default, 60, unless set). */
   ttlMonitorSleepSecs?: number;
+  /** What one client may make the engine hold; DEFAULT_LIMITS for anything unset. */
+  limits?: Partial<ConnectionLimits>;
   logger?: Logger;
+}
+
+export interface EngineStats {
+  connections: number;
+  /** Bytes of unfinished messages held for all connections. */
+  bufferedBytes: number;
 }
 
 export interface EmbeddedMongo {
@@ -27,6 +38,7 @@ export interface EmbeddedMongo {
   uri: string;
   /** Open client connections right now. */
   connections(): number;
+  stats(): EngineStats;
   /** Runs the TTL pass now (tests), returning how many documents it removed. */
   removeExpired(): number;
   /** Closes every connection, stops listening and flushes the data directory. */
@@ -67,6 +79,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   };
   scheduleTtl();
 
+  const budget: BufferBudget = { used: 0, limits: { ...DEFAULT_LIMITS, ...options.limits } };
   const sockets = new Set<net.Socket>();
   let nextConnectionId = 1;
   const dispatch = (command: Document, connectionId: number): Document => {
@@ -82,9 +95,14 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   };
 
   const server = net.createServer((socket) => {
+    if (sockets.size >= budget.limits.maxConnections) {
+      logger.warn({ connections: sockets.size }, 'refused a connection: too many open connections');
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    serveConnection(socket, nextConnectionId++, dispatch, logger);
+    serveConnection(socket, nextConnectionId++, dispatch, logger, budget);
   });
 
   try {
@@ -109,6 +127,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     port,
     uri: `mongodb://${host}:${port}`,
     connections: () => sockets.size,
+    stats: () => ({ connections: sockets.size, bufferedBytes: budget.used }),
     removeExpired: () => storage.removeExpired(),
     stop: () => {
       stopping ??= new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { copyDocument, isScalar, valueKey } from './values';
+import { copyDocument, isScalar, ownField, valueKey } from './values';
 
 /**
  * `$set`, `$unset`, `$inc` and plain `$push` applied directly, for the updates the shop sends on
@@ -20,7 +20,7 @@ export function applySimpleUpdate(doc: Document, operators: Document): boolean |
       const target = locate(doc, path);
       if (!target) return undefined;
       paths.push(path);
-      const current = target.parent?.[target.field];
+      const current = target.parent && ownField(target.parent, target.field);
       switch (operator) {
         case '$set':
           steps.push(() => {
@@ -91,7 +91,7 @@ function locate(doc: Document, path: string): Target | undefined {
     } else if (isPosition(part)) {
       return undefined;
     }
-    const next: unknown = (node as Record<string, unknown>)[part];
+    const next: unknown = ownField(node, part);
     if (next === undefined) {
       // Missing from here on: created as sub-documents, unless a position asks for an array.
       if (parts.slice(depth + 1, -1).some(isPosition)) return undefined;
@@ -111,7 +111,7 @@ function locate(doc: Document, path: string): Target | undefined {
       let at: Document = doc;
       for (let i = 0; i < parts.length - 1; i++) {
         // Another field of this same update may have created it already.
-        if (at[parts[i]] === undefined) at[parts[i]] = {};
+        if (ownField(at, parts[i]) === undefined) at[parts[i]] = {};
         at = at[parts[i]] as Document;
       }
       return at;

@@ -1,4 +1,5 @@
 import type { Document } from 'bson';
+import { ownField } from './values';
 
 /**
  * Sorting without mingo for the common case: every document has, for each sort field, a single
@@ -69,7 +70,7 @@ function valueAt(doc: Document, parts: string[]): unknown {
   let value: unknown = doc;
   for (const part of parts) {
     if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Document)[part];
+    value = ownField(value, part);
   }
   return value;
 }

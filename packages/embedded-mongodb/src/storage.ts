@@ -2,6 +2,7 @@ import type { Document } from 'bson';
 import type { Logger } from './logger';
 import { Collection } from './collection';
 import { CommandError, ErrorCodes } from './errors';
+import { assertStorable } from './limits';
 import type { IndexSpec, JournalRecord, Persistence, PersistedState } from './persistence-types';
 import { valueAtPath } from './values';
 
@@ -66,11 +67,13 @@ export class Storage {
   // Memory first (that is where unique indexes are checked), then the journal; when the journal
   // can't be written (disk full) the change is undone, so memory never holds what the disk lacks.
   insert(collection: Collection, doc: Document): void {
+    assertStorable(doc);
     collection.insert(doc);
     this.journalOrUndo({ op: 'put', db: collection.dbName, coll: collection.name, doc }, () => collection.remove(doc));
   }
 
   replace(collection: Collection, previous: Document, next: Document): void {
+    assertStorable(next);
     collection.replace(previous, next);
     this.journalOrUndo({ op: 'put', db: collection.dbName, coll: collection.name, doc: next }, () =>
       collection.replace(next, previous),
@@ -177,8 +180,8 @@ export class Storage {
 function isExpired(value: unknown, limit: number): boolean {
   if (value instanceof Date) return value.getTime() <= limit;
   if (Array.isArray(value)) {
-    const dates = value.filter((v): v is Date => v instanceof Date).map((d) => d.getTime());
-    return dates.length > 0 && Math.min(...dates) <= limit;
+    // some() rather than Math.min(...dates), whose arguments would overflow the stack.
+    return value.some((element) => element instanceof Date && element.getTime() <= limit);
   }
   return false;
 }

@@ -5,6 +5,7 @@ import type { Modifier } from 'mingo/updater';
 import { CommandError, ErrorCodes, badValue } from './errors';
 import { copyDocument, valueAtPath, valueKey } from './values';
 import { matcher } from './query';
+import { assertSafeRenames } from './safe-keys';
 import { applySimpleUpdate } from './simple-update';
 
 /**
@@ -26,6 +27,7 @@ export function applyUpdate(
       operators.$set = { ...(operators.$set as Document), ...($setOnInsert as Document) };
     pinId(next, operators);
     if (Object.keys(operators).length === 0) return options.isInsert ? next : undefined;
+    assertSafeRenames(operators);
     const resolved = resolvePositional(next, operators, options.filter);
     const simple = options.arrayFilters ? undefined : applySimpleUpdate(next, resolved);
     if (simple === false && !options.isInsert) return undefined;
@@ -88,7 +90,7 @@ function setPath(target: Document, path: string, value: unknown): void {
   const parts = path.split('.');
   let node = target;
   for (const part of parts.slice(0, -1)) {
-    if (node[part] === null || typeof node[part] !== 'object') node[part] = {};
+    if (!Object.hasOwn(node, part) || node[part] === null || typeof node[part] !== 'object') node[part] = {};
     node = node[part] as Document;
   }
   node[parts[parts.length - 1]] = value;

@@ -67,7 +67,8 @@ function collect(value: unknown, parts: string[], index: number, out: unknown[])
   if (index === parts.length) {
     if (Array.isArray(value)) {
       if (value.length === 0) out.push(undefined);
-      else out.push(...value);
+      // One by one: spreading a long array into push's arguments overflows the stack.
+      else for (const element of value) out.push(element);
     } else out.push(value);
     return;
   }
@@ -81,7 +82,7 @@ function collect(value: unknown, parts: string[], index: number, out: unknown[])
     out.push(undefined);
     return;
   }
-  collect((value as Document)[parts[index]], parts, index + 1, out);
+  collect(ownField(value, parts[index]), parts, index + 1, out);
 }
 
 /** The first value at a path without expanding arrays (for `keyValue` in duplicate key errors). */
@@ -89,9 +90,17 @@ export function valueAtPath(doc: Document, path: string): unknown {
   let value: unknown = doc;
   for (const part of path.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Document)[part];
+    value = ownField(value, part);
   }
   return value;
+}
+
+/**
+ * A field the document itself holds: never one inherited from its prototype (`constructor`,
+ * `toString`), which a path read through `[]` would find in every document.
+ */
+export function ownField(value: object, field: string): unknown {
+  return Object.hasOwn(value, field) ? (value as Document)[field] : undefined;
 }
 
 const DECIMAL_MARK = Symbol('engine-decimal');

@@ -1,4 +1,5 @@
 import { deserialize, serialize, type Document } from 'bson';
+import { scanDocument } from './bson-scan';
 
 /**
  * MongoDB wire protocol framing: the 16-byte header, OP_MSG (both section kinds) for every
@@ -11,8 +12,6 @@ export const OP_COMPRESSED = 2012;
 export const OP_MSG = 2013;
 
 export const HEADER_SIZE = 16;
-/** As MongoDB: the largest message a client may send (and the value hello advertises). */
-export const MAX_MESSAGE_SIZE = 48_000_000;
 
 const CHECKSUM_PRESENT = 1 << 0;
 const MORE_TO_COME = 1 << 1;
@@ -63,6 +62,7 @@ export function parseMessage(message: Buffer): IncomingCommand {
 }
 
 function parseOpMsg(header: MessageHeader, message: Buffer): IncomingCommand {
+  if (message.length < HEADER_SIZE + 4) throw new ProtocolError('OP_MSG shorter than its flags');
   const flags = message.readUInt32LE(HEADER_SIZE);
   const end = flags & CHECKSUM_PRESENT ? message.length - 4 : message.length;
   let offset = HEADER_SIZE + 4;
@@ -101,6 +101,7 @@ function parseOpMsg(header: MessageHeader, message: Buffer): IncomingCommand {
 }
 
 function parseOpQuery(header: MessageHeader, message: Buffer): IncomingCommand {
+  if (message.length < HEADER_SIZE + 4) throw new ProtocolError('OP_QUERY shorter than its flags');
   let offset = HEADER_SIZE + 4; // flags
   const nameEnd = message.indexOf(0, offset);
   if (nameEnd < 0) throw new ProtocolError('OP_QUERY without a collection name');
@@ -129,7 +130,9 @@ function sectionSize(buffer: Buffer, offset: number, end: number): number {
   return size;
 }
 
+/** Throws CommandError for a document too deep or with an unsafe field name, ProtocolError for bad BSON. */
 function decode(buffer: Buffer, offset: number, size: number): Document {
+  scanDocument(buffer, offset, size);
   try {
     return deserialize(buffer.subarray(offset, offset + size), { validation: { utf8: true } });
   } catch (error) {

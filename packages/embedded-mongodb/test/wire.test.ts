@@ -1,7 +1,7 @@
-import net from 'node:net';
-import { deserialize, serialize, type Document } from 'bson';
+import { serialize } from 'bson';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src';
-import { OP_MSG, OP_QUERY, OP_REPLY } from '../src/wire';
+import { OP_MSG, OP_REPLY } from '../src/wire';
+import { connect as connectTo, header, opMsg, opQuery } from './raw-client';
 
 // The engine's protocol handling seen from a raw socket: what the drivers send, and what they must
 // never send but a broken client might.
@@ -16,59 +16,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-function header(length: number, requestId: number, opCode: number): Buffer {
-  const buffer = Buffer.alloc(16);
-  buffer.writeInt32LE(length, 0);
-  buffer.writeInt32LE(requestId, 4);
-  buffer.writeInt32LE(0, 8);
-  buffer.writeInt32LE(opCode, 12);
-  return buffer;
-}
-
-function opMsg(requestId: number, body: Document, sequence?: { id: string; docs: Document[] }): Buffer {
-  const sections: Buffer[] = [Buffer.from([0]), Buffer.from(serialize(body))];
-  if (sequence) {
-    const docs = Buffer.concat(sequence.docs.map((doc) => serialize(doc)));
-    const name = Buffer.from(`${sequence.id}\0`);
-    const size = Buffer.alloc(4);
-    size.writeInt32LE(4 + name.length + docs.length);
-    sections.push(Buffer.from([1]), size, name, docs);
-  }
-  const payload = Buffer.concat([Buffer.alloc(4), ...sections]);
-  return Buffer.concat([header(16 + payload.length, requestId, OP_MSG), payload]);
-}
-
-function opQuery(requestId: number, namespace: string, query: Document): Buffer {
-  const payload = Buffer.concat([Buffer.alloc(4), Buffer.from(`${namespace}\0`), Buffer.alloc(8), serialize(query)]);
-  payload.writeInt32LE(-1, 4 + namespace.length + 1 + 4); // numberToReturn
-  return Buffer.concat([header(16 + payload.length, requestId, OP_QUERY), payload]);
-}
-
-/** A socket that reads whole replies: [opCode, document]. */
-async function connect(): Promise<{ send(message: Buffer): Promise<[number, Document]>; socket: net.Socket }> {
-  const socket = net.connect({ host: server.host, port: server.port });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  let pending = Buffer.alloc(0);
-  const waiting: Array<(reply: [number, Document]) => void> = [];
-  socket.on('data', (chunk) => {
-    pending = Buffer.concat([pending, chunk]);
-    while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
-      const message = pending.subarray(0, pending.readInt32LE(0));
-      pending = pending.subarray(message.length);
-      const opCode = message.readInt32LE(12);
-      const bodyStart = opCode === OP_REPLY ? 36 : 21;
-      waiting.shift()?.([opCode, deserialize(message.subarray(bodyStart))]);
-    }
-  });
-  return {
-    socket,
-    send: (message) =>
-      new Promise((resolve) => {
-        waiting.push(resolve);
-        socket.write(message);
-      }),
-  };
-}
+const connect = () => connectTo(server);
 
 test('answers the legacy OP_QUERY handshake with OP_REPLY, advertising no compression', async () => {
   const client = await connect();
@@ -113,9 +61,8 @@ test('answers invalid BSON inside a well-framed message with an error and keeps 
 test('closes a connection whose message length is impossible, and only that one', async () => {
   const healthy = await connect();
   const broken = await connect();
-  const closed = new Promise<void>((resolve) => broken.socket.once('close', () => resolve()));
   broken.socket.write(header(3, 7, OP_MSG));
-  await closed;
+  await broken.closed;
   const [, ping] = await healthy.send(opMsg(8, { ping: 1, $db: 'admin' }));
   expect(ping).toMatchObject({ ok: 1 });
   healthy.socket.destroy();

@@ -1,7 +1,5 @@
-import { MAX_MESSAGE_SIZE } from '../wire';
+import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE } from '../limits';
 import { type CommandHandler, optionalNumber } from './context';
-
-const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
 
 /**
  * A standalone server, as a MongoDB 7.0 describes itself. Standalone means the drivers don't use
