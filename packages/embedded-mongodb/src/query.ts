@@ -5,6 +5,7 @@ import type { Collection } from './collection';
 import { badValue } from './errors';
 import { equalityMatcher } from './equality-filter';
 import { sortBySimpleKeys } from './sort';
+import { type Evaluation, mingoOptions } from './evaluation';
 
 /**
  * Reads through mingo: the collection narrows the candidates by index, mingo decides which of them
@@ -16,20 +17,26 @@ export interface FindOptions {
   skip?: number;
   limit?: number;
   projection?: Document;
+  evaluation?: Evaluation;
 }
 
-export function matcher(filter: Document): (doc: Document) => boolean {
+export function matcher(filter: Document, evaluation?: Evaluation): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
   const equality = equalityMatcher(filter);
   if (equality) return equality;
-  const query = parse(() => new Query(filter as Criteria<AnyObject>));
+  const query = parse(() => new Query(filter as Criteria<AnyObject>, mingoOptions(evaluation)));
   return (doc) => query.test(doc);
 }
 
 /** Matching documents as stored (not copies): callers must not modify them. */
-export function matching(collection: Collection | undefined, filter: Document, stopAfter = Infinity): Document[] {
+export function matching(
+  collection: Collection | undefined,
+  filter: Document,
+  stopAfter = Infinity,
+  evaluation?: Evaluation,
+): Document[] {
   if (!collection) return [];
-  const test = matcher(filter);
+  const test = matcher(filter, evaluation);
   const found: Document[] = [];
   for (const doc of collection.candidates(filter)) {
     if (!test(doc)) continue;
@@ -44,7 +51,7 @@ export function findDocuments(collection: Collection | undefined, filter: Docume
   const hasProjection = options.projection !== undefined && Object.keys(options.projection).length > 0;
   // Without a sort, the first skip + limit matches are the answer: no need to look further.
   const stopAfter = !hasSort && options.limit ? (options.skip ?? 0) + options.limit : Infinity;
-  let docs = matching(collection, filter, stopAfter);
+  let docs = matching(collection, filter, stopAfter, options.evaluation);
   const pageEnd = options.limit ? (options.skip ?? 0) + options.limit : Infinity;
   const sorted = hasSort ? sortBySimpleKeys(docs, options.sort!, pageEnd) : docs;
   if (sorted) {
@@ -68,14 +75,25 @@ export function projectDocument(doc: Document, projection: Document): Document {
 }
 
 /** Runs a pipeline; a leading $match uses the collection's indexes. */
-export function aggregateDocuments(collection: Collection | undefined, pipeline: Document[]): Document[] {
+export function aggregateDocuments(
+  collection: Collection | undefined,
+  pipeline: Document[],
+  evaluation?: Evaluation,
+): Document[] {
   const first = pipeline[0];
   const leadingMatch =
     first && typeof first.$match === 'object' && first.$match !== null ? (first.$match as Document) : undefined;
-  const input = leadingMatch ? matching(collection, leadingMatch) : [...(collection?.docs.values() ?? [])];
+  const input = leadingMatch
+    ? matching(collection, leadingMatch, Infinity, evaluation)
+    : [...(collection?.docs.values() ?? [])];
   const rest = leadingMatch ? pipeline.slice(1) : pipeline;
   if (rest.length === 0) return input;
-  return countStages(input, rest) ?? parse(() => new Aggregator(rest as AnyObject[]).run(input) as Document[]);
+  return countStages(input, rest) ?? runPipeline(input, rest, evaluation);
+}
+
+/** A pipeline over the given documents (which it must not modify: mingo copies what it changes). */
+export function runPipeline(input: Document[], pipeline: Document[], evaluation?: Evaluation): Document[] {
+  return parse(() => new Aggregator(pipeline as AnyObject[], mingoOptions(evaluation)).run(input) as Document[]);
 }
 
 /**

@@ -7,6 +7,7 @@ import { copyDocument, valueAtPath, valueKey } from './values';
 import { matcher } from './query';
 import { assertSafeRenames } from './safe-keys';
 import { applySimpleUpdate } from './simple-update';
+import { type Evaluation, mingoOptions } from './evaluation';
 
 /**
  * Applies an update (operators, a replacement document or a pipeline) to a copy of a document.
@@ -15,11 +16,11 @@ import { applySimpleUpdate } from './simple-update';
 export function applyUpdate(
   doc: Document,
   update: Document | Document[],
-  options: { filter: Document; arrayFilters?: Document[]; isInsert: boolean },
+  options: { filter: Document; arrayFilters?: Document[]; isInsert: boolean; evaluation?: Evaluation },
 ): Document | undefined {
   let next: Document;
   if (Array.isArray(update)) {
-    next = runPipeline(doc, update);
+    next = runPipeline(doc, update, options.evaluation);
   } else if (isOperatorUpdate(update)) {
     next = copyDocument(doc);
     const { $setOnInsert, ...operators } = update;
@@ -55,10 +56,15 @@ export function applyUpdate(
 }
 
 /** The document an upsert starts from: the filter's equality conditions, then the update. */
-export function upsertDocument(filter: Document, update: Document | Document[], arrayFilters?: Document[]): Document {
+export function upsertDocument(
+  filter: Document,
+  update: Document | Document[],
+  arrayFilters?: Document[],
+  evaluation?: Evaluation,
+): Document {
   const seed: Document = {};
   collectEqualities(filter, seed);
-  const inserted = applyUpdate(seed, update, { filter: {}, arrayFilters, isInsert: true }) ?? seed;
+  const inserted = applyUpdate(seed, update, { filter: {}, arrayFilters, isInsert: true, evaluation }) ?? seed;
   if (inserted._id === undefined) return { _id: new ObjectId(), ...inserted };
   // MongoDB puts _id first.
   const { _id, ...rest } = inserted;
@@ -174,10 +180,13 @@ function isOperatorUpdate(update: Document): boolean {
   return keys.length > 0 && keys[0].startsWith('$');
 }
 
-function runPipeline(doc: Document, pipeline: Document[]): Document {
-  const [result] = guard(() => new Aggregator(pipeline as AnyObject[]).run([copyDocument(doc)]));
+function runPipeline(doc: Document, pipeline: Document[], evaluation: Evaluation | undefined): Document {
+  const [result] = guard(() =>
+    new Aggregator(pipeline as AnyObject[], mingoOptions(evaluation)).run([copyDocument(doc)]),
+  );
   if (!result) throw badValue('the update pipeline removed the document');
-  return result as Document;
+  // A pipeline whose output lacks `_id` (a $replaceWith, a $project) still updates the same document.
+  return result._id === undefined && doc._id !== undefined ? { _id: doc._id, ...result } : (result as Document);
 }
 
 function guard<T>(work: () => T): T {

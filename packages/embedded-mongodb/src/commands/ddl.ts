@@ -2,10 +2,53 @@ import type { Document } from 'bson';
 import { CommandError, ErrorCodes, badValue } from '../errors';
 import type { IndexSpec } from '../persistence-types';
 import { type CommandHandler, collectionName, databaseOf, optionalNumber } from './context';
+import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
+
+/**
+ * Collection options that change what a collection is or accepts. The engine only has ordinary
+ * collections, so each is refused by name rather than dropped (a view would come out empty, a
+ * validator would let anything in).
+ */
+const UNSUPPORTED_CREATE_OPTIONS = [
+  'viewOn',
+  'pipeline',
+  'timeseries',
+  'expireAfterSeconds',
+  'clusteredIndex',
+  'capped',
+  'size',
+  'max',
+  'validator',
+  'validationLevel',
+  'validationAction',
+  'changeStreamPreAndPostImages',
+  'encryptedFields',
+  'storageEngine',
+  'indexOptionDefaults',
+];
+
+/** Index options the engine's indexes do not have; accepting them would enforce something else. */
+const UNSUPPORTED_INDEX_OPTIONS = [
+  'partialFilterExpression',
+  'hidden',
+  'wildcardProjection',
+  'prepareUnique',
+  'weights',
+  'default_language',
+  'language_override',
+  'textIndexVersion',
+  '2dsphereIndexVersion',
+  'bits',
+  'min',
+  'max',
+  'clustered',
+];
 
 const create: CommandHandler = (command, { storage }) => {
   const dbName = databaseOf(command);
   const name = collectionName(command);
+  refuseFields(command, UNSUPPORTED_CREATE_OPTIONS, 'create');
+  refuseCollation(command.collation, 'create');
   if (storage.collection(dbName, name)) {
     throw new CommandError(
       ErrorCodes.NamespaceExists,
@@ -48,6 +91,8 @@ const createIndexes: CommandHandler = (command, { storage }) => {
   const collection = storage.ensureCollection(dbName, name);
   const before = collection.indexSpecs().length + 1;
   for (const raw of command.indexes as Document[]) {
+    refuseFields(raw, UNSUPPORTED_INDEX_OPTIONS, 'createIndexes');
+    refuseCollation(raw.collation, 'createIndexes');
     const spec = toIndexSpec(raw);
     if (spec.name === '_id_' || isIdKey(spec.key)) continue;
     const current = collection.indexSpecs().find((existing) => existing.name === spec.name);
@@ -104,6 +149,39 @@ const dropIndexes: CommandHandler = (command, { storage }) => {
     }
   }
   return { nIndexesWas, ok: 1 };
+};
+
+/**
+ * collMod: a TTL index's `expireAfterSeconds` can change (an application's usual reason for it);
+ * every other modification is refused by name.
+ */
+const collMod: CommandHandler = (command, { storage }) => {
+  const dbName = databaseOf(command);
+  const name = collectionName(command);
+  const collection = storage.collection(dbName, name);
+  if (!collection)
+    throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns does not exist: ${dbName}.${name}`);
+  const ignored = new Set(['collMod', 'index', 'writeConcern', 'comment', 'lsid', '$db', '$readPreference']);
+  const other = Object.keys(command).find((field) => !ignored.has(field) && !field.startsWith('$'));
+  if (other) throw notImplemented(`collMod: option '${other}'`);
+  if (command.index === undefined) return { ok: 1 };
+  const change = command.index as Document;
+  const { keyPattern, name: indexName, expireAfterSeconds, ...rest } = change;
+  const unsupported = Object.keys(rest)[0];
+  if (unsupported) throw notImplemented(`collMod: index option '${unsupported}'`);
+  const current = collection
+    .indexSpecs()
+    .find((spec) =>
+      typeof indexName === 'string' ? spec.name === indexName : sameKeys(spec.key, (keyPattern ?? {}) as Document),
+    );
+  if (!current) throw new CommandError(ErrorCodes.IndexNotFound, 'IndexNotFound', 'cannot find index for collMod');
+  const seconds = optionalNumber(expireAfterSeconds);
+  if (seconds === undefined) return { ok: 1 };
+  if (current.expireAfterSeconds === undefined) throw badValue('no expireAfterSeconds field to update');
+  const old = current.expireAfterSeconds;
+  storage.dropIndex(collection, current.name);
+  storage.createIndex(collection, { ...current, expireAfterSeconds: seconds });
+  return { expireAfterSeconds_old: old, expireAfterSeconds_new: seconds, ok: 1 };
 };
 
 function toIndexSpec(raw: Document): IndexSpec {
@@ -165,4 +243,5 @@ export const ddlCommands: Record<string, CommandHandler> = {
   createIndexes,
   dropIndexes,
   deleteIndexes: dropIndexes,
+  collMod,
 };

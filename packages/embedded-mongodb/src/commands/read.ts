@@ -1,19 +1,28 @@
 import type { Document } from 'bson';
 import { CommandError, ErrorCodes, badValue } from '../errors';
 import { ID_INDEX } from '../collection';
-import { aggregateDocuments, findDocuments, matcher, matching } from '../query';
+import { aggregateDocuments, findDocuments, matcher, matching, runPipeline } from '../query';
 import { valueKey, valuesAtPath } from '../values';
 import { type CommandHandler, collectionName, databaseOf, optionalNumber } from './context';
+import { evaluationOf } from '../evaluation';
+import { splitOutputStage, writeOutput } from '../aggregate-output';
+import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
+
+/** find options that would change the answer and that the engine does not implement. */
+const UNSUPPORTED_FIND_OPTIONS = ['min', 'max', 'returnKey', 'showRecordId', 'tailable', 'awaitData', 'oplogReplay'];
 
 const find: CommandHandler = (command, { storage, cursors }) => {
   const dbName = databaseOf(command);
   const name = collectionName(command);
+  refuseCollation(command.collation, 'find');
+  refuseFields(command, UNSUPPORTED_FIND_OPTIONS, 'find');
   const limit = optionalNumber(command.limit);
   const docs = findDocuments(storage.collection(dbName, name), asDocument(command.filter, 'filter'), {
     sort: asOptionalDocument(command.sort, 'sort'),
     projection: asOptionalDocument(command.projection, 'projection'),
     skip: optionalNumber(command.skip),
     limit: limit === undefined ? undefined : Math.abs(limit),
+    evaluation: evaluationOf(command, storage, dbName),
   });
   const singleBatch = command.singleBatch === true || (limit !== undefined && limit < 0);
   return {
@@ -37,6 +46,7 @@ const killCursors: CommandHandler = (command, { cursors }) => {
 };
 
 const count: CommandHandler = (command, { storage }) => {
+  refuseCollation(command.collation, 'count');
   const found = matching(
     storage.collection(databaseOf(command), collectionName(command)),
     asDocument(command.query, 'query'),
@@ -50,6 +60,7 @@ const count: CommandHandler = (command, { storage }) => {
 
 const distinct: CommandHandler = (command, { storage }) => {
   if (typeof command.key !== 'string') throw badValue("'key' must be a string");
+  refuseCollation(command.collation, 'distinct');
   const found = matching(
     storage.collection(databaseOf(command), collectionName(command)),
     asDocument(command.query, 'query'),
@@ -66,11 +77,28 @@ const distinct: CommandHandler = (command, { storage }) => {
 const aggregate: CommandHandler = (command, { storage, cursors }) => {
   const dbName = databaseOf(command);
   if (!Array.isArray(command.pipeline)) throw badValue("'pipeline' must be an array");
+  refuseCollation(command.collation, 'aggregate');
+  refuseFields(command, ['explain'], 'aggregate');
   const name = typeof command.aggregate === 'string' ? command.aggregate : undefined;
-  if (!name) throw badValue('aggregate on a database (aggregate: 1) is not supported');
-  const docs = aggregateDocuments(storage.collection(dbName, name), command.pipeline as Document[]);
+  const evaluation = evaluationOf(command, storage, dbName);
+  const { stages, output } = splitOutputStage(command.pipeline as Document[]);
+  let docs: Document[];
+  if (name) docs = aggregateDocuments(storage.collection(dbName, name), stages, evaluation);
+  else {
+    // `aggregate: 1` runs on no collection: only a pipeline that makes its own documents can.
+    const first = stages[0] ? Object.keys(stages[0])[0] : undefined;
+    if (command.aggregate !== 1 || first !== '$documents') {
+      throw notImplemented(`aggregate on a database with a first stage other than $documents (${first ?? 'none'})`);
+    }
+    docs = runPipeline([], stages, evaluation);
+  }
+  if (output) {
+    writeOutput(storage, dbName, output, docs, evaluation);
+    docs = [];
+  }
   const cursorOptions = asOptionalDocument(command.cursor, 'cursor');
-  return { cursor: cursors.firstBatch(`${dbName}.${name}`, docs, optionalNumber(cursorOptions?.batchSize)), ok: 1 };
+  const ns = `${dbName}.${name ?? '$cmd.aggregate'}`;
+  return { cursor: cursors.firstBatch(ns, docs, optionalNumber(cursorOptions?.batchSize)), ok: 1 };
 };
 
 const listCollections: CommandHandler = (command, { storage, cursors }) => {

@@ -4,6 +4,8 @@ import { findDocuments, matching, projectDocument } from '../query';
 import { applyUpdate, upsertDocument } from '../update';
 import { asDocument, asOptionalDocument } from './read';
 import { type CommandHandler, collectionName, databaseOf } from './context';
+import { evaluationOf } from '../evaluation';
+import { checkIdValue, refuseCollation, unknownField } from '../unsupported';
 
 interface WriteError {
   index: number;
@@ -42,6 +44,7 @@ const insert: CommandHandler = (command, { storage }) => {
   const errors = runBatch(documents as Document[], command.ordered !== false, (doc) => {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
       throw badValue('a document to insert must be an object');
+    checkIdValue(doc._id);
     const stored = doc._id === undefined ? { _id: new ObjectId(), ...doc } : doc;
     storage.insert(collection, stored);
     n++;
@@ -55,6 +58,8 @@ interface UpdateStatement {
   upsert?: boolean;
   multi?: boolean;
   arrayFilters?: Document[];
+  collation?: Document;
+  sort?: Document;
 }
 
 const update: CommandHandler = (command, { storage }) => {
@@ -64,15 +69,26 @@ const update: CommandHandler = (command, { storage }) => {
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const errors = runBatch(command.updates as UpdateStatement[], command.ordered !== false, (statement, index) => {
+  const evaluation = evaluationOf(command, storage, dbName);
+  const statements = command.updates as UpdateStatement[];
+  // MongoDB 7.0 knows no `sort` in an update statement (8.0 added it): the whole command is
+  // refused by its parser, before any statement runs.
+  if (statements.some((statement) => statement.sort !== undefined)) throw unknownField('update.updates.sort');
+  const errors = runBatch(statements, command.ordered !== false, (statement, index) => {
+    refuseCollation(statement.collation, 'update');
     const filter = asDocument(statement.q, 'q');
     const change = statement.u;
     if (change === undefined || change === null || typeof change !== 'object')
       throw badValue("'u' must be a document or a pipeline");
     const collection = storage.collection(dbName, name);
-    const targets = matching(collection, filter, statement.multi ? Infinity : 1);
+    const targets = matching(collection, filter, statement.multi ? Infinity : 1, evaluation);
     for (const doc of targets) {
-      const next = applyUpdate(doc, change, { filter, arrayFilters: statement.arrayFilters, isInsert: false });
+      const next = applyUpdate(doc, change, {
+        filter,
+        arrayFilters: statement.arrayFilters,
+        isInsert: false,
+        evaluation,
+      });
       if (next && collection) {
         storage.replace(collection, doc, next);
         nModified++;
@@ -80,7 +96,8 @@ const update: CommandHandler = (command, { storage }) => {
     }
     n += targets.length;
     if (targets.length === 0 && statement.upsert) {
-      const doc = upsertDocument(filter, change, statement.arrayFilters);
+      const doc = upsertDocument(filter, change, statement.arrayFilters, evaluation);
+      checkIdValue(doc._id);
       storage.insert(storage.ensureCollection(dbName, name), doc);
       upserted.push({ index, _id: doc._id });
       n++;
@@ -91,14 +108,18 @@ const update: CommandHandler = (command, { storage }) => {
 
 const deleteCommand: CommandHandler = (command, { storage }) => {
   if (!Array.isArray(command.deletes)) throw badValue("'deletes' must be an array");
-  const collection = storage.collection(databaseOf(command), collectionName(command));
+  const dbName = databaseOf(command);
+  const collection = storage.collection(dbName, collectionName(command));
+  const evaluation = evaluationOf(command, storage, dbName);
   let n = 0;
   const errors = runBatch(
-    command.deletes as Array<{ q?: Document; limit?: number }>,
+    command.deletes as Array<{ q?: Document; limit?: number; collation?: Document }>,
     command.ordered !== false,
     (statement) => {
+      refuseCollation(statement.collation, 'delete');
       if (!collection) return;
-      const targets = matching(collection, asDocument(statement.q, 'q'), Number(statement.limit) === 1 ? 1 : Infinity);
+      const filter = asDocument(statement.q, 'q');
+      const targets = matching(collection, filter, Number(statement.limit) === 1 ? 1 : Infinity, evaluation);
       for (const doc of targets) storage.remove(collection, doc);
       n += targets.length;
     },
@@ -109,11 +130,14 @@ const deleteCommand: CommandHandler = (command, { storage }) => {
 const findAndModify: CommandHandler = (command, { storage }) => {
   const dbName = databaseOf(command);
   const name = collectionName(command);
+  refuseCollation(command.collation, 'findAndModify');
   const filter = asDocument(command.query, 'query');
   const fields = asOptionalDocument(command.fields, 'fields');
+  const evaluation = evaluationOf(command, storage, dbName);
   const [doc] = findDocuments(storage.collection(dbName, name), filter, {
     sort: asOptionalDocument(command.sort, 'sort'),
     limit: 1,
+    evaluation,
   });
   const show = (value: Document | undefined) => (value && fields ? projectDocument(value, fields) : value) ?? null;
 
@@ -129,12 +153,13 @@ const findAndModify: CommandHandler = (command, { storage }) => {
   const arrayFilters = command.arrayFilters as Document[] | undefined;
   if (doc) {
     const collection = storage.ensureCollection(dbName, name);
-    const next = applyUpdate(doc, change, { filter, arrayFilters, isInsert: false });
+    const next = applyUpdate(doc, change, { filter, arrayFilters, isInsert: false, evaluation });
     if (next) storage.replace(collection, doc, next);
     return { lastErrorObject: { n: 1, updatedExisting: true }, value: show(command.new ? (next ?? doc) : doc), ok: 1 };
   }
   if (command.upsert === true) {
-    const inserted = upsertDocument(filter, change, arrayFilters);
+    const inserted = upsertDocument(filter, change, arrayFilters, evaluation);
+    checkIdValue(inserted._id);
     storage.insert(storage.ensureCollection(dbName, name), inserted);
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted._id },

@@ -1,0 +1,202 @@
+import { MongoClient, MongoServerError, ObjectId, type Db } from 'mongodb';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src';
+
+// Stages that read or write other collections, let variables, pipeline updates, and the options the
+// engine refuses rather than ignores: through the official driver, over the wire.
+
+let server: EmbeddedMongo;
+let client: MongoClient;
+let db: Db;
+
+beforeAll(async () => {
+  server = await startEmbeddedMongo({ port: 0 });
+  client = await MongoClient.connect(`${server.uri}/pipelines`);
+  db = client.db();
+});
+
+afterAll(async () => {
+  await client.close();
+  await server.stop();
+});
+
+async function refusal(work: () => Promise<unknown>): Promise<MongoServerError> {
+  const error: unknown = await work().then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof MongoServerError)) throw new Error(`expected a server error, got ${String(error)}`);
+  return error;
+}
+
+describe('$lookup, $unionWith, $out, $merge', () => {
+  beforeAll(async () => {
+    const userId = new ObjectId();
+    await db.collection('users').insertMany([{ _id: userId, email: 'ada@example.com' }, { email: 'bob@example.com' }]);
+    await db.collection('sessions').insertOne({ _id: 'sid-1', userId });
+  });
+
+  it('joins a session with its user by localField/foreignField', async () => {
+    const [session] = await db
+      .collection('sessions')
+      .aggregate([{ $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } }])
+      .toArray();
+    expect(session.user).toHaveLength(1);
+    expect(session.user[0].email).toBe('ada@example.com');
+  });
+
+  it('joins with let and a pipeline', async () => {
+    const [session] = await db
+      .collection('sessions')
+      .aggregate([
+        {
+          $lookup: {
+            from: 'users',
+            let: { id: '$userId' },
+            pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$id'] } } }, { $project: { _id: 0, email: 1 } }],
+            as: 'user',
+          },
+        },
+      ])
+      .toArray();
+    expect(session.user).toEqual([{ email: 'ada@example.com' }]);
+  });
+
+  it('adds another collection with $unionWith', async () => {
+    const docs = await db
+      .collection('sessions')
+      .aggregate([
+        { $project: { _id: 1 } },
+        { $unionWith: { coll: 'users', pipeline: [{ $project: { _id: 0, email: 1 } }] } },
+      ])
+      .toArray();
+    expect(docs).toHaveLength(3);
+  });
+
+  it('$out replaces the target, which a find then reads', async () => {
+    await db.collection('emails').insertOne({ stale: true });
+    await db
+      .collection('users')
+      .aggregate([{ $project: { email: 1 } }, { $out: 'emails' }])
+      .toArray();
+    const emails = await db
+      .collection('emails')
+      .find({}, { projection: { _id: 0 } })
+      .toArray();
+    expect(emails).toEqual([{ email: 'ada@example.com' }, { email: 'bob@example.com' }]);
+  });
+
+  it('$out over a unique index it would break leaves the target as it was', async () => {
+    const target = db.collection('unique-out');
+    await target.createIndex({ kind: 1 }, { unique: true });
+    await target.insertOne({ kind: 'kept' });
+    const error = await refusal(() =>
+      db
+        .collection('users')
+        .aggregate([{ $project: { kind: 'same' } }, { $out: 'unique-out' }])
+        .toArray(),
+    );
+    expect(error.code).toBe(11000);
+    expect(await target.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ kind: 'kept' }]);
+  });
+
+  it('$merge merges into matching documents and inserts the others', async () => {
+    const totals = db.collection('totals');
+    await totals.insertOne({ _id: 'a', n: 1, note: 'kept' });
+    await db.collection('totals-source').insertMany([
+      { _id: 'a', n: 5 },
+      { _id: 'b', n: 2 },
+    ]);
+    await db
+      .collection('totals-source')
+      .aggregate([{ $merge: { into: 'totals' } }])
+      .toArray();
+    expect(await totals.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'a', n: 5, note: 'kept' },
+      { _id: 'b', n: 2 },
+    ]);
+  });
+});
+
+describe('let variables and pipeline updates', () => {
+  beforeAll(async () => {
+    await db.collection('let').insertMany([
+      { _id: 1, name: 'a' },
+      { _id: 2, name: 'b' },
+    ]);
+  });
+
+  it('find, update and delete see $$ variables', async () => {
+    const let_ = { wanted: 'b' };
+    const found = await db
+      .collection('let')
+      .find({ $expr: { $eq: ['$name', '$$wanted'] } }, { let: let_ })
+      .toArray();
+    expect(found.map((doc) => doc._id)).toEqual([2]);
+    await db
+      .collection('let')
+      .updateOne({ $expr: { $eq: ['$name', '$$wanted'] } }, [{ $set: { seen: '$$wanted' } }], { let: let_ });
+    expect(await db.collection('let').findOne({ _id: 2 })).toEqual({ _id: 2, name: 'b', seen: 'b' });
+    const deleted = await db.collection('let').deleteOne({ $expr: { $eq: ['$_id', '$$id'] } }, { let: { id: 1 } });
+    expect(deleted.deletedCount).toBe(1);
+  });
+
+  it('a pipeline update whose output has no _id keeps the document', async () => {
+    await db.collection('replace-with').insertOne({ _id: 7, a: 1 });
+    const result = await db.collection('replace-with').updateOne({ _id: 7 }, [{ $replaceWith: { b: '$a' } }]);
+    expect(result.modifiedCount).toBe(1);
+    expect(await db.collection('replace-with').findOne({ _id: 7 })).toEqual({ _id: 7, b: 1 });
+  });
+});
+
+describe('what the engine refuses instead of ignoring', () => {
+  const collation = { locale: 'en', strength: 2 };
+
+  it('refuses a collation on reads, writes and indexes, but takes the simple one', async () => {
+    const items = db.collection('collation');
+    await items.insertOne({ _id: 1, name: 'PING' });
+    for (const attempt of [
+      () => items.find({ name: 'ping' }, { collation }).toArray(),
+      () => items.aggregate([], { collation }).toArray(),
+      () => items.distinct('name', {}, { collation }),
+      () => items.updateOne({ name: 'ping' }, { $set: { x: 1 } }, { collation }),
+      () => items.deleteMany({ name: 'ping' }, { collation }),
+      () => items.findOneAndUpdate({ name: 'ping' }, { $set: { x: 1 } }, { collation }),
+      () => items.createIndex({ name: 1 }, { collation }),
+    ]) {
+      const error = await refusal(attempt);
+      expect(error.code).toBe(238);
+      expect(error.message).toMatch(/collation is not supported by the embedded engine/);
+    }
+    expect(await items.countDocuments({ name: 'PING' })).toBe(1);
+    expect(await items.find({ name: 'PING' }, { collation: { locale: 'simple' } }).toArray()).toHaveLength(1);
+  });
+
+  it('refuses sort on an update or replace, as MongoDB 7.0 does', async () => {
+    const items = db.collection('sorted-update');
+    await items.insertMany([{ _id: 1 }, { _id: 2 }]);
+    const error = await refusal(() => items.updateOne({}, { $set: { x: 1 } }, { sort: { _id: -1 } }));
+    expect(error.code).toBe(40415);
+    await refusal(() => items.replaceOne({}, { x: 1 }, { sort: { _id: -1 } }));
+    expect(await items.countDocuments({ x: { $exists: true } })).toBe(0);
+  });
+
+  it('refuses $-prefixed field names in _id', async () => {
+    const error = await refusal(() => db.collection('dollar-id').insertOne({ _id: { $a: 1 } }));
+    expect(error.code).toBe(53);
+    expect(await db.collection('dollar-id').countDocuments()).toBe(0);
+  });
+
+  it('refuses views, time series and clustered collections', async () => {
+    for (const options of [
+      { viewOn: 'users', pipeline: [] },
+      { timeseries: { timeField: 'at' } },
+      { clusteredIndex: { key: { _id: 1 }, unique: true } },
+    ]) {
+      const error = await refusal(() => db.createCollection(`refused-${Object.keys(options)[0]}`, options));
+      expect(error.code).toBe(238);
+      expect(error.message).toContain(Object.keys(options)[0]);
+    }
+    const names = (await db.listCollections().toArray()).map((info) => info.name);
+    expect(names.filter((name) => name.startsWith('refused-'))).toEqual([]);
+  });
+});
