@@ -1,6 +1,9 @@
 import { MongoClient, MongoServerError, ObjectId, type Db } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src';
 
+/** These tests use string and number ids as well as ObjectIds, as applications do. */
+type Doc = { _id?: string | number | ObjectId; [field: string]: unknown };
+
 // Stages that read or write other collections, let variables, pipeline updates, and the options the
 // engine refuses rather than ignores: through the official driver, over the wire.
 
@@ -31,13 +34,15 @@ async function refusal(work: () => Promise<unknown>): Promise<MongoServerError> 
 describe('$lookup, $unionWith, $out, $merge', () => {
   beforeAll(async () => {
     const userId = new ObjectId();
-    await db.collection('users').insertMany([{ _id: userId, email: 'ada@example.com' }, { email: 'bob@example.com' }]);
-    await db.collection('sessions').insertOne({ _id: 'sid-1', userId });
+    await db
+      .collection<Doc>('users')
+      .insertMany([{ _id: userId, email: 'ada@example.com' }, { email: 'bob@example.com' }]);
+    await db.collection<Doc>('sessions').insertOne({ _id: 'sid-1', userId });
   });
 
   it('joins a session with its user by localField/foreignField', async () => {
     const [session] = await db
-      .collection('sessions')
+      .collection<Doc>('sessions')
       .aggregate([{ $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } }])
       .toArray();
     expect(session.user).toHaveLength(1);
@@ -46,7 +51,7 @@ describe('$lookup, $unionWith, $out, $merge', () => {
 
   it('joins with let and a pipeline', async () => {
     const [session] = await db
-      .collection('sessions')
+      .collection<Doc>('sessions')
       .aggregate([
         {
           $lookup: {
@@ -63,7 +68,7 @@ describe('$lookup, $unionWith, $out, $merge', () => {
 
   it('adds another collection with $unionWith', async () => {
     const docs = await db
-      .collection('sessions')
+      .collection<Doc>('sessions')
       .aggregate([
         { $project: { _id: 1 } },
         { $unionWith: { coll: 'users', pipeline: [{ $project: { _id: 0, email: 1 } }] } },
@@ -73,25 +78,25 @@ describe('$lookup, $unionWith, $out, $merge', () => {
   });
 
   it('$out replaces the target, which a find then reads', async () => {
-    await db.collection('emails').insertOne({ stale: true });
+    await db.collection<Doc>('emails').insertOne({ stale: true });
     await db
-      .collection('users')
+      .collection<Doc>('users')
       .aggregate([{ $project: { email: 1 } }, { $out: 'emails' }])
       .toArray();
     const emails = await db
-      .collection('emails')
+      .collection<Doc>('emails')
       .find({}, { projection: { _id: 0 } })
       .toArray();
     expect(emails).toEqual([{ email: 'ada@example.com' }, { email: 'bob@example.com' }]);
   });
 
   it('$out over a unique index it would break leaves the target as it was', async () => {
-    const target = db.collection('unique-out');
+    const target = db.collection<Doc>('unique-out');
     await target.createIndex({ kind: 1 }, { unique: true });
     await target.insertOne({ kind: 'kept' });
     const error = await refusal(() =>
       db
-        .collection('users')
+        .collection<Doc>('users')
         .aggregate([{ $project: { kind: 'same' } }, { $out: 'unique-out' }])
         .toArray(),
     );
@@ -100,14 +105,14 @@ describe('$lookup, $unionWith, $out, $merge', () => {
   });
 
   it('$merge merges into matching documents and inserts the others', async () => {
-    const totals = db.collection('totals');
+    const totals = db.collection<Doc>('totals');
     await totals.insertOne({ _id: 'a', n: 1, note: 'kept' });
-    await db.collection('totals-source').insertMany([
+    await db.collection<Doc>('totals-source').insertMany([
       { _id: 'a', n: 5 },
       { _id: 'b', n: 2 },
     ]);
     await db
-      .collection('totals-source')
+      .collection<Doc>('totals-source')
       .aggregate([{ $merge: { into: 'totals' } }])
       .toArray();
     expect(await totals.find().sort({ _id: 1 }).toArray()).toEqual([
@@ -119,7 +124,7 @@ describe('$lookup, $unionWith, $out, $merge', () => {
 
 describe('let variables and pipeline updates', () => {
   beforeAll(async () => {
-    await db.collection('let').insertMany([
+    await db.collection<Doc>('let').insertMany([
       { _id: 1, name: 'a' },
       { _id: 2, name: 'b' },
     ]);
@@ -128,23 +133,23 @@ describe('let variables and pipeline updates', () => {
   it('find, update and delete see $$ variables', async () => {
     const let_ = { wanted: 'b' };
     const found = await db
-      .collection('let')
+      .collection<Doc>('let')
       .find({ $expr: { $eq: ['$name', '$$wanted'] } }, { let: let_ })
       .toArray();
     expect(found.map((doc) => doc._id)).toEqual([2]);
     await db
-      .collection('let')
+      .collection<Doc>('let')
       .updateOne({ $expr: { $eq: ['$name', '$$wanted'] } }, [{ $set: { seen: '$$wanted' } }], { let: let_ });
-    expect(await db.collection('let').findOne({ _id: 2 })).toEqual({ _id: 2, name: 'b', seen: 'b' });
-    const deleted = await db.collection('let').deleteOne({ $expr: { $eq: ['$_id', '$$id'] } }, { let: { id: 1 } });
+    expect(await db.collection<Doc>('let').findOne({ _id: 2 })).toEqual({ _id: 2, name: 'b', seen: 'b' });
+    const deleted = await db.collection<Doc>('let').deleteOne({ $expr: { $eq: ['$_id', '$$id'] } }, { let: { id: 1 } });
     expect(deleted.deletedCount).toBe(1);
   });
 
   it('a pipeline update whose output has no _id keeps the document', async () => {
-    await db.collection('replace-with').insertOne({ _id: 7, a: 1 });
-    const result = await db.collection('replace-with').updateOne({ _id: 7 }, [{ $replaceWith: { b: '$a' } }]);
+    await db.collection<Doc>('replace-with').insertOne({ _id: 7, a: 1 });
+    const result = await db.collection<Doc>('replace-with').updateOne({ _id: 7 }, [{ $replaceWith: { b: '$a' } }]);
     expect(result.modifiedCount).toBe(1);
-    expect(await db.collection('replace-with').findOne({ _id: 7 })).toEqual({ _id: 7, b: 1 });
+    expect(await db.collection<Doc>('replace-with').findOne({ _id: 7 })).toEqual({ _id: 7, b: 1 });
   });
 });
 
@@ -152,7 +157,7 @@ describe('what the engine refuses instead of ignoring', () => {
   const collation = { locale: 'en', strength: 2 };
 
   it('refuses a collation on reads, writes and indexes, but takes the simple one', async () => {
-    const items = db.collection('collation');
+    const items = db.collection<Doc>('collation');
     await items.insertOne({ _id: 1, name: 'PING' });
     for (const attempt of [
       () => items.find({ name: 'ping' }, { collation }).toArray(),
@@ -172,7 +177,7 @@ describe('what the engine refuses instead of ignoring', () => {
   });
 
   it('refuses sort on an update or replace, as MongoDB 7.0 does', async () => {
-    const items = db.collection('sorted-update');
+    const items = db.collection<Doc>('sorted-update');
     await items.insertMany([{ _id: 1 }, { _id: 2 }]);
     const error = await refusal(() => items.updateOne({}, { $set: { x: 1 } }, { sort: { _id: -1 } }));
     expect(error.code).toBe(40415);
@@ -181,9 +186,10 @@ describe('what the engine refuses instead of ignoring', () => {
   });
 
   it('refuses $-prefixed field names in _id', async () => {
-    const error = await refusal(() => db.collection('dollar-id').insertOne({ _id: { $a: 1 } }));
+    const dollarIds = db.collection<{ _id: Record<string, number> }>('dollar-id');
+    const error = await refusal(() => dollarIds.insertOne({ _id: { $a: 1 } }));
     expect(error.code).toBe(53);
-    expect(await db.collection('dollar-id').countDocuments()).toBe(0);
+    expect(await dollarIds.countDocuments()).toBe(0);
   });
 
   it('refuses views, time series and clustered collections', async () => {
