@@ -7,6 +7,7 @@ import { parseObjectId } from '../models/object-id';
 import { loggedInUser } from '../middleware/require-login';
 import { formField, typedText } from '../http/form-field';
 import { notFound } from '../http/http-error';
+import { pageCountFor, pageHref, pagination, requestedPage } from '../http/pagination';
 import { fieldErrors, hasErrors, type FieldErrors } from '../validation/form-errors';
 import { flash } from '../middleware/flash';
 import type { Catalog } from '../services/catalog';
@@ -23,6 +24,9 @@ interface ProductForm {
   description: string;
   imageUrl: string;
 }
+
+/** A seller's products per page: as many as the shop's lists show, doubled, since cards are all they hold. */
+export const ADMIN_PRODUCTS_PER_PAGE = 12;
 
 const EMPTY_FORM: ProductForm = { title: '', price: '', description: '', imageUrl: '' };
 
@@ -74,11 +78,29 @@ export function createAdminController({ catalog }: AdminOptions) {
     res.redirect('/admin/products');
   }
 
+  /**
+   * One page of the seller's own products, newest first, like the shop's lists: a seller with
+   * thousands of products gets a page of them, never one reply holding them all.
+   */
   async function getProducts(req: Request, res: Response): Promise<void> {
-    const products = await Product.find({ userId: loggedInUser(req)._id })
-      .sort({ createdAt: -1 })
+    const page = requestedPage(req.query.page);
+    const own = { userId: loggedInUser(req)._id };
+    const pageCount = pageCountFor(await Product.countDocuments(own), ADMIN_PRODUCTS_PER_PAGE);
+    if (page > pageCount) {
+      res.redirect(pageHref('/admin/products', pageCount));
+      return;
+    }
+    const products = await Product.find(own)
+      .sort({ _id: -1 })
+      .skip((page - 1) * ADMIN_PRODUCTS_PER_PAGE)
+      .limit(ADMIN_PRODUCTS_PER_PAGE)
       .lean<ProductRecord[]>();
-    res.render('admin/products', { pageTitle: 'Your products', path: '/admin/products', products });
+    res.render('admin/products', {
+      pageTitle: page === 1 ? 'Your products' : `Your products, page ${page}`,
+      path: '/admin/products',
+      products,
+      pagination: pagination('/admin/products', page, pageCount),
+    });
   }
 
   async function getEditProduct(req: Request, res: Response): Promise<void> {
