@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { MongoClient, ObjectId, type Collection } from 'mongodb';
-import { loadConfig, redactUri } from '../src/config';
+import { loadConfig, redactUri } from '../src/platform/config';
 
 const { values: args } = parseArgs({
   options: {

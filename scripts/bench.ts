@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient, ObjectId, type Collection } from 'mongodb';
-import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../src/session/mongo-session-store';
+import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../src/sessions/mongo-session-store';
 import {
   freePort,
   residentBytes,

@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { redactUri } from '../src/config';
+import { redactUri } from '../src/platform/config';
 import { cpuSeconds, startEngineProcess, startShopProcess, type ChildHandle } from './lib/processes';
 import { Recorder } from './load/recorder';
 import { stockShop } from './load/stock-shop';

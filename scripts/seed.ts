@@ -4,10 +4,10 @@
  */
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
-import { ConfigError, loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { resolveConfiguredDatabase } from '../src/db/resolve';
-import { DEMO_LOGIN, seedDemoData } from '../src/db/seed';
+import { ConfigError, loadConfig } from '../src/platform/config';
+import { createLogger } from '../src/platform/logger';
+import { resolveConfiguredDatabase } from '../src/platform/database/resolve';
+import { DEMO_LOGIN, seedDemoData } from '../src/demo-data';
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });

@@ -2,12 +2,12 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
-import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger, type Logger } from './logger';
-import { resolveConfiguredDatabase, type ResolvedDatabase } from './db/resolve';
-import { waitForDatabase } from './db/wait-for-database';
-import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './db/seed';
-import { MongoSessionStore } from './session/mongo-session-store';
+import { ConfigError, loadConfig, type Config } from './platform/config';
+import { createLogger, type Logger } from './platform/logger';
+import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
+import { waitForDatabase } from './platform/database/wait-for-database';
+import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
+import { MongoSessionStore } from './sessions/mongo-session-store';
 import { createApp } from './app';
 
 function readConfig(): Config {

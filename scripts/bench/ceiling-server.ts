@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import express from 'express';
-import { useViews } from '../../src/view-engine';
+import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
-import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
 
 const { values } = parseArgs({
   options: { port: { type: 'string' }, products: { type: 'string' }, total: { type: 'string' } },

@@ -15,11 +15,11 @@ import { parseArgs } from 'node:util';
 import express from 'express';
 import mongoose from 'mongoose';
 import { MongoClient } from 'mongodb';
-import { useViews } from '../../src/view-engine';
+import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
-import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
-import { User } from '../../src/models/user';
-import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/session/mongo-session-store';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { User } from '../../src/accounts/user.model';
+import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
 import { SESSION_COOKIE } from './shop-client';
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import type { Collection } from 'mongodb';
 import type { SessionData } from 'express-session';
-import type { MongoSessionStore, SessionDocument } from '../../src/session/mongo-session-store';
+import type { MongoSessionStore, SessionDocument } from '../../src/sessions/mongo-session-store';
 import { loggedInSessionDocument, type BenchUser } from './seed';
 import { ShopClient } from './shop-client';
 

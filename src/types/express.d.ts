@@ -1,9 +1,9 @@
-import type { UserDocument } from '../models/user';
+import type { UserDocument } from '../accounts/user.model';
 
 declare global {
   namespace Express {
     interface Request {
-      /** The logged-in shopper, re-loaded from the database on every request (src/middleware/load-user.ts). */
+      /** The logged-in shopper, re-loaded from the database on every request (src/accounts/load-user.ts). */
       user?: UserDocument;
     }
   }

@@ -1,5 +1,5 @@
 import 'express-session';
-import type { FlashMessage } from './flash';
+import type { FlashMessage } from '../http/flash-message';
 
 declare module 'express-session' {
   interface SessionData {

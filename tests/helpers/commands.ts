@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import type { MongoClient } from 'mongodb';
-import type { MongoSessionStore } from '../../src/session/mongo-session-store';
+import type { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 
 /*
  * Counts what the shop sends to the database, through the drivers' command monitoring

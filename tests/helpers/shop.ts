@@ -3,10 +3,10 @@ import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import type { Collection } from 'mongodb';
 import { createApp } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
-import { silentLogger } from '../../src/logger';
-import type { Catalog } from '../../src/services/catalog';
-import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../../src/session/mongo-session-store';
+import { loadConfig, type Config } from '../../src/platform/config';
+import { silentLogger } from '../../src/platform/logger';
+import type { Catalog } from '../../src/catalog/catalog.service';
+import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
 import { dropDatabase, testServerUri, uniqueDbName } from './database';
 
 /*

@@ -3,8 +3,8 @@ import mongoose from 'mongoose';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { Product } from '../../src/models/product';
+import { loadConfig } from '../../src/platform/config';
+import { Product } from '../../src/catalog/product.model';
 import {
   TEST_SECRET,
   addProduct,

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
-import { Order } from '../../src/models/order';
-import { User } from '../../src/models/user';
+import { Order } from '../../src/cart/order.model';
+import { User } from '../../src/accounts/user.model';
 import {
   addProduct,
   newShopper,

@@ -5,11 +5,11 @@ import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/platform/config';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@session-shop/embedded-mongodb';
-import { silentLogger } from '../../src/logger';
-import { User } from '../../src/models/user';
-import { MongoSessionStore, SESSIONS_COLLECTION } from '../../src/session/mongo-session-store';
+import { silentLogger } from '../../src/platform/logger';
+import { User } from '../../src/accounts/user.model';
+import { MongoSessionStore, SESSIONS_COLLECTION } from '../../src/sessions/mongo-session-store';
 import { TEST_SECRET, addProduct, newShopper, placeOrder, type Shopper } from '../helpers/shop';
 
 /*

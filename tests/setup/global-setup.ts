@@ -1,6 +1,6 @@
-import { loadConfig } from '../../src/config';
-import { resolveDatabase, type ResolvedDatabase } from '../../src/db/resolve';
-import { createLogger } from '../../src/logger';
+import { loadConfig } from '../../src/platform/config';
+import { resolveDatabase, type ResolvedDatabase } from '../../src/platform/database/resolve';
+import { createLogger } from '../../src/platform/logger';
 
 declare global {
   var __TEST_DATABASE__: ResolvedDatabase | undefined;

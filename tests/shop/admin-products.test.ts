@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
-import { ADMIN_PRODUCTS_PER_PAGE } from '../../src/controllers/admin';
-import { Product } from '../../src/models/product';
-import { User } from '../../src/models/user';
+import { ADMIN_PRODUCTS_PER_PAGE } from '../../src/catalog/admin.controller';
+import { Product } from '../../src/catalog/product.model';
+import { User } from '../../src/accounts/user.model';
 import { newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 
 // A seller's own list is paginated like the shop's: with thousands of large products a page still

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import type { SessionData } from 'express-session';
 import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/logger';
-import { MongoSessionStore } from '../../src/session/mongo-session-store';
+import { loadConfig } from '../../src/platform/config';
+import { silentLogger } from '../../src/platform/logger';
+import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 import { testServerUri } from '../helpers/database';
 import { csrfTokenIn, logIn, newShopper, startTestShop, type TestShop, PRODUCTION_URI } from '../helpers/shop';
 

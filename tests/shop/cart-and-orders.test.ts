@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
-import { Order } from '../../src/models/order';
-import { Product } from '../../src/models/product';
-import { User } from '../../src/models/user';
+import { Order } from '../../src/cart/order.model';
+import { Product } from '../../src/catalog/product.model';
+import { User } from '../../src/accounts/user.model';
 import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
-import { Product } from '../../src/models/product';
-import { Catalog } from '../../src/services/catalog';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { Product } from '../../src/catalog/product.model';
+import { Catalog } from '../../src/catalog/catalog.service';
 import { commandsDuring } from '../helpers/commands';
 import { addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { User } from '../../src/models/user';
-import { Product } from '../../src/models/product';
+import { User } from '../../src/accounts/user.model';
+import { Product } from '../../src/catalog/product.model';
 import { addProduct, csrfTokenFor, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;

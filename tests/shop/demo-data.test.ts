@@ -1,8 +1,8 @@
 import bcrypt from 'bcrypt';
-import { silentLogger } from '../../src/logger';
-import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from '../../src/db/seed';
-import { Product } from '../../src/models/product';
-import { User } from '../../src/models/user';
+import { silentLogger } from '../../src/platform/logger';
+import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from '../../src/demo-data';
+import { Product } from '../../src/catalog/product.model';
+import { User } from '../../src/accounts/user.model';
 import { startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;

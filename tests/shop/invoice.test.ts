@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
-import { Order } from '../../src/models/order';
+import { Order } from '../../src/cart/order.model';
 import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 import { pdfTextLines } from '../helpers/pdf-text';
 

@@ -1,7 +1,7 @@
 import session, { type SessionData } from 'express-session';
 import { MongoClient, type Collection } from 'mongodb';
 import { promisify } from 'node:util';
-import { MongoSessionStore, type SessionDocument } from '../../src/session/mongo-session-store';
+import { MongoSessionStore, type SessionDocument } from '../../src/sessions/mongo-session-store';
 import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
 
 const dbName = uniqueDbName('session_store');

@@ -1,9 +1,9 @@
 import mongoose from 'mongoose';
 import type { MongoClient } from 'mongodb';
 import request from 'supertest';
-import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
-import { Product } from '../../src/models/product';
-import { Catalog } from '../../src/services/catalog';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { Product } from '../../src/catalog/product.model';
+import { Catalog } from '../../src/catalog/catalog.service';
 import { countAddToCartForms, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;

@@ -1,9 +1,9 @@
 import type { Express } from 'express';
 import request, { type Response } from 'supertest';
 import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { silentLogger } from '../../src/logger';
-import { User } from '../../src/models/user';
+import { loadConfig } from '../../src/platform/config';
+import { silentLogger } from '../../src/platform/logger';
+import { User } from '../../src/accounts/user.model';
 import {
   expectRedirect,
   logIn,

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { PRODUCTS_PER_PAGE } from '../../src/controllers/shop';
-import { Catalog } from '../../src/services/catalog';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { Catalog } from '../../src/catalog/catalog.service';
 import { commandsDuring } from '../helpers/commands';
 import {
   addProduct,

@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { createApp } from '../../src/app';
-import type { Config } from '../../src/config';
-import { silentLogger } from '../../src/logger';
+import type { Config } from '../../src/platform/config';
+import { silentLogger } from '../../src/platform/logger';
 import {
   TEST_SECRET,
   expectRedirect,

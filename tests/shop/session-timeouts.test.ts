@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApp } from '../../src/app';
-import { silentLogger } from '../../src/logger';
+import { silentLogger } from '../../src/platform/logger';
 import { expectRedirect, logIn, sessionsCollection, signUp, startTestShop, type TestShop } from '../helpers/shop';
 
 // The absolute timeout counts from login, on the server: activity does not extend it.

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
-import { User } from '../../src/models/user';
+import { User } from '../../src/accounts/user.model';
 import { newShopper, sessionsCollection, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;

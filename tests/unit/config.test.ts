@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, redactUri } from '../../src/config';
+import { ConfigError, loadConfig, redactUri } from '../../src/platform/config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {

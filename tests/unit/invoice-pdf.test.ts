@@ -1,4 +1,4 @@
-import { invoiceFilename, invoicePdf, printable, type InvoiceData } from '../../src/services/invoice-pdf';
+import { invoiceFilename, invoicePdf, printable, type InvoiceData } from '../../src/cart/invoice-pdf';
 import { pdfTextLines } from '../helpers/pdf-text';
 
 function pdfBuffer(invoice: InvoiceData): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { MongoClient } from 'mongodb';
-import { resolveDatabase } from '../../src/db/resolve';
+import { resolveDatabase } from '../../src/platform/database/resolve';
 import pino from 'pino';
 import { testServerUri } from '../helpers/database';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
-import { staticFiles } from '../../src/middleware/static-files';
+import { staticFiles } from '../../src/http/middleware/static-files';
 
 // public/ is served folder by folder, plus the files at its top; everything else falls through.
 

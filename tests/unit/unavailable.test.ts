@@ -1,6 +1,6 @@
 import { MongoNetworkError, MongoServerError } from 'mongodb';
 import mongoose from 'mongoose';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from '../../src/db/unavailable';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../../src/platform/database/unavailable';
 
 test('driver errors of an unreachable database, direct or as the cause of a wrapper, mean unavailable', () => {
   const network = new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed');

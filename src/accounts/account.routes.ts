@@ -1,0 +1,15 @@
+import { Router } from 'express';
+import type { AccountController } from './account.controller';
+import { requireLogin } from './require-login';
+import type { AuthRateLimits } from './rate-limits';
+import { changePasswordRules } from './account.forms';
+
+export function accountRoutes(account: AccountController, limits: AuthRateLimits): Router {
+  const router = Router();
+  router.use(requireLogin);
+  router.get('/', account.getAccount);
+  router.get('/password', account.getChangePassword);
+  router.post('/password', ...limits.passwordChange, changePasswordRules, account.postChangePassword);
+  router.post('/logout-everywhere', account.postLogoutEverywhere);
+  return router;
+}

@@ -1,0 +1,160 @@
+import type { Request, Response } from 'express';
+import { matchedData } from 'express-validator';
+import type { Types } from 'mongoose';
+import { Product, type ProductRecord } from './product.model';
+import { User } from '../accounts/user.model';
+import { parseObjectId } from '../http/object-id';
+import { loggedInUser } from '../accounts/require-login';
+import { formField, typedText } from '../http/form-field';
+import { notFound } from '../http/http-error';
+import { pageCountFor, pageHref, pagination, requestedPage } from '../http/pagination';
+import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
+import { flash } from '../http/flash';
+import type { Catalog } from './catalog.service';
+
+/*
+ * A shopper manages only the products they created: every query includes `userId`, so someone
+ * else's product is simply not found (404), whether it is read, changed or deleted.
+ */
+
+/** The form as typed: strings, shown back when validation fails. */
+interface ProductForm {
+  title: string;
+  price: string;
+  description: string;
+  imageUrl: string;
+}
+
+/** A seller's products per page: as many as the shop's lists show, doubled, since cards are all they hold. */
+export const ADMIN_PRODUCTS_PER_PAGE = 12;
+
+const EMPTY_FORM: ProductForm = { title: '', price: '', description: '', imageUrl: '' };
+
+function typedForm(req: Request): ProductForm {
+  const data = matchedData(req, { onlyValidData: false });
+  return {
+    title: typedText(data.title),
+    price: typedText(data.price),
+    description: typedText(data.description),
+    imageUrl: typedText(data.imageUrl),
+  };
+}
+
+function productFields(form: ProductForm) {
+  return { title: form.title, price: Number(form.price), description: form.description, imageUrl: form.imageUrl };
+}
+
+function renderProductForm(
+  res: Response,
+  view: { editing: boolean; productId?: string; form: ProductForm; errors: FieldErrors },
+): void {
+  res.render('admin/edit-product', {
+    pageTitle: view.editing ? 'Edit product' : 'Add product',
+    path: view.editing ? '/admin/products' : '/admin/add-product',
+    ...view,
+  });
+}
+
+export interface AdminOptions {
+  /** Told of every product change, so that this process's shop pages show it at once. */
+  catalog: Catalog;
+}
+
+export function createAdminController({ catalog }: AdminOptions) {
+  function getAddProduct(_req: Request, res: Response): void {
+    renderProductForm(res, { editing: false, form: EMPTY_FORM, errors: {} });
+  }
+
+  async function postAddProduct(req: Request, res: Response): Promise<void> {
+    const form = typedForm(req);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      renderProductForm(res.status(422), { editing: false, form, errors });
+      return;
+    }
+    await Product.create({ ...productFields(form), userId: loggedInUser(req)._id });
+    catalog.changed();
+    flash(req, 'success', `“${form.title}” has been added to the shop.`);
+    res.redirect('/admin/products');
+  }
+
+  /**
+   * One page of the seller's own products, newest first, like the shop's lists: a seller with
+   * thousands of products gets a page of them, never one reply holding them all.
+   */
+  async function getProducts(req: Request, res: Response): Promise<void> {
+    const page = requestedPage(req.query.page);
+    const own = { userId: loggedInUser(req)._id };
+    const pageCount = pageCountFor(await Product.countDocuments(own), ADMIN_PRODUCTS_PER_PAGE);
+    if (page > pageCount) {
+      res.redirect(pageHref('/admin/products', pageCount));
+      return;
+    }
+    const products = await Product.find(own)
+      .sort({ _id: -1 })
+      .skip((page - 1) * ADMIN_PRODUCTS_PER_PAGE)
+      .limit(ADMIN_PRODUCTS_PER_PAGE)
+      .lean<ProductRecord[]>();
+    res.render('admin/products', {
+      pageTitle: page === 1 ? 'Your products' : `Your products, page ${page}`,
+      path: '/admin/products',
+      products,
+      pagination: pagination('/admin/products', page, pageCount),
+    });
+  }
+
+  async function getEditProduct(req: Request, res: Response): Promise<void> {
+    const product = await findOwnProduct(req, parseObjectId(req.params.productId));
+    const form: ProductForm = {
+      title: product.title,
+      price: product.price.toFixed(2),
+      description: product.description,
+      imageUrl: product.imageUrl,
+    };
+    renderProductForm(res, { editing: true, productId: product._id.toHexString(), form, errors: {} });
+  }
+
+  async function postEditProduct(req: Request, res: Response): Promise<void> {
+    const productId = parseObjectId(formField(req, 'productId'));
+    if (!productId) throw notFound();
+    const form = typedForm(req);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      // Someone else's product gets its 404 before any form is shown.
+      await findOwnProduct(req, productId);
+      renderProductForm(res.status(422), { editing: true, productId: productId.toHexString(), form, errors });
+      return;
+    }
+    const result = await Product.updateOne(
+      { _id: productId, userId: loggedInUser(req)._id },
+      { $set: productFields(form) },
+    );
+    if (result.matchedCount === 0) throw notFound();
+    catalog.changed();
+    flash(req, 'success', `“${form.title}” has been updated.`);
+    res.redirect('/admin/products');
+  }
+
+  async function postDeleteProduct(req: Request, res: Response): Promise<void> {
+    const productId = parseObjectId(formField(req, 'productId'));
+    if (!productId) throw notFound();
+    const result = await Product.deleteOne({ _id: productId, userId: loggedInUser(req)._id });
+    if (result.deletedCount === 0) throw notFound();
+    catalog.changed();
+    // A deleted product leaves every cart, so that no one can order it.
+    await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+    flash(req, 'success', 'The product has been deleted.');
+    res.redirect('/admin/products');
+  }
+
+  return { getAddProduct, postAddProduct, getProducts, getEditProduct, postEditProduct, postDeleteProduct };
+}
+
+export type AdminController = ReturnType<typeof createAdminController>;
+
+async function findOwnProduct(req: Request, productId: Types.ObjectId | undefined): Promise<ProductRecord> {
+  const product =
+    productId && (await Product.findOne({ _id: productId, userId: loggedInUser(req)._id }).lean<ProductRecord>());
+  if (!product) throw notFound();
+  return product;
+}

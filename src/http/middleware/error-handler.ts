@@ -1,0 +1,43 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../../platform/logger';
+import { statusOf } from '../http-error';
+import { isDatabaseUnavailable } from '../../platform/database/unavailable';
+import {
+  renderClientError,
+  renderForbidden,
+  renderNotFound,
+  renderServerError,
+  renderServiceUnavailable,
+} from '../error-pages';
+
+/**
+ * The one place failed requests end: every error (thrown, rejected or passed to next) gets a
+ * page with the right status. Bad input is a 4xx page, never a crash; 5xx are logged. A database
+ * that cannot be reached (outage, failover) is a 503 page, whichever step of the request met it.
+ */
+export function errorHandler(options: { logger: Logger; showDetails: boolean }): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      // Too late for a page: Express's own handler ends the connection.
+      next(error);
+      return;
+    }
+    const log = req.log ?? options.logger;
+    if (isDatabaseUnavailable(error)) {
+      // An outage, not a bug: one short line per request, and a page asking to try again.
+      log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
+      renderServiceUnavailable(req, res);
+      return;
+    }
+    const status = statusOf(error);
+    if (status >= 500) log.error({ err: error }, 'request failed');
+
+    if (status === 404) renderNotFound(res);
+    else if (status === 403) renderForbidden(res);
+    else if (status < 500) renderClientError(res, status);
+    else {
+      const details = options.showDetails && error instanceof Error ? (error.stack ?? error.message) : undefined;
+      renderServerError(req, res, details);
+    }
+  };
+}

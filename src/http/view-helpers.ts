@@ -1,0 +1,22 @@
+import { PLACEHOLDER_IMAGE } from '../catalog/product.model';
+
+/** The shop's name, on every page title and on invoices. */
+export const SHOP_NAME = 'Session Shop';
+
+// The one price format of the shop (pages and invoices alike): prices are kept in US dollars.
+const priceFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+
+export const formatPrice = (amount: number): string => priceFormat.format(amount);
+export const formatCents = (cents: number): string => priceFormat.format(cents / 100);
+export const formatDate = (date: Date): string =>
+  date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
+
+/** Helpers every view can use (app.locals). */
+export const viewHelpers = {
+  shopName: SHOP_NAME,
+  placeholderImage: PLACEHOLDER_IMAGE,
+  formatPrice,
+  formatCents,
+  imageOf: (product: { imageUrl?: string }): string => product.imageUrl || PLACEHOLDER_IMAGE,
+  formatDate,
+};

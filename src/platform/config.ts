@@ -1,0 +1,247 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+
+/**
+ * The shop's whole configuration, read from the environment once at start-up.
+ * Nothing else in the code base reads `process.env`: everything is passed down from here,
+ * so tests can build any configuration they need with `loadConfig({...})`.
+ */
+export type NodeEnv = 'development' | 'production' | 'test';
+export type MongoBackend = 'memory-server' | 'embedded';
+
+export interface Config {
+  env: NodeEnv;
+  isProduction: boolean;
+  port: number;
+  /** A real MongoDB; when unset the embedded default is started (see src/platform/database/resolve.ts). */
+  mongodbUri?: string;
+  /** Forces the embedded default's kind; unset tries memory-server, then the embedded engine. */
+  mongoBackend?: MongoBackend;
+  /** Where the embedded engine keeps its files; unset keeps the data in memory only. */
+  embeddedDbPath?: string;
+  /** Where mongodb-memory-server's mongod keeps its files: never the engine's folder (their formats differ). */
+  memoryServerDbPath?: string;
+  /** Database name used when the embedded default is started. */
+  dbName: string;
+  /** The first secret signs session cookies, all of them verify (rotation). */
+  sessionSecrets: string[];
+  /** True when no SESSION_SECRET was given and a random one was generated. */
+  sessionSecretGenerated: boolean;
+  /** Express's `trust proxy` setting: false, true, a hop count or a list of addresses. */
+  trustProxy: boolean | number | string;
+  session: {
+    /** Idle timeout: the session ends after this long without a request. */
+    idleTimeoutMs: number;
+    /** The store writes the extended expiry at most this often (throttled touch). */
+    touchIntervalMs: number;
+    /** Absolute timeout: a login lasts at most this long, however active the shopper is. */
+    absoluteTimeoutMs: number;
+  };
+  /** Brute-force limits on the login and signup forms (see src/accounts/rate-limits.ts). */
+  rateLimit: {
+    login: {
+      /** Login attempts, successful or not, from one address per window. */
+      perIp: number;
+      /** Failed logins for one email address per window. */
+      perAccount: number;
+      windowMs: number;
+    };
+    signup: {
+      /** Signups from one address per window. */
+      perIp: number;
+      windowMs: number;
+    };
+  };
+  /** How long a product page or product may be served from memory (0: never); see services/catalog.ts. */
+  catalogCacheMs: number;
+  bcryptRounds: number;
+  logLevel: string;
+  /** Fill an empty database with demo products and a demo shopper at start-up. */
+  seedDemoData: boolean;
+  /** How the shop waits for its database: at start-up, and on every request while running. */
+  database: {
+    /** At start-up: how long one attempt to reach the database may take. */
+    connectTimeoutMs: number;
+    /** At start-up: further attempts after the first fails (0: give up at once). */
+    connectRetries: number;
+    /** The pause before the first retry; each further pause doubles (at most 30 s). */
+    connectRetryDelayMs: number;
+    /** While running: how long an operation waits for an unreachable database before the 503 page. */
+    requestTimeoutMs: number;
+  };
+  /** SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits anyway. */
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DATA_DIR = path.join(__dirname, '..', '..', '.data');
+
+/** Reads and validates the configuration; throws one ConfigError listing every bad value. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = (key: string): string | undefined => {
+    const value = env[key]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const rawEnv = read('NODE_ENV') ?? 'development';
+  let nodeEnv: NodeEnv = 'development';
+  if (rawEnv === 'development' || rawEnv === 'production' || rawEnv === 'test') nodeEnv = rawEnv;
+  else problems.push(`NODE_ENV must be development, production or test (got "${rawEnv}")`);
+  const isProduction = nodeEnv === 'production';
+
+  const integer = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = read(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${key} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = integer('PORT', 3000, 0, 65535);
+
+  const mongodbUri = read('MONGODB_URI');
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+
+  const rawBackend = read('MONGO_BACKEND');
+  let mongoBackend: MongoBackend | undefined;
+  if (rawBackend === 'memory-server' || rawBackend === 'embedded') mongoBackend = rawBackend;
+  else if (rawBackend !== undefined) {
+    problems.push(`MONGO_BACKEND must be memory-server or embedded (got "${rawBackend}")`);
+  }
+
+  if (isProduction && mongodbUri === undefined) {
+    problems.push(
+      'MONGODB_URI is required when NODE_ENV=production: the embedded engine is for development and tests, ' +
+        'and orders and accounts kept there would not be safe (e.g. MONGODB_URI=mongodb://db.example:27017/shop)',
+    );
+  }
+
+  const rawDbPath = read('EMBEDDED_DBPATH');
+  let embeddedDbPath: string | undefined;
+  let memoryServerDbPath: string | undefined;
+  if (rawDbPath === 'memory') embeddedDbPath = undefined;
+  else if (rawDbPath !== undefined) embeddedDbPath = path.resolve(rawDbPath);
+  else if (nodeEnv === 'development') {
+    embeddedDbPath = path.join(DATA_DIR, 'embedded');
+    memoryServerDbPath = path.join(DATA_DIR, 'mongod');
+  }
+
+  const rawSecrets = read('SESSION_SECRET');
+  let sessionSecrets = (rawSecrets ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  let sessionSecretGenerated = false;
+  if (sessionSecrets.length === 0) {
+    if (isProduction) {
+      problems.push('SESSION_SECRET is required when NODE_ENV=production (a long random string)');
+    }
+    sessionSecrets = [crypto.randomBytes(32).toString('hex')];
+    sessionSecretGenerated = true;
+  } else if (isProduction && sessionSecrets.some((s) => s.length < 32)) {
+    problems.push('SESSION_SECRET: each secret must be at least 32 characters long in production');
+  }
+
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
+
+  const minute = 60_000;
+  const idleTimeoutMinutes = integer('SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30);
+  const touchIntervalSeconds = integer('SESSION_TOUCH_SECONDS', 60, 0, 60 * 60 * 24);
+  const absoluteTimeoutHours = integer('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90);
+
+  // Tests sign up and log in many shoppers from one address: their default is out of the way,
+  // and the rate-limit tests set small limits of their own.
+  const limitDefault = (value: number) => (nodeEnv === 'test' ? 1000 : value);
+  const rateLimit = {
+    login: {
+      perIp: integer('LOGIN_RATE_LIMIT_PER_IP', limitDefault(50), 1, 100_000),
+      perAccount: integer('LOGIN_RATE_LIMIT_PER_ACCOUNT', limitDefault(10), 1, 100_000),
+      windowMs: integer('LOGIN_RATE_LIMIT_WINDOW_MINUTES', 15, 1, 60 * 24) * minute,
+    },
+    signup: {
+      perIp: integer('SIGNUP_RATE_LIMIT_PER_IP', limitDefault(10), 1, 100_000),
+      windowMs: integer('SIGNUP_RATE_LIMIT_WINDOW_MINUTES', 60, 1, 60 * 24) * minute,
+    },
+  };
+
+  const catalogCacheMs = integer('CATALOG_CACHE_MS', 1000, 0, 60_000);
+
+  const bcryptRounds = integer('BCRYPT_ROUNDS', nodeEnv === 'test' ? 4 : 12, 4, 15);
+
+  const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${logLevel}")`);
+  }
+
+  const rawSeed = read('SEED_DEMO_DATA');
+  if (rawSeed !== undefined && rawSeed !== 'true' && rawSeed !== 'false') {
+    problems.push(`SEED_DEMO_DATA must be true or false (got "${rawSeed}")`);
+  }
+  const seedDemoData =
+    rawSeed === undefined ? mongodbUri === undefined && nodeEnv === 'development' : rawSeed === 'true';
+
+  const database = {
+    connectTimeoutMs: integer('DB_CONNECT_TIMEOUT_MS', 10_000, 100, 600_000),
+    connectRetries: integer('DB_CONNECT_RETRIES', 0, 0, 100),
+    connectRetryDelayMs: integer('DB_CONNECT_RETRY_DELAY_MS', 1000, 0, 60_000),
+    requestTimeoutMs: integer('DB_REQUEST_TIMEOUT_MS', 5000, 100, 120_000),
+  };
+  const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: nodeEnv,
+    isProduction,
+    port,
+    mongodbUri,
+    mongoBackend,
+    embeddedDbPath,
+    memoryServerDbPath,
+    dbName: 'shop',
+    sessionSecrets,
+    sessionSecretGenerated,
+    trustProxy,
+    session: {
+      idleTimeoutMs: idleTimeoutMinutes * minute,
+      touchIntervalMs: touchIntervalSeconds * 1000,
+      absoluteTimeoutMs: absoluteTimeoutHours * 60 * minute,
+    },
+    rateLimit,
+    catalogCacheMs,
+    bcryptRounds,
+    logLevel,
+    seedDemoData,
+    database,
+    shutdownTimeoutMs,
+  };
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // Express also accepts addresses, subnets and names such as "loopback"; it validates them itself.
+  if (/^[\w.:/, -]+$/.test(raw)) return raw;
+  problems.push(`TRUST_PROXY must be false, true, a hop count or a list of addresses (got "${raw}")`);
+  return false;
+}
+
+/** Hides the password of a connection string, for log lines and error messages. */
+export function redactUri(uri: string): string {
+  return uri.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1****@');
+}

@@ -1,9 +1,0 @@
-import { Router } from 'express';
-import { getHealthz, getReadyz } from '../controllers/health';
-
-export function healthRoutes(options: { pingTimeoutMs: number }): Router {
-  const routes = Router();
-  routes.get('/healthz', getHealthz);
-  routes.get('/readyz', getReadyz(options.pingTimeoutMs));
-  return routes;
-}
