@@ -2,29 +2,35 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
-import { createSessionMiddleware, sessionCookie } from './sessions/session-middleware';
-import type { MongoSessionStore } from './sessions/mongo-session-store';
+import { systemClock, type Clock } from './platform/clock';
+import { useViews } from './http/view-engine';
 import { requestLogger } from './http/middleware/request-logger';
-import { staticFiles } from './http/middleware/static-files';
 import { securityHeaders } from './http/middleware/security-headers';
-import { absoluteTimeout } from './sessions/absolute-timeout';
-import { loadUser } from './accounts/load-user';
-import { csrfProtection, provideCsrfTokenToShoppers } from './sessions/csrf';
-import { showFlash } from './http/flash';
-import { errorHandler } from './http/middleware/error-handler';
-import { createAuthRateLimits } from './accounts/rate-limits';
+import { staticFiles } from './http/middleware/static-files';
+import { showFlash } from './http/middleware/show-flash';
+import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
+import type { MongoSessionStore } from './sessions/mongo-session-store';
+import { sessionCookie } from './sessions/session-cookie';
+import { sessionMiddleware } from './sessions/middleware/session';
+import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
+import { csrfProtection, provideCsrfTokenToShoppers } from './sessions/middleware/csrf';
+import { Accounts } from './accounts/accounts.service';
+import { loadUser } from './accounts/middleware/load-user';
+import { createAuthRateLimits } from './accounts/middleware/rate-limits';
 import { createAuthController } from './accounts/auth.controller';
 import { createAccountController } from './accounts/account.controller';
-import { createShopController, PRODUCTS_PER_PAGE } from './catalog/shop.controller';
-import { createAdminController } from './catalog/admin.controller';
-import { getNotFound } from './http/error-pages';
-import { shopRoutes } from './catalog/shop.routes';
-import { adminRoutes } from './catalog/admin.routes';
 import { authRoutes } from './accounts/auth.routes';
 import { accountRoutes } from './accounts/account.routes';
+import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
+import { createCatalogController } from './catalog/catalog.controller';
+import { createAdminController } from './catalog/admin.controller';
+import { catalogRoutes } from './catalog/catalog.routes';
+import { adminRoutes } from './catalog/admin.routes';
+import { Cart } from './cart/cart.service';
+import { createCartController } from './cart/cart.controller';
+import { cartRoutes } from './cart/cart.routes';
+import { createHealthController } from './health/health.controller';
 import { healthRoutes } from './health/health.routes';
-import { useViews } from './http/view-engine';
-import { Catalog } from './catalog/catalog.service';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -32,6 +38,8 @@ export interface AppConnections {
   logger: Logger;
   /** The shop window's cache; by default one of its own per app, kept `config.catalogCacheMs`. */
   catalog?: Catalog;
+  /** The time for the absolute timeout and the login time; tests pass a controllable one. */
+  now?: Clock;
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -43,8 +51,9 @@ const BODY_LIMIT = '10kb';
  */
 export function createApp(config: Config, connections: AppConnections): Express {
   const { sessionStore, logger } = connections;
-  const app = express();
+  const now = connections.now ?? systemClock;
   const cookie = sessionCookie(config);
+  const app = express();
 
   app.set('trust proxy', config.trustProxy);
   useViews(app, { cache: config.isProduction });
@@ -53,16 +62,21 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
+  // The services own the writes and their rules; the controllers translate HTTP to them.
+  const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
+  const accounts = new Accounts({ bcryptRounds: config.bcryptRounds, sessionStore });
+  const cart = new Cart({ catalog });
+
   // First: probes come every few seconds and need no log line, session or security headers.
   app.disable('x-powered-by');
-  app.use(healthRoutes({ pingTimeoutMs: config.database.requestTimeoutMs }));
+  app.use(healthRoutes(createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs })));
   app.use(requestLogger(logger));
   app.use(securityHeaders({ isProduction: config.isProduction }));
   // Before the session: stylesheets and images cost no session lookup.
   app.use(staticFiles(path.join(ROOT, 'public')));
 
-  app.use(createSessionMiddleware(config, sessionStore));
-  app.use(absoluteTimeout(cookie, config.session.absoluteTimeoutMs));
+  app.use(sessionMiddleware(config, sessionStore));
+  app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now }));
   app.use(loadUser(cookie));
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash);
@@ -71,19 +85,15 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(csrfProtection);
 
-  // The admin pages tell it of their changes, the shop pages read through it.
-  const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
-  app.use(shopRoutes(createShopController({ catalog })));
+  app.use(catalogRoutes(createCatalogController({ catalog })));
+  app.use(cartRoutes(createCartController({ cart })));
   // After the body parsers: the per-account limit reads the email from the body.
   const rateLimits = createAuthRateLimits(config);
-  app.use(authRoutes(createAuthController({ bcryptRounds: config.bcryptRounds, cookie }), rateLimits));
-  app.use(
-    '/account',
-    accountRoutes(createAccountController({ bcryptRounds: config.bcryptRounds, sessionStore }), rateLimits),
-  );
+  app.use(authRoutes(createAuthController({ accounts, cookie, now }), rateLimits));
+  app.use('/account', accountRoutes(createAccountController({ accounts, now }), rateLimits));
   app.use('/admin', adminRoutes(createAdminController({ catalog })));
 
-  app.use(getNotFound);
+  app.use(notFoundHandler);
   app.use(errorHandler({ logger, showDetails: !config.isProduction }));
   return app;
 }

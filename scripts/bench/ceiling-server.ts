@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import express from 'express';
 import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 
 const { values } = parseArgs({
   options: { port: { type: 'string' }, products: { type: 'string' }, total: { type: 'string' } },

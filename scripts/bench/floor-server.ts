@@ -17,7 +17,7 @@ import mongoose from 'mongoose';
 import { MongoClient } from 'mongodb';
 import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { User } from '../../src/accounts/user.model';
 import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
 import { SESSION_COOKIE } from './shop-client';

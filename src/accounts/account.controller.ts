@@ -1,19 +1,17 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
-import bcrypt from 'bcrypt';
-import { User } from './user.model';
+import type { Clock } from '../platform/clock';
 import { typedText } from '../http/form-field';
-import { loggedInUser } from './require-login';
-import { csrfToken } from '../sessions/csrf';
 import { flash } from '../http/flash';
-import { regenerateSession, saveSession } from '../sessions/session-promises';
-import type { MongoSessionStore } from '../sessions/mongo-session-store';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
+import { regenerateSession, saveSession } from '../sessions/session-promises';
+import { startLoggedInSession } from '../sessions/login';
+import type { Accounts } from './accounts.service';
+import { loggedInUser, sessionUserFor } from './current-user';
 
-export interface AccountOptions {
-  bcryptRounds: number;
-  /** Finds and ends a shopper's sessions through the index on `session.user._id`. */
-  sessionStore: Pick<MongoSessionStore, 'destroyUserSessions'>;
+export interface AccountControllerOptions {
+  accounts: Accounts;
+  now: Clock;
 }
 
 const WRONG_PASSWORD = 'That is not your current password.';
@@ -23,57 +21,47 @@ function renderChangePassword(res: Response, errors: FieldErrors): void {
   res.render('auth/change-password', { pageTitle: 'Change password', path: '/account', errors });
 }
 
-export function createAccountController({ bcryptRounds, sessionStore }: AccountOptions) {
-  return {
-    getAccount(req: Request, res: Response): void {
-      res.render('auth/account', { pageTitle: 'Your account', path: '/account', email: loggedInUser(req).email });
-    },
+/** The shopper's account page, password change and log out everywhere. */
+export function createAccountController({ accounts, now }: AccountControllerOptions) {
+  function getAccount(req: Request, res: Response): void {
+    res.render('auth/account', { pageTitle: 'Your account', path: '/account', email: loggedInUser(req).email });
+  }
 
-    getChangePassword(_req: Request, res: Response): void {
-      renderChangePassword(res, {});
-    },
+  function getChangePassword(_req: Request, res: Response): void {
+    renderChangePassword(res, {});
+  }
 
-    async postChangePassword(req: Request, res: Response): Promise<void> {
-      const user = loggedInUser(req);
-      const errors = fieldErrors(req);
-      if (hasErrors(errors)) {
-        renderChangePassword(res.status(422), errors);
-        return;
-      }
-      const data = matchedData(req, { onlyValidData: false });
-      if (!(await bcrypt.compare(typedText(data.currentPassword), user.password))) {
-        renderChangePassword(res.status(422), { currentPassword: WRONG_PASSWORD });
-        return;
-      }
-      const password = await bcrypt.hash(typedText(data.password), bcryptRounds);
-      await User.updateOne({ _id: user._id }, { $set: { password } });
+  async function postChangePassword(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      renderChangePassword(res.status(422), errors);
+      return;
+    }
+    const data = matchedData(req, { onlyValidData: false });
+    const passwords = { current: typedText(data.currentPassword), next: typedText(data.password) };
+    if (!(await accounts.changePassword(user, passwords, req.sessionID))) {
+      renderChangePassword(res.status(422), { currentPassword: WRONG_PASSWORD });
+      return;
+    }
+    // This session gets a new id too: the old one, if it leaked, is worth nothing. The absolute
+    // timeout still counts from the login.
+    await startLoggedInSession(req, sessionUserFor(user), req.session.loggedInAt ?? now());
+    flash(req, 'success', 'Your password has been changed. Every other device has been logged out.');
+    await saveSession(req);
+    res.redirect('/account');
+  }
 
-      // Whoever else holds a session of this shopper (a stolen cookie, a forgotten computer) is out,
-      // and this session gets a new id: the old one, if it leaked, is worth nothing.
-      const userId = user._id.toHexString();
-      const { loggedInAt } = req.session;
-      await sessionStore.destroyUserSessions(userId, req.sessionID);
-      await regenerateSession(req);
-      req.session.isLoggedIn = true;
-      req.session.user = { _id: userId, email: user.email };
-      // A password change does not restart the absolute timeout: it counts from the login.
-      req.session.loggedInAt = loggedInAt;
-      csrfToken(req, true);
-      flash(req, 'success', 'Your password has been changed. Every other device has been logged out.');
-      await saveSession(req);
-      res.redirect('/account');
-    },
+  async function postLogoutEverywhere(req: Request, res: Response): Promise<void> {
+    await accounts.logOutEverywhere(loggedInUser(req));
+    // A fresh, anonymous session, only to carry the message to the login page.
+    await regenerateSession(req);
+    flash(req, 'success', 'You have been logged out on every device.');
+    await saveSession(req);
+    res.redirect('/login');
+  }
 
-    async postLogoutEverywhere(req: Request, res: Response): Promise<void> {
-      const userId = loggedInUser(req)._id.toHexString();
-      await sessionStore.destroyUserSessions(userId);
-      // A fresh, anonymous session, only to carry the message to the login page.
-      await regenerateSession(req);
-      flash(req, 'success', 'You have been logged out on every device.');
-      await saveSession(req);
-      res.redirect('/login');
-    },
-  };
+  return { getAccount, getChangePassword, postChangePassword, postLogoutEverywhere };
 }
 
 export type AccountController = ReturnType<typeof createAccountController>;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
+import { provideCsrfToken } from '../sessions/middleware/csrf';
 import type { AuthController } from './auth.controller';
-import { provideCsrfToken } from '../sessions/csrf';
-import type { AuthRateLimits } from './rate-limits';
+import type { AuthRateLimits } from './middleware/rate-limits';
 import { loginRules, signupRules } from './account.forms';
 
 // The login and signup pages carry a form, hence a CSRF token (and a session) even for visitors.

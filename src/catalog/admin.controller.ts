@@ -1,20 +1,19 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import type { Types } from 'mongoose';
-import { Product, type ProductRecord } from './product.model';
-import { User } from '../accounts/user.model';
 import { parseObjectId } from '../http/object-id';
-import { loggedInUser } from '../accounts/require-login';
 import { formField, typedText } from '../http/form-field';
 import { notFound } from '../http/http-error';
-import { pageCountFor, pageHref, pagination, requestedPage } from '../http/pagination';
+import { pageHref, pagination, requestedPage } from '../http/pagination';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { flash } from '../http/flash';
-import type { Catalog } from './catalog.service';
+import { loggedInUser } from '../accounts/current-user';
+import type { Catalog, ProductFields } from './catalog.service';
+import type { ProductRecord } from './product.model';
 
 /*
- * A shopper manages only the products they created: every query includes `userId`, so someone
- * else's product is simply not found (404), whether it is read, changed or deleted.
+ * A shopper manages only the products they created: the catalog looks each one up with its
+ * seller, so someone else's product is simply not found (404), whether it is read, changed or deleted.
  */
 
 /** The form as typed: strings, shown back when validation fails. */
@@ -24,9 +23,6 @@ interface ProductForm {
   description: string;
   imageUrl: string;
 }
-
-/** A seller's products per page: as many as the shop's lists show, doubled, since cards are all they hold. */
-export const ADMIN_PRODUCTS_PER_PAGE = 12;
 
 const EMPTY_FORM: ProductForm = { title: '', price: '', description: '', imageUrl: '' };
 
@@ -40,7 +36,7 @@ function typedForm(req: Request): ProductForm {
   };
 }
 
-function productFields(form: ProductForm) {
+function productFields(form: ProductForm): ProductFields {
   return { title: form.title, price: Number(form.price), description: form.description, imageUrl: form.imageUrl };
 }
 
@@ -55,12 +51,18 @@ function renderProductForm(
   });
 }
 
-export interface AdminOptions {
-  /** Told of every product change, so that this process's shop pages show it at once. */
+export interface AdminControllerOptions {
   catalog: Catalog;
 }
 
-export function createAdminController({ catalog }: AdminOptions) {
+/** A seller's own products: the list, adding, editing and deleting. */
+export function createAdminController({ catalog }: AdminControllerOptions) {
+  async function findOwnProduct(req: Request, productId: Types.ObjectId | undefined): Promise<ProductRecord> {
+    const product = productId && (await catalog.sellerProduct(loggedInUser(req)._id, productId));
+    if (!product) throw notFound();
+    return product;
+  }
+
   function getAddProduct(_req: Request, res: Response): void {
     renderProductForm(res, { editing: false, form: EMPTY_FORM, errors: {} });
   }
@@ -72,8 +74,7 @@ export function createAdminController({ catalog }: AdminOptions) {
       renderProductForm(res.status(422), { editing: false, form, errors });
       return;
     }
-    await Product.create({ ...productFields(form), userId: loggedInUser(req)._id });
-    catalog.changed();
+    await catalog.createProduct(loggedInUser(req)._id, productFields(form));
     flash(req, 'success', `“${form.title}” has been added to the shop.`);
     res.redirect('/admin/products');
   }
@@ -84,17 +85,11 @@ export function createAdminController({ catalog }: AdminOptions) {
    */
   async function getProducts(req: Request, res: Response): Promise<void> {
     const page = requestedPage(req.query.page);
-    const own = { userId: loggedInUser(req)._id };
-    const pageCount = pageCountFor(await Product.countDocuments(own), ADMIN_PRODUCTS_PER_PAGE);
+    const { products, pageCount } = await catalog.sellerPage(loggedInUser(req)._id, page);
     if (page > pageCount) {
       res.redirect(pageHref('/admin/products', pageCount));
       return;
     }
-    const products = await Product.find(own)
-      .sort({ _id: -1 })
-      .skip((page - 1) * ADMIN_PRODUCTS_PER_PAGE)
-      .limit(ADMIN_PRODUCTS_PER_PAGE)
-      .lean<ProductRecord[]>();
     res.render('admin/products', {
       pageTitle: page === 1 ? 'Your products' : `Your products, page ${page}`,
       path: '/admin/products',
@@ -125,24 +120,14 @@ export function createAdminController({ catalog }: AdminOptions) {
       renderProductForm(res.status(422), { editing: true, productId: productId.toHexString(), form, errors });
       return;
     }
-    const result = await Product.updateOne(
-      { _id: productId, userId: loggedInUser(req)._id },
-      { $set: productFields(form) },
-    );
-    if (result.matchedCount === 0) throw notFound();
-    catalog.changed();
+    if (!(await catalog.updateProduct(loggedInUser(req)._id, productId, productFields(form)))) throw notFound();
     flash(req, 'success', `“${form.title}” has been updated.`);
     res.redirect('/admin/products');
   }
 
   async function postDeleteProduct(req: Request, res: Response): Promise<void> {
     const productId = parseObjectId(formField(req, 'productId'));
-    if (!productId) throw notFound();
-    const result = await Product.deleteOne({ _id: productId, userId: loggedInUser(req)._id });
-    if (result.deletedCount === 0) throw notFound();
-    catalog.changed();
-    // A deleted product leaves every cart, so that no one can order it.
-    await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+    if (!productId || !(await catalog.deleteProduct(loggedInUser(req)._id, productId))) throw notFound();
     flash(req, 'success', 'The product has been deleted.');
     res.redirect('/admin/products');
   }
@@ -151,10 +136,3 @@ export function createAdminController({ catalog }: AdminOptions) {
 }
 
 export type AdminController = ReturnType<typeof createAdminController>;
-
-async function findOwnProduct(req: Request, productId: Types.ObjectId | undefined): Promise<ProductRecord> {
-  const product =
-    productId && (await Product.findOne({ _id: productId, userId: loggedInUser(req)._id }).lean<ProductRecord>());
-  if (!product) throw notFound();
-  return product;
-}

@@ -1,6 +1,6 @@
 import { Router } from 'express';
+import { requireLogin } from '../accounts/middleware/require-login';
 import type { AdminController } from './admin.controller';
-import { requireLogin } from '../accounts/require-login';
 import { productRules } from './product.forms';
 
 /** Mounted at /admin: every page here is for logged-in shoppers only. */

@@ -1,7 +1,17 @@
 import { LRUCache } from 'lru-cache';
 import type { Types } from 'mongoose';
-import { Product, type ProductRecord } from './product.model';
+import type { Clock } from '../platform/clock';
 import { pageCountFor } from '../http/pagination';
+import { User } from '../accounts/user.model';
+import { Product, type IProduct, type ProductRecord } from './product.model';
+
+/** Products per page on the index and the product list: two or three full rows of cards. */
+export const PRODUCTS_PER_PAGE = 6;
+/** A seller's own products per page: twice the shop's, since their cards are all the page holds. */
+export const SELLER_PRODUCTS_PER_PAGE = 12;
+
+/** What a seller writes of a product. */
+export type ProductFields = Pick<IProduct, 'title' | 'price' | 'description' | 'imageUrl'>;
 
 export interface CatalogPage {
   /** At most `perPage` products, newest first. */
@@ -15,17 +25,19 @@ export interface CatalogOptions {
   /** How long a read may be reused; 0 reads the database every time. */
   cacheMs: number;
   /** Tests pass a controllable clock. */
-  now?: () => number;
+  now?: Clock;
 }
 
 /**
- * The shop window: the product pages and product details that every visitor sees alike.
+ * The catalog: the shop window every visitor sees alike, and the writes of the sellers who keep
+ * their own products in it. Every write goes through here, with its rules: a seller changes only
+ * their own products, a deleted product leaves every cart, and this process's cache hears of it.
  *
+ * The shop window's product pages and product details:
  * They are the most viewed data in the shop and the same for everyone, so each read is kept for
  * `cacheMs` (a second by default): under load a page costs the database one count and one find
  * per second instead of per view, and concurrent views of a page missing from the cache wait for
- * the same read (lru-cache's `fetch`). Changes made through this process (`changed()`) show on the
- * next view; changes made by another process show within `cacheMs`. Carts and orders never read
+ * the same read (lru-cache's `fetch`). Changes made through this process show on the next view; changes made by another process show within `cacheMs`. Carts and orders never read
  * from here: their prices and titles always come from the database.
  *
  * The cached records are shared by every request that reads them: callers must not change them.
@@ -74,8 +86,49 @@ export class Catalog {
     return this.products.fetch(`${this.generation}:${productId.toHexString()}`, { context: productId });
   }
 
-  /** Call after adding, changing or deleting a product: this process's next views read afresh. */
-  changed(): void {
+  /** One page of a seller's own products, newest first; read afresh, never from the cache. */
+  async sellerPage(sellerId: Types.ObjectId, page: number): Promise<CatalogPage> {
+    const own = { userId: sellerId };
+    const pageCount = pageCountFor(await Product.countDocuments(own), SELLER_PRODUCTS_PER_PAGE);
+    if (page > pageCount) return { products: [], pageCount };
+    const products = await Product.find(own)
+      .sort({ _id: -1 })
+      .skip((page - 1) * SELLER_PRODUCTS_PER_PAGE)
+      .limit(SELLER_PRODUCTS_PER_PAGE)
+      .lean<ProductRecord[]>();
+    return { products, pageCount };
+  }
+
+  /** One of the seller's own products; someone else's is not found, like a missing one. */
+  async sellerProduct(sellerId: Types.ObjectId, productId: Types.ObjectId): Promise<ProductRecord | undefined> {
+    return (await Product.findOne({ _id: productId, userId: sellerId }).lean<ProductRecord>()) ?? undefined;
+  }
+
+  async createProduct(sellerId: Types.ObjectId, fields: ProductFields): Promise<void> {
+    await Product.create({ ...fields, userId: sellerId });
+    this.changed();
+  }
+
+  /** Changes one of the seller's own products; false when they have no such product. */
+  async updateProduct(sellerId: Types.ObjectId, productId: Types.ObjectId, fields: ProductFields): Promise<boolean> {
+    const result = await Product.updateOne({ _id: productId, userId: sellerId }, { $set: fields });
+    if (result.matchedCount === 0) return false;
+    this.changed();
+    return true;
+  }
+
+  /** Deletes one of the seller's own products, and takes it out of every cart; false when there is none. */
+  async deleteProduct(sellerId: Types.ObjectId, productId: Types.ObjectId): Promise<boolean> {
+    const result = await Product.deleteOne({ _id: productId, userId: sellerId });
+    if (result.deletedCount === 0) return false;
+    this.changed();
+    // No one can order a deleted product: it leaves every cart (through the cart.items.productId index).
+    await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+    return true;
+  }
+
+  /** After a change: this process's next views read afresh. */
+  private changed(): void {
     this.generation += 1;
   }
 

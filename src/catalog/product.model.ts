@@ -29,5 +29,3 @@ const productSchema = new Schema<IProduct, ProductModel>(
 );
 
 export const Product = model<IProduct, ProductModel>('Product', productSchema);
-
-export const PLACEHOLDER_IMAGE = '/images/placeholder.svg';

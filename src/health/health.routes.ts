@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { getHealthz, getReadyz } from './health.controller';
+import type { HealthController } from './health.controller';
 
-export function healthRoutes(options: { pingTimeoutMs: number }): Router {
+export function healthRoutes(health: HealthController): Router {
   const routes = Router();
-  routes.get('/healthz', getHealthz);
-  routes.get('/readyz', getReadyz(options.pingTimeoutMs));
+  routes.get('/healthz', health.getHealthz);
+  routes.get('/readyz', health.getReadyz);
   return routes;
 }

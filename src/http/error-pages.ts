@@ -1,11 +1,7 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 
-/** The error pages. Which one a failed request gets is decided in src/http/middleware/error-handler.ts. */
-
-export const getNotFound: RequestHandler = (_req, res) => {
-  renderNotFound(res);
-};
+/** The error pages. Which one a failed request gets is decided in middleware/error-handler.ts. */
 
 export function renderNotFound(res: Response): void {
   res.status(404).render('errors/404', { pageTitle: 'Page not found', path: '' });
@@ -13,6 +9,17 @@ export function renderNotFound(res: Response): void {
 
 export function renderForbidden(res: Response): void {
   res.status(403).render('errors/403', { pageTitle: 'Request refused', path: '' });
+}
+
+/** A 429 page saying when to try again (the limiter has set `Retry-After`). */
+export function renderTooManyRequests(res: Response, retryAfterSeconds: number, retryPath: string): void {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  res.status(429).render('errors/429', {
+    pageTitle: 'Too many attempts',
+    path: '',
+    retryPath,
+    message: `Too many attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`,
+  });
 }
 
 const CLIENT_ERROR_MESSAGES: Record<number, string> = {
@@ -44,7 +51,7 @@ const RETRY_AFTER_SECONDS = 5;
 
 /**
  * The database is unreachable. The page has no navigation: whether the visitor is logged in is
- * unknown (the session could not be read), and showing "Login" would tell a shopper they are not.
+ * unknown (the session could not be read), and showing "Log in" would tell a shopper they are not.
  */
 export function renderServiceUnavailable(req: Request, res: Response): void {
   res

@@ -11,6 +11,17 @@ export class HttpError extends Error {
   }
 }
 
+/** A limit was reached: the page says when to try again and links back to the form. */
+export class TooManyRequestsError extends HttpError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly retryPath: string,
+  ) {
+    super(429);
+    this.name = 'TooManyRequestsError';
+  }
+}
+
 export function notFound(): HttpError {
   return new HttpError(404);
 }

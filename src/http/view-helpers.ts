@@ -1,4 +1,5 @@
-import { PLACEHOLDER_IMAGE } from '../catalog/product.model';
+/** Shown for a product without an image. */
+export const PLACEHOLDER_IMAGE = '/images/placeholder.svg';
 
 /** The shop's name, on every page title and on invoices. */
 export const SHOP_NAME = 'Session Shop';

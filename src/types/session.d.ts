@@ -1,5 +1,5 @@
 import 'express-session';
-import type { FlashMessage } from '../http/flash-message';
+import type { FlashMessage } from '../http/flash';
 
 declare module 'express-session' {
   interface SessionData {

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { ADMIN_PRODUCTS_PER_PAGE } from '../../src/catalog/admin.controller';
+import { SELLER_PRODUCTS_PER_PAGE as ADMIN_PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
 import { User } from '../../src/accounts/user.model';
 import { newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';

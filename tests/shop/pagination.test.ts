@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import type { MongoClient } from 'mongodb';
 import request from 'supertest';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
 import { Catalog } from '../../src/catalog/catalog.service';
 import { countAddToCartForms, newShopper, startTestShop, type TestShop } from '../helpers/shop';

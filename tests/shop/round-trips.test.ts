@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/shop.controller';
+import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Catalog } from '../../src/catalog/catalog.service';
 import { commandsDuring } from '../helpers/commands';
 import {

@@ -1,6 +1,6 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../platform/logger';
-import { statusOf } from '../http-error';
+import { TooManyRequestsError, notFound, statusOf } from '../http-error';
 import { isDatabaseUnavailable } from '../../platform/database/unavailable';
 import {
   renderClientError,
@@ -8,7 +8,13 @@ import {
   renderNotFound,
   renderServerError,
   renderServiceUnavailable,
+  renderTooManyRequests,
 } from '../error-pages';
+
+/** After every route: whatever no route answered is a 404 page. */
+export const notFoundHandler: RequestHandler = (_req, _res, next) => {
+  next(notFound());
+};
 
 /**
  * The one place failed requests end: every error (thrown, rejected or passed to next) gets a
@@ -32,7 +38,8 @@ export function errorHandler(options: { logger: Logger; showDetails: boolean }):
     const status = statusOf(error);
     if (status >= 500) log.error({ err: error }, 'request failed');
 
-    if (status === 404) renderNotFound(res);
+    if (error instanceof TooManyRequestsError) renderTooManyRequests(res, error.retryAfterSeconds, error.retryPath);
+    else if (status === 404) renderNotFound(res);
     else if (status === 403) renderForbidden(res);
     else if (status < 500) renderClientError(res, status);
     else {

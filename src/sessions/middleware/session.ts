@@ -1,31 +1,11 @@
 import session, { type Store } from 'express-session';
-import type { CookieOptions, RequestHandler } from 'express';
-import type { Config } from '../platform/config';
-import { DatabaseUnavailableError } from '../platform/database/unavailable';
+import type { RequestHandler } from 'express';
+import type { Config } from '../../platform/config';
+import { DatabaseUnavailableError } from '../../platform/database/unavailable';
+import { sessionCookie } from '../session-cookie';
 
-export interface SessionCookie {
-  name: string;
-  options: CookieOptions;
-}
-
-/**
- * The session cookie's name and attributes. In production the `__Host-` prefix makes the
- * browser refuse the cookie unless it is Secure, host-only and for path `/`.
- * Logout and the end of a stale session clear the cookie with these same attributes.
- */
-export function sessionCookie(config: Config): SessionCookie {
-  return {
-    name: config.isProduction ? '__Host-sid' : 'sid',
-    options: {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.isProduction,
-    },
-  };
-}
-
-export function createSessionMiddleware(config: Config, store: Store): RequestHandler {
+/** express-session over the MongoDB store, with the shop's cookie. */
+export function sessionMiddleware(config: Config, store: Store): RequestHandler {
   const cookie = sessionCookie(config);
   const middleware = session({
     name: cookie.name,

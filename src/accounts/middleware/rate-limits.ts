@@ -1,14 +1,14 @@
-import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Options } from 'express-rate-limit';
-import type { Config } from '../platform/config';
+import type { Request, RequestHandler } from 'express';
+import type { Config } from '../../platform/config';
+import { rateLimiter } from '../../http/middleware/rate-limit';
 
 /*
  * Brute-force limits on the login, signup and password-change forms, per address and per account.
  *
  * The counters live in express-rate-limit's default MemoryStore, one per app. That is enough for
  * one process: they are counters, not sessions, so a restart only forgets how many attempts were
- * made. Several processes behind a load balancer would each count alone; a shared store (such as
- * rate-limit-mongo on the shop's database) is the step for that setup.
+ * made. Several processes behind a load balancer would each count alone; a shared store is the
+ * step for that setup.
  *
  * The limiters read `req.body`, so they must run after the body parsers (src/app.ts mounts the
  * routes after them).
@@ -33,25 +33,6 @@ function accountOf(req: Request): string | undefined {
   return normalized === '' ? undefined : normalized;
 }
 
-/** A 429 page saying when to try again; the library has already set `Retry-After` (in seconds). */
-function tooManyAttempts(retryPath: string) {
-  return (_req: Request, res: Response): void => {
-    const seconds = Number(res.getHeader('Retry-After')) || 60;
-    const minutes = Math.max(1, Math.ceil(seconds / 60));
-    res.status(429).render('errors/429', {
-      pageTitle: 'Too many attempts',
-      path: '',
-      retryPath,
-      message: `Too many attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.`,
-    });
-  };
-}
-
-// Common options: the IETF draft-8 RateLimit headers plus Retry-After, no X-RateLimit-* headers.
-function limiter(options: Partial<Options> & Pick<Options, 'identifier' | 'limit' | 'windowMs'>): RequestHandler {
-  return rateLimit({ standardHeaders: 'draft-8', legacyHeaders: false, ...options });
-}
-
 /** Fresh limiters (with fresh counters) for one app. */
 export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLimits {
   return {
@@ -59,41 +40,41 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
       // The default key is the client address (`req.ip`, IPv6 grouped by /56 through ipKeyGenerator),
       // so `trust proxy` must be right behind a proxy. Every attempt counts: one address trying many
       // accounts is what this catches.
-      limiter({
+      rateLimiter({
         identifier: 'login-ip',
         limit: limits.login.perIp,
         windowMs: limits.login.windowMs,
-        handler: tooManyAttempts('/login'),
+        retryPath: '/login',
       }),
       // Only failures count (a successful login redirects, status 302): the owner who gets in is not
       // slowed down, while guessing one account's password from many addresses is.
-      limiter({
+      rateLimiter({
         identifier: 'login-account',
         limit: limits.login.perAccount,
         windowMs: limits.login.windowMs,
         skipSuccessfulRequests: true,
         skip: (req) => accountOf(req) === undefined,
         keyGenerator: (req) => accountOf(req) ?? '',
-        handler: tooManyAttempts('/login'),
+        retryPath: '/login',
       }),
     ],
     signup: [
-      limiter({
+      rateLimiter({
         identifier: 'signup-ip',
         limit: limits.signup.perIp,
         windowMs: limits.signup.windowMs,
-        handler: tooManyAttempts('/signup'),
+        retryPath: '/signup',
       }),
     ],
     passwordChange: [
       // Per shopper (the route needs a login), failures only, with the login's per-account limit.
-      limiter({
+      rateLimiter({
         identifier: 'password-change-account',
         limit: limits.login.perAccount,
         windowMs: limits.login.windowMs,
         skipSuccessfulRequests: true,
         keyGenerator: (req) => req.user?._id.toHexString() ?? '',
-        handler: tooManyAttempts('/account/password'),
+        retryPath: '/account/password',
       }),
     ],
   };

@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express';
-import { User } from './user.model';
-import { parseObjectId } from '../http/object-id';
-import { destroySession } from '../sessions/session-promises';
-import type { SessionCookie } from '../sessions/session-middleware';
+import { User } from '../user.model';
+import { parseObjectId } from '../../http/object-id';
+import { destroySession } from '../../sessions/session-promises';
+import type { SessionCookie } from '../../sessions/session-cookie';
+import { loggedInSessionUser } from '../../sessions/login';
 
 /**
  * The session holds only the shopper's id and email; this re-loads the full mongoose document
@@ -12,7 +13,7 @@ import type { SessionCookie } from '../sessions/session-middleware';
  */
 export function loadUser(cookie: SessionCookie): RequestHandler {
   return async (req, res, next) => {
-    const sessionUser = req.session?.isLoggedIn ? req.session.user : undefined;
+    const sessionUser = loggedInSessionUser(req);
     if (sessionUser) {
       const userId = parseObjectId(sessionUser._id);
       const user = userId ? await User.findById(userId) : null;

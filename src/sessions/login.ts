@@ -1,0 +1,30 @@
+import type { Request } from 'express';
+import type { SessionData } from 'express-session';
+import { regenerateSession } from './session-promises';
+import { csrfToken } from './csrf';
+
+/** What a session holds of its shopper: plain data, never the mongoose document or the password hash. */
+export type SessionUser = NonNullable<SessionData['user']>;
+
+/**
+ * The one login step, for a login and for a password change: a new session id (an id planted or
+ * stolen before is worth nothing after), the shopper's id and email, and a new CSRF token, so the
+ * next page view has nothing to write. `loggedInAt` starts the absolute timeout; a password
+ * change passes the original login's time, so that it does not restart the timeout.
+ *
+ * The caller saves the session (`saveSession`) and redirects only once it is in the store.
+ */
+export async function startLoggedInSession(req: Request, user: SessionUser, loggedInAt: number): Promise<void> {
+  await regenerateSession(req);
+  // The contract's session document keeps `isLoggedIn`; it is set here and nowhere else.
+  req.session.isLoggedIn = true;
+  req.session.user = { _id: user._id, email: user.email };
+  req.session.loggedInAt = loggedInAt;
+  csrfToken(req, true);
+}
+
+/** The shopper a session is logged in as, or undefined: the one reading of `isLoggedIn` and `user`. */
+export function loggedInSessionUser(req: Request): SessionUser | undefined {
+  const data = req.session;
+  return data?.isLoggedIn === true && data.user ? data.user : undefined;
+}
