@@ -3,7 +3,8 @@ import { createApp } from '../../src/app';
 import { silentLogger } from '../../src/platform/logger';
 import { expectRedirect, logIn, sessionsCollection, signUp, startTestShop, type TestShop } from '../helpers/shop';
 
-// The absolute timeout counts from login, on the server: activity does not extend it.
+// The absolute timeout counts from login, on the server: activity does not extend it. The apps
+// here run on a clock of the test's, which moves forward instead of the test sleeping.
 
 let shop: TestShop;
 
@@ -15,14 +16,16 @@ afterAll(async () => {
   await shop.close();
 });
 
-/** The shop on the same database and store, with an absolute timeout of its own. */
+let clock = Date.now();
+
+/** The shop on the same database and store, with an absolute timeout of its own, on the test's clock. */
 function shopWithAbsoluteTimeout(absoluteTimeoutMs: number) {
   const config = { ...shop.config, session: { ...shop.config.session, absoluteTimeoutMs } };
-  return createApp(config, { sessionStore: shop.store, logger: silentLogger });
+  return createApp(config, { sessionStore: shop.store, logger: silentLogger, now: () => clock });
 }
 
-async function loggedInCookie(name: string): Promise<string> {
-  const agent = request.agent(shop.app);
+async function loggedInCookie(name: string, app = shop.app): Promise<string> {
+  const agent = request.agent(app);
   const email = `${name}-${Date.now()}@example.com`;
   expectRedirect(await signUp(agent, email, 'a long enough password'), '/login');
   const response = await logIn(agent, email, 'a long enough password');
@@ -41,19 +44,14 @@ test('login stores its start time in the session, on the server', async () => {
 
 test('a login older than the absolute timeout ends, even while the shopper is active', async () => {
   const ABSOLUTE_MS = 1500;
-  const cookie = await loggedInCookie('absolute');
-  // At most the login time (the login happened before this line).
-  const loggedInAt = Date.now();
   const app = shopWithAbsoluteTimeout(ABSOLUTE_MS);
-  // Active all along: a request every 200 ms, well within the timeout (timed, so a slow machine
-  // makes fewer requests rather than a request past the timeout).
-  let requests = 0;
-  while (Date.now() - loggedInAt < ABSOLUTE_MS / 2 || requests === 0) {
+  const loggedInAt = clock;
+  const cookie = await loggedInCookie('absolute', app);
+  // Active all along: a request every 200 ms, until just before the timeout.
+  for (clock = loggedInAt; clock <= loggedInAt + ABSOLUTE_MS; clock += 200) {
     expect((await request(app).get('/cart').set('Cookie', cookie)).status).toBe(200);
-    requests += 1;
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, loggedInAt + ABSOLUTE_MS + 200 - Date.now())));
+  clock = loggedInAt + ABSOLUTE_MS + 1;
   const expired = await request(app).get('/cart').set('Cookie', cookie);
   expect(expired.status).toBe(302);
   expect(expired.headers.location).toMatch(/^\/login/);
