@@ -6,7 +6,7 @@ const MongoDBStore = connectMongoDBSession(session);
 
 export const SESSIONS_COLLECTION = 'sessions';
 
-/** One document per session, as connect-mongodb-session writes it (see CONTRACT.md). */
+/** One document per session, as connect-mongodb-session writes it (the README's Sessions section). */
 export interface SessionDocument {
   _id: string;
   expires: Date;
