@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   if (config.sessionSecretGenerated) {
-    logger.warn('SESSION_SECRET is not set: using a random secret, so sessions end when the server restarts');
+    logger.warn('SESSION_SECRET is not set: using a generated secret (development keeps it in .data/session-secret)');
   }
 
   const database = await resolveConfiguredDatabase(config, logger);

@@ -7,11 +7,17 @@ const BASE = 'http://shop.invalid';
  */
 export function localPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 2048) return undefined;
-  if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
+  if (!isPlainLocal(value)) return undefined;
   // Control characters are exactly what this looks for: CR/LF would split the Location header.
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\\]/.test(value)) return undefined;
   const url = new URL(value, BASE);
   if (url.origin !== BASE) return undefined;
-  return `${url.pathname}${url.search}`;
+  const path = `${url.pathname}${url.search}`;
+  // Normalizing can make a new "//": "/.//evil.example" becomes "//evil.example". Checked again.
+  return isPlainLocal(path) ? path : undefined;
+}
+
+function isPlainLocal(value: string): boolean {
+  return value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\');
 }

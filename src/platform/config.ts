@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -84,8 +85,13 @@ type Env = Record<string, string | undefined>;
 
 const DATA_DIR = path.join(__dirname, '..', '..', '.data');
 
+export interface LoadOptions {
+  /** Where development keeps what it generates (the session secret, the embedded data): `.data/`. */
+  dataDir?: string;
+}
+
 /** Reads and validates the configuration; throws one ConfigError listing every bad value. */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): Config {
   const problems: string[] = [];
   const read = (key: string): string | undefined => {
     const value = env[key]?.trim();
@@ -136,8 +142,8 @@ export function loadConfig(env: Env): Config {
   if (rawDbPath === 'memory') embeddedDbPath = undefined;
   else if (rawDbPath !== undefined) embeddedDbPath = path.resolve(rawDbPath);
   else if (nodeEnv === 'development') {
-    embeddedDbPath = path.join(DATA_DIR, 'embedded');
-    memoryServerDbPath = path.join(DATA_DIR, 'mongod');
+    embeddedDbPath = path.join(dataDir, 'embedded');
+    memoryServerDbPath = path.join(dataDir, 'mongod');
   }
 
   const rawSecrets = read('SESSION_SECRET');
@@ -150,7 +156,8 @@ export function loadConfig(env: Env): Config {
     if (isProduction) {
       problems.push('SESSION_SECRET is required when NODE_ENV=production (a long random string)');
     }
-    sessionSecrets = [crypto.randomBytes(32).toString('hex')];
+    // Kept in development, so that a restart of `npm run dev` does not log everyone out.
+    sessionSecrets = [nodeEnv === 'development' ? keptSecret(dataDir) : randomSecret()];
     sessionSecretGenerated = true;
   } else if (isProduction && sessionSecrets.some((s) => s.length < 32)) {
     problems.push('SESSION_SECRET: each secret must be at least 32 characters long in production');
@@ -161,6 +168,13 @@ export function loadConfig(env: Env): Config {
   const minute = 60_000;
   const idleTimeoutMinutes = integer('SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30);
   const touchIntervalSeconds = integer('SESSION_TOUCH_SECONDS', 60, 0, 60 * 60 * 24);
+  if (touchIntervalSeconds * 1000 >= idleTimeoutMinutes * minute) {
+    // The stored expiry would lag the cookie by up to the interval: active shoppers would be logged out.
+    problems.push(
+      `SESSION_TOUCH_SECONDS (${touchIntervalSeconds}) must be below the idle timeout, SESSION_IDLE_MINUTES ` +
+        `(${idleTimeoutMinutes} minutes = ${idleTimeoutMinutes * 60} seconds)`,
+    );
+  }
   const absoluteTimeoutHours = integer('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90);
 
   // Tests sign up and log in many shoppers from one address: their default is out of the way,
@@ -244,4 +258,27 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): boolean |
 /** Hides the password of a connection string, for log lines and error messages. */
 export function redactUri(uri: string): string {
   return uri.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1****@');
+}
+
+function randomSecret(): string {
+  return crypto.randomBytes(32).toString('hex');
+}
+
+/** The development secret under `dataDir` (git-ignored), made on first use, readable by its owner only. */
+function keptSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  try {
+    const kept = fs.readFileSync(file, 'utf8').trim();
+    if (kept.length >= 32) return kept;
+  } catch {
+    // Not there yet: made below.
+  }
+  const secret = randomSecret();
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  } catch {
+    // A read-only checkout still starts; only restarts log shoppers out then.
+  }
+  return secret;
 }

@@ -1,8 +1,17 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig, redactUri } from '../../src/platform/config';
+
+// Development keeps what it generates under a data folder: here a temporary one, not the repository's .data/.
+const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'config-test-')), '.data');
+const load: typeof loadConfig = (env, options = { dataDir }) => loadConfig(env, options);
+
+afterAll(() => fs.rmSync(path.dirname(dataDir), { recursive: true, force: true }));
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadConfig(env);
+    load(env);
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
     throw error;
@@ -11,7 +20,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 test('development defaults need nothing set and generate a session secret', () => {
-  const config = loadConfig({});
+  const config = load({});
   expect(config).toMatchObject({ env: 'development', port: 3000, isProduction: false, sessionSecretGenerated: true });
   expect(config.sessionSecrets[0]).toHaveLength(64);
   expect(config.mongodbUri).toBeUndefined();
@@ -42,7 +51,7 @@ test('production requires a strong SESSION_SECRET', () => {
 });
 
 test('a comma-separated SESSION_SECRET rotates: all are kept, the first signs', () => {
-  const config = loadConfig({ SESSION_SECRET: 'new-secret, old-secret' });
+  const config = load({ SESSION_SECRET: 'new-secret, old-secret' });
   expect(config.sessionSecrets).toEqual(['new-secret', 'old-secret']);
   expect(config.sessionSecretGenerated).toBe(false);
 });
@@ -61,15 +70,15 @@ test('every malformed value is reported at once, each with its own message', () 
 });
 
 test('TRUST_PROXY accepts a hop count, true, or addresses', () => {
-  expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
-  expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
-  expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
-  expect(loadConfig({}).trustProxy).toBe(false);
+  expect(load({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+  expect(load({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  expect(load({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  expect(load({}).trustProxy).toBe(false);
 });
 
 test('with MONGODB_URI no demo data is seeded unless asked', () => {
-  expect(loadConfig({ MONGODB_URI: 'mongodb://db.example/shop' }).seedDemoData).toBe(false);
-  expect(loadConfig({ MONGODB_URI: 'mongodb://db.example/shop', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
+  expect(load({ MONGODB_URI: 'mongodb://db.example/shop' }).seedDemoData).toBe(false);
+  expect(load({ MONGODB_URI: 'mongodb://db.example/shop', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
 });
 
 test('redactUri hides the password', () => {
@@ -80,14 +89,14 @@ test('redactUri hides the password', () => {
 });
 
 test('database waits and the shutdown bound: defaults, overrides and bad values', () => {
-  expect(loadConfig({}).database).toEqual({
+  expect(load({}).database).toEqual({
     connectTimeoutMs: 10_000,
     connectRetries: 0,
     connectRetryDelayMs: 1000,
     requestTimeoutMs: 5000,
   });
-  expect(loadConfig({}).shutdownTimeoutMs).toBe(10_000);
-  const config = loadConfig({
+  expect(load({}).shutdownTimeoutMs).toBe(10_000);
+  const config = load({
     DB_CONNECT_TIMEOUT_MS: '2500',
     DB_CONNECT_RETRIES: '5',
     DB_CONNECT_RETRY_DELAY_MS: '250',
@@ -115,12 +124,37 @@ test('database waits and the shutdown bound: defaults, overrides and bad values'
 });
 
 test('the product cache time: a second by default, 0 turns it off, bad values are named', () => {
-  expect(loadConfig({}).catalogCacheMs).toBe(1000);
-  expect(loadConfig({ CATALOG_CACHE_MS: '0' }).catalogCacheMs).toBe(0);
-  expect(loadConfig({ CATALOG_CACHE_MS: '250' }).catalogCacheMs).toBe(250);
+  expect(load({}).catalogCacheMs).toBe(1000);
+  expect(load({ CATALOG_CACHE_MS: '0' }).catalogCacheMs).toBe(0);
+  expect(load({ CATALOG_CACHE_MS: '250' }).catalogCacheMs).toBe(250);
   for (const bad of ['-1', '1s', '60001']) {
     expect(problemsOf({ CATALOG_CACHE_MS: bad })).toEqual([
       `CATALOG_CACHE_MS must be a whole number from 0 to 60000 (got "${bad}")`,
     ]);
+  }
+});
+
+test('a touch interval at or above the idle timeout is refused', () => {
+  expect(problemsOf({ SESSION_IDLE_MINUTES: '1', SESSION_TOUCH_SECONDS: '60' })).toEqual([
+    expect.stringMatching(/SESSION_TOUCH_SECONDS \(60\) must be below the idle timeout, SESSION_IDLE_MINUTES/),
+  ]);
+  expect(problemsOf({ SESSION_IDLE_MINUTES: '1', SESSION_TOUCH_SECONDS: '120' })).toHaveLength(1);
+  expect(problemsOf({ SESSION_IDLE_MINUTES: '1', SESSION_TOUCH_SECONDS: '59' })).toEqual([]);
+});
+
+test('without SESSION_SECRET, development keeps one generated secret across restarts', () => {
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'config-secret-'));
+  try {
+    const first = load({}, { dataDir: own });
+    const second = load({}, { dataDir: own });
+    expect(first.sessionSecretGenerated).toBe(true);
+    expect(first.sessionSecrets[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(second.sessionSecrets).toEqual(first.sessionSecrets);
+    // Readable by its owner only.
+    expect(fs.statSync(path.join(own, 'session-secret')).mode & 0o077).toBe(0);
+    // Tests get a fresh one each time and write nothing.
+    expect(load({ NODE_ENV: 'test' }, { dataDir: own }).sessionSecrets).not.toEqual(first.sessionSecrets);
+  } finally {
+    fs.rmSync(own, { recursive: true, force: true });
   }
 });
