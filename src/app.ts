@@ -1,5 +1,6 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
 import { systemClock, type Clock } from './platform/clock';
@@ -11,15 +12,17 @@ import { showFlash } from './http/middleware/show-flash';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
 import type { MongoSessionStore } from './sessions/mongo-session-store';
 import { sessionCookie } from './sessions/session-cookie';
+import { SecurityLog } from './sessions/security-log';
 import { sessionMiddleware } from './sessions/middleware/session';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
-import { csrfProtection, provideCsrfTokenToShoppers } from './sessions/middleware/csrf';
+import { createVisitorCsrf } from './sessions/csrf';
+import { csrfProtection, provideCsrfTokenToShoppers, provideVisitorCsrfToken } from './sessions/middleware/csrf';
 import { Accounts } from './accounts/accounts.service';
 import { loadUser } from './accounts/middleware/load-user';
 import { createAuthRateLimits } from './accounts/middleware/rate-limits';
 import { createAuthController } from './accounts/auth.controller';
 import { createAccountController } from './accounts/account.controller';
-import { authRoutes } from './accounts/auth.routes';
+import { VISITOR_FORMS, authRoutes } from './accounts/auth.routes';
 import { accountRoutes } from './accounts/account.routes';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { createCatalogController } from './catalog/catalog.controller';
@@ -53,12 +56,19 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const { sessionStore, logger } = connections;
   const now = connections.now ?? systemClock;
   const cookie = sessionCookie(config);
+  const securityLog = new SecurityLog(logger, config.sessionSecrets[0]);
   const app = express();
 
   app.set('trust proxy', config.trustProxy);
   useViews(app, { cache: config.isProduction });
   // Defaults for what middleware sets per request (res.locals), so that every view can rely on them.
-  Object.assign(app.locals, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
+  Object.assign(app.locals, {
+    isAuthenticated: false,
+    currentUser: undefined,
+    csrfToken: '',
+    visitorCsrfToken: '',
+    flash: [],
+  });
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
@@ -75,22 +85,31 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Before the session: stylesheets and images cost no session lookup.
   app.use(staticFiles(path.join(ROOT, 'public')));
 
+  // The flash messages' signed cookie and the visitors' CSRF cookie; the session reads its own.
+  app.use(cookieParser(config.sessionSecrets));
   app.use(sessionMiddleware(config, sessionStore));
-  app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now }));
-  app.use(loadUser(cookie));
+  app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
+  app.use(loadUser({ cookie, sessionStore, securityLog }));
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash);
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
-  app.use(csrfProtection);
+  const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
+  app.use(csrfProtection(visitorCsrf, VISITOR_FORMS));
 
   app.use(catalogRoutes(createCatalogController({ catalog })));
   app.use(cartRoutes(createCartController({ cart })));
   // After the body parsers: the per-account limit reads the email from the body.
   const rateLimits = createAuthRateLimits(config);
-  app.use(authRoutes(createAuthController({ accounts, cookie, now }), rateLimits));
-  app.use('/account', accountRoutes(createAccountController({ accounts, now }), rateLimits));
+  app.use(
+    authRoutes(
+      createAuthController({ accounts, cookie, securityLog, now }),
+      rateLimits,
+      provideVisitorCsrfToken(visitorCsrf),
+    ),
+  );
+  app.use('/account', accountRoutes(createAccountController({ accounts, cookie, securityLog, now }), rateLimits));
   app.use('/admin', adminRoutes(createAdminController({ catalog })));
 
   app.use(notFoundHandler);

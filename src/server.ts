@@ -8,6 +8,7 @@ import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/dat
 import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
+import { User } from './accounts/user.model';
 import { createApp } from './app';
 
 function readConfig(): Config {
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
   const sessionStore = new MongoSessionStore({
     uri: database.uri,
     databaseName: mongoose.connection.name,
+    // mongoose's own pool, and the User read with each session in one command.
+    database: mongoose.connection.db,
+    usersCollection: User.collection.collectionName,
     idleTimeoutMs: config.session.idleTimeoutMs,
     touchIntervalMs: config.session.touchIntervalMs,
     connectionOptions: { serverSelectionTimeoutMS },

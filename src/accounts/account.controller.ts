@@ -4,13 +4,17 @@ import type { Clock } from '../platform/clock';
 import { typedText } from '../http/form-field';
 import { flash } from '../http/flash';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
-import { regenerateSession, saveSession } from '../sessions/session-promises';
+import { destroySession, saveSession } from '../sessions/session-promises';
+import type { SessionCookie } from '../sessions/session-cookie';
 import { startLoggedInSession } from '../sessions/login';
+import type { SecurityLog } from '../sessions/security-log';
 import type { Accounts } from './accounts.service';
 import { loggedInUser, sessionUserFor } from './current-user';
 
 export interface AccountControllerOptions {
   accounts: Accounts;
+  cookie: SessionCookie;
+  securityLog: SecurityLog;
   now: Clock;
 }
 
@@ -22,7 +26,7 @@ function renderChangePassword(res: Response, errors: FieldErrors): void {
 }
 
 /** The shopper's account page, password change and log out everywhere. */
-export function createAccountController({ accounts, now }: AccountControllerOptions) {
+export function createAccountController({ accounts, cookie, securityLog, now }: AccountControllerOptions) {
   function getAccount(req: Request, res: Response): void {
     res.render('auth/account', { pageTitle: 'Your account', path: '/account', email: loggedInUser(req).email });
   }
@@ -40,24 +44,29 @@ export function createAccountController({ accounts, now }: AccountControllerOpti
     }
     const data = matchedData(req, { onlyValidData: false });
     const passwords = { current: typedText(data.currentPassword), next: typedText(data.password) };
-    if (!(await accounts.changePassword(user, passwords, req.sessionID))) {
+    const loggedInAt = req.session.loggedInAt ?? now();
+    const generation = await accounts.changePassword(user, passwords);
+    if (generation === undefined) {
       renderChangePassword(res.status(422), { currentPassword: WRONG_PASSWORD });
       return;
     }
-    // This session gets a new id too: the old one, if it leaked, is worth nothing. The absolute
-    // timeout still counts from the login.
-    await startLoggedInSession(req, sessionUserFor(user), req.session.loggedInAt ?? now());
-    flash(req, 'success', 'Your password has been changed. Every other device has been logged out.');
+    securityLog.event(req, 'password-changed', { userId: user._id.toHexString() });
+    // Every session ended, this one included; it goes on under a new id in the new generation. The
+    // absolute timeout still counts from the login.
+    await startLoggedInSession(req, { user: sessionUserFor(user), generation, loggedInAt });
+    flash(req, res, 'success', 'Your password has been changed. Every other device has been logged out.');
     await saveSession(req);
     res.redirect('/account');
   }
 
   async function postLogoutEverywhere(req: Request, res: Response): Promise<void> {
-    await accounts.logOutEverywhere(loggedInUser(req));
-    // A fresh, anonymous session, only to carry the message to the login page.
-    await regenerateSession(req);
-    flash(req, 'success', 'You have been logged out on every device.');
-    await saveSession(req);
+    const user = loggedInUser(req);
+    await accounts.logOutEverywhere(user);
+    securityLog.event(req, 'logout-everywhere', { userId: user._id.toHexString() });
+    // This session went with the others: the visitor leaves with no session, only the message.
+    await destroySession(req);
+    res.clearCookie(cookie.name, cookie.options);
+    flash(req, res, 'success', 'You have been logged out on every device.');
     res.redirect('/login');
   }
 

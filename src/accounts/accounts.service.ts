@@ -1,6 +1,6 @@
 import bcrypt from 'bcrypt';
 import type { MongoSessionStore } from '../sessions/mongo-session-store';
-import { User, type UserDocument } from './user.model';
+import { User, type IUser, type UserDocument } from './user.model';
 
 export interface AccountsOptions {
   bcryptRounds: number;
@@ -46,25 +46,36 @@ export class Accounts {
   }
 
   /**
-   * Sets a new password when the current one is right (false otherwise) and ends every other
-   * session of the shopper: whoever else holds one (a stolen cookie, a forgotten computer) is out.
-   * The session `keepSessionId` stays; the caller moves it to a new id.
+   * Sets a new password when the current one is right and ends every session of the shopper:
+   * whoever else holds one (a stolen cookie, a forgotten computer) is out. Returns the shopper's
+   * new session generation, for the session the caller starts next; undefined when the current
+   * password is wrong.
    */
-  async changePassword(
-    user: UserDocument,
-    passwords: { current: string; next: string },
-    keepSessionId: string,
-  ): Promise<boolean> {
-    if (!(await bcrypt.compare(passwords.current, user.password))) return false;
+  async changePassword(user: UserDocument, passwords: { current: string; next: string }): Promise<number | undefined> {
+    if (!(await bcrypt.compare(passwords.current, user.password))) return undefined;
     const password = await bcrypt.hash(passwords.next, this.bcryptRounds);
-    await User.updateOne({ _id: user._id }, { $set: { password } });
-    await this.sessionStore.destroyUserSessions(user._id.toHexString(), keepSessionId);
-    return true;
+    return this.endSessions(user, { password });
   }
 
   /** Ends every session of the shopper, the one asking included. */
   async logOutEverywhere(user: UserDocument): Promise<void> {
+    await this.endSessions(user);
+  }
+
+  /**
+   * Two walls. First the generation moves forward (with any other change, in the same update), so
+   * that every existing session is refused by loadUser from now on; then the session documents go.
+   * A request of one of them still in flight can neither write it back (the store never upserts a
+   * loaded session) nor, if it did come back some other way, use it.
+   */
+  private async endSessions(user: UserDocument, changes: Partial<IUser> = {}): Promise<number> {
+    const updated = await User.findOneAndUpdate(
+      { _id: user._id },
+      { $set: changes, $inc: { sessionGeneration: 1 } },
+      { returnDocument: 'after', projection: { sessionGeneration: 1 } },
+    ).lean<Pick<IUser, 'sessionGeneration'>>();
     await this.sessionStore.destroyUserSessions(user._id.toHexString());
+    return updated?.sessionGeneration ?? 0;
   }
 
   private hashOfNothing(): Promise<string> {

@@ -8,12 +8,14 @@ import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { destroySession, saveSession } from '../sessions/session-promises';
 import type { SessionCookie } from '../sessions/session-cookie';
 import { startLoggedInSession } from '../sessions/login';
+import type { SecurityLog } from '../sessions/security-log';
 import type { Accounts } from './accounts.service';
 import { sessionUserFor } from './current-user';
 
 export interface AuthControllerOptions {
   accounts: Accounts;
   cookie: SessionCookie;
+  securityLog: SecurityLog;
   now: Clock;
 }
 
@@ -30,7 +32,7 @@ function renderSignup(res: Response, email: string, errors: FieldErrors): void {
 }
 
 /** Login, signup and logout. */
-export function createAuthController({ accounts, cookie, now }: AuthControllerOptions) {
+export function createAuthController({ accounts, cookie, securityLog, now }: AuthControllerOptions) {
   function getLogin(req: Request, res: Response): void {
     renderLogin(res, '', {}, undefined, localPath(req.query.returnTo));
   }
@@ -46,10 +48,16 @@ export function createAuthController({ accounts, cookie, now }: AuthControllerOp
     }
     const user = await accounts.authenticate(email, typedText(data.password));
     if (!user) {
+      securityLog.event(req, 'login-failed');
       renderLogin(res.status(422), email, {}, LOGIN_FAILED, returnTo);
       return;
     }
-    await startLoggedInSession(req, sessionUserFor(user), now());
+    await startLoggedInSession(req, {
+      user: sessionUserFor(user),
+      generation: user.sessionGeneration ?? 0,
+      loggedInAt: now(),
+    });
+    securityLog.event(req, 'login', { userId: user._id.toHexString() });
     // Redirect only once the session is in the store: the next request must find it there.
     await saveSession(req);
     res.redirect(returnTo ?? '/');
@@ -71,11 +79,12 @@ export function createAuthController({ accounts, cookie, now }: AuthControllerOp
       renderSignup(res.status(422), email, { email: EMAIL_TAKEN });
       return;
     }
-    flash(req, 'success', 'Your account is ready. Log in to start shopping.');
+    flash(req, res, 'success', 'Your account is ready. Log in to start shopping.');
     res.redirect('/login');
   }
 
   async function postLogout(req: Request, res: Response): Promise<void> {
+    securityLog.event(req, 'logout', { userId: req.user?._id.toHexString() });
     await destroySession(req);
     res.clearCookie(cookie.name, cookie.options);
     res.redirect('/');

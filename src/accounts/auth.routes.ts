@@ -1,17 +1,19 @@
-import { Router } from 'express';
-import { provideCsrfToken } from '../sessions/middleware/csrf';
+import { Router, type RequestHandler } from 'express';
 import type { AuthController } from './auth.controller';
 import type { AuthRateLimits } from './middleware/rate-limits';
 import { loginRules, signupRules } from './account.forms';
 
-// The login and signup pages carry a form, hence a CSRF token (and a session) even for visitors.
-// The rate limits come first on the POSTs: a refused attempt costs neither validation nor bcrypt.
-export function authRoutes(auth: AuthController, limits: AuthRateLimits): Router {
+/** The visitor's forms: their POSTs are checked by their double-submit token (sessions/csrf.ts). */
+export const VISITOR_FORMS = ['/login', '/signup'] as const;
+
+// The login and signup pages carry a visitor's CSRF token (a cookie, no session). The rate limits
+// come first on the POSTs: a refused attempt costs neither validation nor bcrypt.
+export function authRoutes(auth: AuthController, limits: AuthRateLimits, visitorToken: RequestHandler): Router {
   const router = Router();
-  router.get('/login', provideCsrfToken, auth.getLogin);
-  router.post('/login', ...limits.login, provideCsrfToken, loginRules, auth.postLogin);
-  router.get('/signup', provideCsrfToken, auth.getSignup);
-  router.post('/signup', ...limits.signup, provideCsrfToken, signupRules, auth.postSignup);
+  router.get('/login', visitorToken, auth.getLogin);
+  router.post('/login', ...limits.login, visitorToken, loginRules, auth.postLogin);
+  router.get('/signup', visitorToken, auth.getSignup);
+  router.post('/signup', ...limits.signup, visitorToken, signupRules, auth.postSignup);
   router.post('/logout', auth.postLogout);
   return router;
 }

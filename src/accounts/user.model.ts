@@ -10,6 +10,12 @@ export interface IUser {
   /** A bcrypt hash; never leaves this document (not in sessions, not in views). */
   password: string;
   cart: { items: CartItem[] };
+  /**
+   * Moves forward whenever every session of the shopper must end (log out everywhere, a password
+   * change). A session carries the generation it began in; loadUser refuses any other, so a session
+   * document that comes back by any path after that (a write in flight, a restored backup) is dead.
+   */
+  sessionGeneration: number;
 }
 
 /**
@@ -43,6 +49,7 @@ const userSchema = new Schema<IUser, UserModel, IUserMethods>(
     cart: {
       items: { type: [cartItemSchema], default: [] },
     },
+    sessionGeneration: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

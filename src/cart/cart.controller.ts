@@ -32,8 +32,8 @@ export function createCartController({ cart }: CartControllerOptions) {
 
   async function postOrder(req: Request, res: Response): Promise<void> {
     const order = await cart.placeOrder(loggedInUser(req));
-    if (order) flash(req, 'success', 'Thank you! Your order has been placed.');
-    else flash(req, 'info', 'Your cart is empty: there was nothing to order.');
+    if (order) flash(req, res, 'success', 'Thank you! Your order has been placed.');
+    else flash(req, res, 'info', 'Your cart is empty: there was nothing to order.');
     res.redirect(order ? '/orders' : '/cart');
   }
 

@@ -75,7 +75,7 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
       return;
     }
     await catalog.createProduct(loggedInUser(req)._id, productFields(form));
-    flash(req, 'success', `“${form.title}” has been added to the shop.`);
+    flash(req, res, 'success', `“${form.title}” has been added to the shop.`);
     res.redirect('/admin/products');
   }
 
@@ -121,14 +121,14 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
       return;
     }
     if (!(await catalog.updateProduct(loggedInUser(req)._id, productId, productFields(form)))) throw notFound();
-    flash(req, 'success', `“${form.title}” has been updated.`);
+    flash(req, res, 'success', `“${form.title}” has been updated.`);
     res.redirect('/admin/products');
   }
 
   async function postDeleteProduct(req: Request, res: Response): Promise<void> {
     const productId = parseObjectId(formField(req, 'productId'));
     if (!productId || !(await catalog.deleteProduct(loggedInUser(req)._id, productId))) throw notFound();
-    flash(req, 'success', 'The product has been deleted.');
+    flash(req, res, 'success', 'The product has been deleted.');
     res.redirect('/admin/products');
   }
 

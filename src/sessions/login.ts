@@ -8,18 +8,23 @@ export type SessionUser = NonNullable<SessionData['user']>;
 
 /**
  * The one login step, for a login and for a password change: a new session id (an id planted or
- * stolen before is worth nothing after), the shopper's id and email, and a new CSRF token, so the
- * next page view has nothing to write. `loggedInAt` starts the absolute timeout; a password
- * change passes the original login's time, so that it does not restart the timeout.
+ * stolen before is worth nothing after), the shopper's id and email, the shopper's session
+ * generation, and a new CSRF token, so the next page view has nothing to write. `loggedInAt`
+ * starts the absolute timeout; a password change passes the original login's time, so that it
+ * does not restart the timeout.
  *
  * The caller saves the session (`saveSession`) and redirects only once it is in the store.
  */
-export async function startLoggedInSession(req: Request, user: SessionUser, loggedInAt: number): Promise<void> {
+export async function startLoggedInSession(
+  req: Request,
+  login: { user: SessionUser; generation: number; loggedInAt: number },
+): Promise<void> {
   await regenerateSession(req);
   // The contract's session document keeps `isLoggedIn`; it is set here and nowhere else.
   req.session.isLoggedIn = true;
-  req.session.user = { _id: user._id, email: user.email };
-  req.session.loggedInAt = loggedInAt;
+  req.session.user = { _id: login.user._id, email: login.user.email };
+  req.session.loggedInAt = login.loggedInAt;
+  req.session.sessionGeneration = login.generation;
   csrfToken(req, true);
 }
 

@@ -1,10 +1,24 @@
 import type { UserDocument } from '../accounts/user.model';
+import type { FlashMessage } from '../http/flash';
 
 declare global {
   namespace Express {
     interface Request {
-      /** The logged-in shopper, re-loaded from the database on every request (src/accounts/load-user.ts). */
+      /** The logged-in shopper, re-loaded from the database on every request (src/accounts/middleware/load-user.ts). */
       user?: UserDocument;
+    }
+    /** What middleware leaves for the views (defaults in app.locals, src/app.ts). */
+    interface Locals {
+      isAuthenticated?: boolean;
+      currentUser?: string;
+      /** The session's CSRF token, for a logged-in shopper's forms. */
+      csrfToken?: string;
+      /** The double-submit CSRF token of a visitor's form (login, signup). */
+      visitorCsrfToken?: string;
+      /** Messages from the previous request, shown on this page. */
+      flash?: FlashMessage[];
+      /** Messages set during this request, for the next page. */
+      pendingFlash?: FlashMessage[];
     }
   }
 }

@@ -1,5 +1,4 @@
 import 'express-session';
-import type { FlashMessage } from '../http/flash';
 
 declare module 'express-session' {
   interface SessionData {
@@ -8,12 +7,12 @@ declare module 'express-session' {
     user?: { _id: string; email: string };
     /** When the shopper logged in (ms since the epoch): the absolute timeout counts from here. */
     loggedInAt?: number;
+    /** The shopper's session generation when this session began: a later one ends it (user.model.ts). */
+    sessionGeneration?: number;
     /**
      * When the store last wrote this session's expiry (ms since the epoch). Kept by
      * MongoSessionStore's set/touch to throttle touches; application code never changes it.
      */
     touchedAt?: number;
-    /** Results to show once on the next page, after a redirect. */
-    flash?: FlashMessage[];
   }
 }

@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import type { Collection } from 'mongodb';
 import { createApp } from '../../src/app';
+import { User } from '../../src/accounts/user.model';
 import { loadConfig, type Config } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
 import type { Catalog } from '../../src/catalog/catalog.service';
@@ -59,6 +60,7 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
     const store = new MongoSessionStore({
       uri: testServerUri(),
       databaseName: dbName,
+      usersCollection: User.collection.collectionName,
       idleTimeoutMs: config.session.idleTimeoutMs,
       touchIntervalMs: instanceOptions.touchIntervalMs ?? config.session.touchIntervalMs,
       writeDelayMs: instanceOptions.writeDelayMs,
@@ -113,13 +115,20 @@ export async function csrfTokenFor(agent: Agent, page = '/login'): Promise<strin
   return csrfTokenIn(response.text);
 }
 
+/** The CSRF token of the page's form that posts to `action` (a shopper's page has the logout form first). */
+export function formCsrfTokenIn(html: string, action: string): string {
+  const match = new RegExp(`<form[^>]*action="${action}"[\\s\\S]*?name="_csrf" value="([^"]+)"`).exec(html);
+  if (!match) throw new Error(`no form posting to ${action} on this page`);
+  return match[1];
+}
+
 export async function signUp(agent: Agent, email: string, password: string): Promise<Response> {
-  const _csrf = await csrfTokenFor(agent, '/signup');
+  const _csrf = formCsrfTokenIn((await agent.get('/signup').expect(200)).text, '/signup');
   return agent.post('/signup').type('form').send({ _csrf, email, password, confirmPassword: password });
 }
 
 export async function logIn(agent: Agent, email: string, password: string): Promise<Response> {
-  const _csrf = await csrfTokenFor(agent, '/login');
+  const _csrf = formCsrfTokenIn((await agent.get('/login').expect(200)).text, '/login');
   return agent.post('/login').type('form').send({ _csrf, email, password });
 }
 
@@ -174,6 +183,14 @@ export async function addProduct(
   const product = await mongoose.connection.collection('products').findOne({ title: fields.title });
   if (!product) throw new Error(`product ${fields.title} was not created`);
   return product._id.toHexString();
+}
+
+/** `sid=<value>`: the session cookie in an agent's jar (it also holds the visitor's CSRF and flash cookies). */
+export async function sessionCookieOf(agent: Agent): Promise<string> {
+  const cookies = (await agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
+  const cookie = cookies.find((candidate) => candidate.name === 'sid');
+  if (!cookie) throw new Error('this agent has no session cookie');
+  return `sid=${cookie.value}`;
 }
 
 export function countAddToCartForms(html: string): number {

@@ -36,6 +36,8 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     SESSION_SECRET: TEST_SECRET,
     DB_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    // No product cache: an anonymous page must meet the outage, not a page read a moment before it.
+    CATALOG_CACHE_MS: '0',
   });
   const uri = `${engine.uri}/shop`;
   // As src/server.ts connects: the request timeout is the driver's server selection timeout.

@@ -1,6 +1,9 @@
+import path from 'node:path';
 import { loadConfig } from '../../src/platform/config';
 import { resolveDatabase, type ResolvedDatabase } from '../../src/platform/database/resolve';
 import { createLogger } from '../../src/platform/logger';
+
+const ENGINE_SOURCE: string = path.join(__dirname, '..', '..', 'packages', 'embedded-mongodb', 'src');
 
 declare global {
   var __TEST_DATABASE__: ResolvedDatabase | undefined;
@@ -19,6 +22,9 @@ export default async function globalSetup(): Promise<void> {
     dbName: 'test',
     logger: createLogger('info'),
     ttlMonitorSleepSecs: 1,
+    // The engine's source, like the suites' own imports of it (jest.shop.js): no build needed. The
+    // path is not a literal so that tsc type-checks it as the package (the engine has its own tsconfig).
+    loadEngine: () => import(ENGINE_SOURCE) as Promise<typeof import('@session-shop/embedded-mongodb')>,
   });
   // Workers are child processes: the environment is how they learn where the server is.
   process.env.TEST_MONGODB_URI = database.uri;

@@ -7,6 +7,7 @@ import {
   csrfTokenFor,
   logIn,
   newShopper,
+  sessionCookieOf,
   sessionIdSetBy,
   sessionsCollection,
   signUp,
@@ -54,16 +55,19 @@ describe('login', () => {
   test('the session id changes on login', async () => {
     const agent = request.agent(shop.app);
     await signUp(agent, 'fixation@example.com', 'a good password');
-    const loginPage = await agent.get('/login');
-    const before = sessionIdSetBy(loginPage);
-    expect(before).toBeDefined();
+    await signUp(request.agent(shop.app), 'fixation-2@example.com', 'a good password');
+    // The visitor has no session before login: the login page sets none.
+    expect(sessionIdSetBy(await agent.get('/login'))).toBeUndefined();
+    const first = sessionIdSetBy(await logIn(agent, 'fixation@example.com', 'a good password'));
+    expect(first).toBeDefined();
 
-    const response = await logIn(agent, 'fixation@example.com', 'a good password');
+    // A session that exists when a login happens (here the agent's own) is never carried on.
+    const response = await logIn(agent, 'fixation-2@example.com', 'a good password');
     const after = sessionIdSetBy(response);
     expect(after).toBeDefined();
-    expect(after).not.toBe(before);
-    // The pre-login session is gone from the store.
-    expect(await sessionsCollection().countDocuments({ _id: before! })).toBe(0);
+    expect(after).not.toBe(first);
+    // The earlier session is gone from the store.
+    expect(await sessionsCollection().countDocuments({ _id: first! })).toBe(0);
   });
 
   test('a wrong password re-renders the form with 422, the email and never the password', async () => {
@@ -167,9 +171,8 @@ describe('logout', () => {
     const shopper = await newShopper(shop.app, 'leaving');
     const cartPage = await shopper.agent.get('/cart');
     expect(cartPage.status).toBe(200);
-    const [oldCookie] =
-      (await shopper.agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false })) ?? [];
-    const sessionId = decodeURIComponent(oldCookie.value).slice(2).split('.')[0];
+    const oldCookie = await sessionCookieOf(shopper.agent);
+    const sessionId = decodeURIComponent(oldCookie.slice('sid='.length)).slice(2).split('.')[0];
     expect(await sessionsCollection().countDocuments({ _id: sessionId })).toBe(1);
 
     const response = await shopper.agent.post('/logout').type('form').send({ _csrf: shopper.csrf });
@@ -179,7 +182,7 @@ describe('logout', () => {
     expect(await sessionsCollection().countDocuments({ _id: sessionId })).toBe(0);
 
     // Replaying the old cookie by hand: it is anonymous now.
-    const replay = await request(shop.app).get('/cart').set('Cookie', `sid=${oldCookie.value}`);
+    const replay = await request(shop.app).get('/cart').set('Cookie', oldCookie);
     expect(replay.status).toBe(302);
     expect(replay.headers.location).toMatch(/^\/login(\?|$)/);
   });

@@ -82,10 +82,23 @@ test('in production: a __Host- cookie, Secure and HttpOnly, and a 500 page witho
   });
   try {
     // Production cookies are Secure: the requests come over HTTPS through one trusted proxy.
-    const app = createApp({ ...config, trustProxy: 1 }, { sessionStore: store, logger: silentLogger });
-    const agent = request.agent(app);
-    const page = await agent.get('/login').set('X-Forwarded-Proto', 'https').expect(200);
-    expect(String(page.headers['set-cookie'])).toMatch(/^__Host-sid=.*; Path=\/; .*HttpOnly; Secure; SameSite=Lax/);
+    const production = { ...config, trustProxy: 1 };
+    const working = createApp(production, { sessionStore: shop.store, logger: silentLogger });
+    const visit = await request(working).get('/login').set('X-Forwarded-Proto', 'https').expect(200);
+    // The visitor's CSRF cookie: no session yet, and as strict as a cookie can be.
+    expect(String(visit.headers['set-cookie'])).toMatch(/^__Host-csrf=.*; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    const login = await request(working)
+      .post('/login')
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', String(visit.headers['set-cookie']).split(';')[0])
+      .type('form')
+      .send({ _csrf: csrfTokenIn(visit.text), email: shopper.email, password: shopper.password })
+      .expect(302);
+    const sessionCookie = [login.headers['set-cookie']].flat().find((line) => line?.startsWith('__Host-sid='));
+    expect(sessionCookie).toMatch(/^__Host-sid=.*; Path=\/; .*HttpOnly; Secure; SameSite=Lax/);
+
+    const app = createApp(production, { sessionStore: store, logger: silentLogger });
+    const page = await request(app).get('/login').set('X-Forwarded-Proto', 'https').expect(200);
     const cookie = String(page.headers['set-cookie']).split(';')[0];
     const response = await request(app)
       .post('/login')

@@ -72,7 +72,7 @@ describe('flash messages', () => {
   function shopWithFlash(flash: unknown) {
     const outer = express();
     outer.use((_req, res, next) => {
-      res.locals.flash = flash;
+      (res.locals as Record<string, unknown>).flash = flash;
       next();
     });
     outer.use(shop.app);

@@ -83,8 +83,12 @@ describe('a session id the server did not issue is never accepted', () => {
     expect(cart.status).toBe(302);
     expect(cart.headers.location).toMatch(/^\/login/);
 
-    // A page that needs a session gets a new one, under an id of the server's choosing.
-    const login = await request(shop.app).get('/login').set('Cookie', forged).expect(200);
+    // A login sent with it gets a new session, under an id of the server's choosing.
+    const shopper = await newShopper(shop.app, 'forged');
+    const agent = request.agent(shop.app);
+    agent.jar.setCookie(`${forged}; Path=/`, '127.0.0.1', '/');
+    const login = await logIn(agent, shopper.email, shopper.password);
+    expectRedirect(login, '/');
     const issued = sessionIdSetBy(login);
     expect(issued).toBeDefined();
     expect(issued).not.toBe(forgedId);

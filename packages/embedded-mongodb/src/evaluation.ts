@@ -4,6 +4,7 @@ import type { AnyObject, Options } from 'mingo/types';
 import { badValue } from './errors';
 import type { Storage } from './storage';
 import { copyDocument } from './values';
+import { ENGINE_CONTEXT } from './expression-operators';
 
 /**
  * What a filter, pipeline or pipeline update may refer to beyond the document at hand: the
@@ -36,9 +37,10 @@ export function evaluationOf(command: Document, storage: Storage, dbName: string
 }
 
 export function mingoOptions(evaluation: Evaluation | undefined): Partial<Options> {
-  if (!evaluation) return {};
+  if (!evaluation) return { context: ENGINE_CONTEXT };
   const resolver = evaluation.collection;
   return {
+    context: ENGINE_CONTEXT,
     ...(evaluation.variables ? { variables: evaluation.variables as AnyObject } : {}),
     ...(resolver ? { collectionResolver: (name: string) => resolver(name) as AnyObject[] } : {}),
   };

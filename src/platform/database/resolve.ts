@@ -34,6 +34,11 @@ export interface ResolveOptions {
   memoryServerTimeoutMs?: number;
   /** How often a started server removes expired documents (TTL indexes), in seconds. */
   ttlMonitorSleepSecs?: number;
+  /**
+   * Loads the embedded engine; by default its package (its compiled `dist/`, built at install).
+   * The test setup loads its source instead, so that a change to the engine is tested without a build.
+   */
+  loadEngine?: () => Promise<typeof import('@session-shop/embedded-mongodb')>;
 }
 
 /** The database the shop's configuration names: what the server and the scripts use. */
@@ -93,7 +98,7 @@ export async function resolveDatabase(options: ResolveOptions): Promise<Resolved
 
 async function startEmbedded(options: ResolveOptions): Promise<ResolvedDatabase> {
   // Loaded lazily, and a development dependency: production builds neither load nor install it.
-  const { startEmbeddedMongo } = await import('@session-shop/embedded-mongodb');
+  const { startEmbeddedMongo } = await (options.loadEngine ?? (() => import('@session-shop/embedded-mongodb')))();
   const server = await startEmbeddedMongo({
     host: '127.0.0.1',
     port: 0,

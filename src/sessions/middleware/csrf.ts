@@ -1,20 +1,33 @@
 import type { RequestHandler } from 'express';
-import { csrfToken, verifyCsrfToken } from '../csrf';
+import { HttpError } from '../../http/http-error';
+import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
 
 /*
- * A token is put in a session only when a page shows a form: the login and signup pages, and
- * every page of a logged-in shopper (the navigation's logout form). Anonymous browsing of the
- * shop therefore creates no session at all.
+ * Every POST carries a CSRF token. A visitor's forms (login, signup) carry a double-submit token
+ * that needs no session; every other form belongs to a logged-in shopper and carries the
+ * session's synchronizer token. Anonymous browsing therefore creates no session at all.
  */
 
-/** Every POST: a missing or wrong token is a 403. */
-export const csrfProtection: RequestHandler = verifyCsrfToken;
+/** Every POST: a missing or wrong token is a 403. `visitorPaths` are the visitor's forms. */
+export function csrfProtection(visitorCsrf: VisitorCsrf, visitorPaths: readonly string[]): RequestHandler {
+  const visitorForms = new Set(visitorPaths);
+  return (req, res, next) => {
+    if (req.method !== 'POST' || !visitorForms.has(req.path)) {
+      verifySessionCsrfToken(req, res, next);
+      return;
+    }
+    if (visitorCsrf.verify(req)) next();
+    else next(new HttpError(403, 'invalid csrf token'));
+  };
+}
 
-/** For routes whose page has a form: `res.locals.csrfToken` for the view. */
-export const provideCsrfToken: RequestHandler = (req, res, next) => {
-  res.locals.csrfToken = csrfToken(req);
-  next();
-};
+/** For the pages with a visitor's form: `res.locals.visitorCsrfToken` for the view. */
+export function provideVisitorCsrfToken(visitorCsrf: VisitorCsrf): RequestHandler {
+  return (req, res, next) => {
+    res.locals.visitorCsrfToken = visitorCsrf.token(req, res);
+    next();
+  };
+}
 
 /** Every page of a logged-in shopper has a form (logout in the navigation). */
 export const provideCsrfTokenToShoppers: RequestHandler = (req, res, next) => {

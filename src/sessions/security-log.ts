@@ -1,0 +1,34 @@
+import crypto from 'node:crypto';
+import type { Request } from 'express';
+import type { Logger } from '../platform/logger';
+
+export type SecurityEvent =
+  'login' | 'login-failed' | 'logout' | 'logout-everywhere' | 'password-changed' | 'session-refused';
+
+/**
+ * Security events on a logger of their own (`log: "security"` on every line): who, from where,
+ * which session. A session id is as good as the shopper's login, so it is never logged; a keyed
+ * hash of it (HMAC under a key derived from the session secret) lets the lines of one session be
+ * followed across processes without revealing it.
+ */
+export class SecurityLog {
+  private readonly logger: Logger;
+  private readonly key: Buffer;
+
+  constructor(logger: Logger, secret: string) {
+    this.logger = logger.child({ log: 'security' });
+    this.key = crypto.createHash('sha256').update(`security-log:${secret}`).digest();
+  }
+
+  event(req: Request, event: SecurityEvent, fields: { userId?: string; reason?: string } = {}): void {
+    this.logger.info(
+      { event, ...fields, address: req.ip, session: req.sessionID ? this.sessionHash(req.sessionID) : undefined },
+      `security: ${event}`,
+    );
+  }
+
+  /** 16 hex digits of the keyed hash: enough to tell sessions apart, nothing to replay. */
+  sessionHash(sessionId: string): string {
+    return crypto.createHmac('sha256', this.key).update(sessionId).digest('hex').slice(0, 16);
+  }
+}
