@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import type { Logger } from '../logger';
 import type { Cursors } from '../cursors';
+import type { FailPoints } from '../fail-points';
 import type { Storage } from '../storage';
 
 export interface EngineSettings {
@@ -15,6 +16,8 @@ export interface CommandContext {
   settings: EngineSettings;
   logger: Logger;
   connectionId: number;
+  /** Present when the engine runs with test commands (configureFailPoint), as mongod with enableTestCommands. */
+  failPoints?: FailPoints;
   /** Called when a setting changes at run time (setParameter). */
   onSettingsChanged(): void;
 }
