@@ -8,6 +8,7 @@ import { Cursors } from './cursors';
 import { FailPoints } from './fail-points';
 import { DEFAULT_LIMITS, type ConnectionLimits } from './limits';
 import { openPersistence } from './persistence';
+import { LogicalSessions } from './sessions';
 import { Storage } from './storage';
 
 export { DEFAULT_LIMITS, type ConnectionLimits } from './limits';
@@ -67,6 +68,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     throw error;
   }
   const cursors = new Cursors();
+  const sessions = new LogicalSessions();
   const failPoints = options.testCommands === true ? new FailPoints() : undefined;
   const settings: EngineSettings = { ttlMonitorSleepSecs: options.ttlMonitorSleepSecs ?? 60 };
 
@@ -96,6 +98,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
       settings,
       logger,
       connectionId: connection.id,
+      sessions,
       failPoints,
       onSettingsChanged: scheduleTtl,
     };

@@ -6,11 +6,13 @@ import type { CommandContext, CommandHandler } from './context';
 import { ddlCommands } from './ddl';
 import { handshakeCommands } from './handshake';
 import { readCommands } from './read';
+import { sessionCommands } from './sessions';
 import { testCommands } from './test-commands';
 import { writeCommands } from './write';
 
 const handlers: Record<string, CommandHandler> = {
   ...handshakeCommands,
+  ...sessionCommands,
   ...readCommands,
   ...writeCommands,
   ...ddlCommands,
@@ -39,6 +41,8 @@ export function dispatchCommand(
     ).toReply();
   }
   if (HANDSHAKES.has(name) && command.client !== undefined) connection.appName = appNameOf(command);
+  // mongod notes the session before anything can fail the command.
+  context.sessions.touch(command.lsid);
   const run = (): Document => runCommand(name, handler, command, context);
   const effect =
     name === 'configureFailPoint'
