@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { duplicateKey } from './errors';
-import type { IndexSpec } from './persistence-types';
+import type { CollectionOptions, IndexSpec } from './persistence-types';
 import { isScalar, valueAtPath, valueKey, valuesAtPath } from './values';
 
 /** A secondary index: index key → the `_id` keys of the documents that have it. */
@@ -21,6 +21,8 @@ export const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 } };
 export class Collection {
   readonly docs = new Map<string, Document>();
   private readonly indexes = new Map<string, SecondaryIndex>();
+  /** Set through the storage (create, collMod), which journals them. */
+  options: CollectionOptions = {};
 
   constructor(
     readonly dbName: string,

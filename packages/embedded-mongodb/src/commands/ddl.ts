@@ -1,13 +1,16 @@
 import type { Document } from 'bson';
 import { CommandError, ErrorCodes, badValue } from '../errors';
+import type { Collection } from '../collection';
 import type { IndexSpec } from '../persistence-types';
+import type { Storage } from '../storage';
 import { type CommandHandler, collectionName, databaseOf, optionalNumber } from './context';
 import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
+import { parseValidationOptions } from '../validation';
 
 /**
- * Collection options that change what a collection is or accepts. The engine only has ordinary
- * collections, so each is refused by name rather than dropped (a view would come out empty, a
- * validator would let anything in).
+ * Collection options that change what a collection is or accepts. The engine has ordinary
+ * collections with validators, so each of these is refused by name rather than dropped (a view
+ * would come out empty, a capped collection would never drop a document).
  */
 const UNSUPPORTED_CREATE_OPTIONS = [
   'viewOn',
@@ -18,9 +21,6 @@ const UNSUPPORTED_CREATE_OPTIONS = [
   'capped',
   'size',
   'max',
-  'validator',
-  'validationLevel',
-  'validationAction',
   'changeStreamPreAndPostImages',
   'encryptedFields',
   'storageEngine',
@@ -56,7 +56,7 @@ const create: CommandHandler = (command, { storage }) => {
       `Collection ${dbName}.${name} already exists.`,
     );
   }
-  storage.ensureCollection(dbName, name);
+  storage.createCollection(dbName, name, parseValidationOptions(command, `${dbName}.${name}`));
   return { ok: 1 };
 };
 
@@ -152,8 +152,9 @@ const dropIndexes: CommandHandler = (command, { storage }) => {
 };
 
 /**
- * collMod: a TTL index's `expireAfterSeconds` can change (an application's usual reason for it);
- * every other modification is refused by name.
+ * collMod: a collection's validator, validationLevel and validationAction, and a TTL index's
+ * `expireAfterSeconds`; every other modification is refused by name. Everything is checked
+ * before anything changes.
  */
 const collMod: CommandHandler = (command, { storage }) => {
   const dbName = databaseOf(command);
@@ -161,12 +162,32 @@ const collMod: CommandHandler = (command, { storage }) => {
   const collection = storage.collection(dbName, name);
   if (!collection)
     throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns does not exist: ${dbName}.${name}`);
-  const ignored = new Set(['collMod', 'index', 'writeConcern', 'comment', 'lsid', '$db', '$readPreference']);
+  const ignored = new Set([
+    'collMod',
+    'index',
+    'validator',
+    'validationLevel',
+    'validationAction',
+    'writeConcern',
+    'comment',
+    'lsid',
+    '$db',
+    '$readPreference',
+  ]);
   const other = Object.keys(command).find((field) => !ignored.has(field) && !field.startsWith('$'));
   if (other) throw notImplemented(`collMod: option '${other}'`);
-  if (command.index === undefined) return { ok: 1 };
-  const change = command.index as Document;
-  const { keyPattern, name: indexName, expireAfterSeconds, ...rest } = change;
+  const validation = parseValidationOptions(command, collection.ns);
+  const indexChange = command.index === undefined ? undefined : planIndexChange(collection, command.index);
+  if (Object.keys(validation).length > 0) storage.setOptions(collection, { ...collection.options, ...validation });
+  return { ...indexChange?.(storage), ok: 1 };
+};
+
+/** Checks an index modification and returns what applies it, answering collMod's fields for it. */
+function planIndexChange(collection: Collection, change: unknown): (storage: Storage) => Document {
+  if (change === null || typeof change !== 'object' || Array.isArray(change)) {
+    throw new CommandError(14, 'TypeMismatch', "'index' must be a document");
+  }
+  const { keyPattern, name: indexName, expireAfterSeconds, ...rest } = change as Document;
   const unsupported = Object.keys(rest)[0];
   if (unsupported) throw notImplemented(`collMod: index option '${unsupported}'`);
   const current = collection
@@ -176,13 +197,15 @@ const collMod: CommandHandler = (command, { storage }) => {
     );
   if (!current) throw new CommandError(ErrorCodes.IndexNotFound, 'IndexNotFound', 'cannot find index for collMod');
   const seconds = optionalNumber(expireAfterSeconds);
-  if (seconds === undefined) return { ok: 1 };
+  if (seconds === undefined) return () => ({});
   if (current.expireAfterSeconds === undefined) throw badValue('no expireAfterSeconds field to update');
   const old = current.expireAfterSeconds;
-  storage.dropIndex(collection, current.name);
-  storage.createIndex(collection, { ...current, expireAfterSeconds: seconds });
-  return { expireAfterSeconds_old: old, expireAfterSeconds_new: seconds, ok: 1 };
-};
+  return (storage) => {
+    storage.dropIndex(collection, current.name);
+    storage.createIndex(collection, { ...current, expireAfterSeconds: seconds });
+    return { expireAfterSeconds_old: old, expireAfterSeconds_new: seconds };
+  };
+}
 
 function toIndexSpec(raw: Document): IndexSpec {
   const key = raw.key;

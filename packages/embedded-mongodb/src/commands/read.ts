@@ -7,6 +7,7 @@ import { type CommandHandler, collectionName, databaseOf, optionalNumber } from 
 import { evaluationOf } from '../evaluation';
 import { splitOutputStage, writeOutput } from '../aggregate-output';
 import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
+import { validationOptionsOf } from '../validation';
 
 const LIST_LOCAL_SESSIONS = '$listLocalSessions';
 
@@ -76,7 +77,7 @@ const distinct: CommandHandler = (command, { storage }) => {
   return { values: [...values.values()], ok: 1 };
 };
 
-const aggregate: CommandHandler = (command, { storage, cursors, sessions }) => {
+const aggregate: CommandHandler = (command, { storage, cursors, sessions, logger }) => {
   const dbName = databaseOf(command);
   if (!Array.isArray(command.pipeline)) throw badValue("'pipeline' must be an array");
   refuseCollation(command.collation, 'aggregate');
@@ -114,7 +115,10 @@ const aggregate: CommandHandler = (command, { storage, cursors, sessions }) => {
     docs = runPipeline([], stages, evaluation);
   }
   if (output) {
-    writeOutput(storage, dbName, output, docs, evaluation);
+    writeOutput(storage, dbName, output, docs, evaluation, {
+      bypass: command.bypassDocumentValidation === true,
+      logger,
+    });
     docs = [];
   }
   const cursorOptions = asOptionalDocument(command.cursor, 'cursor');
@@ -133,7 +137,7 @@ const listCollections: CommandHandler = (command, { storage, cursors }) => {
         : {
             name: collection.name,
             type: 'collection',
-            options: {},
+            options: validationOptionsOf(collection.options),
             info: { readOnly: false },
             idIndex: { v: 2, key: ID_INDEX.key, name: ID_INDEX.name },
           },
