@@ -13,6 +13,8 @@ export interface IndexSpec {
   unique?: boolean;
   sparse?: boolean;
   expireAfterSeconds?: number;
+  /** Refuses new duplicate keys, the first step of turning an index unique (collMod). */
+  prepareUnique?: boolean;
 }
 
 /** A collection's options, as create and collMod set them (only the ones the engine has). */
