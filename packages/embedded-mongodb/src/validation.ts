@@ -56,10 +56,10 @@ export function parseValidationOptions(command: Document, ns: string): Collectio
   return options;
 }
 
-/** The validation part of listCollections' `options`: only what was set, as MongoDB shows it. */
+/** The validation part of listCollections' `options`: what was set (an empty validator is none), as MongoDB shows it. */
 export function validationOptionsOf(options: CollectionOptions): Document {
   const shown: Document = {};
-  if (options.validator !== undefined) shown.validator = options.validator;
+  if (options.validator !== undefined && Object.keys(options.validator).length > 0) shown.validator = options.validator;
   if (options.validationLevel !== undefined) shown.validationLevel = options.validationLevel;
   if (options.validationAction !== undefined) shown.validationAction = options.validationAction;
   return shown;
