@@ -22,6 +22,8 @@ export interface CollectionOptions {
   validator?: Document;
   validationLevel?: 'off' | 'strict' | 'moderate';
   validationAction?: 'error' | 'warn';
+  /** Kept and shown; with no change streams in the engine it changes nothing (as on a standalone mongod). */
+  changeStreamPreAndPostImages?: { enabled: boolean };
 }
 
 /** One change, in the order the storage applied it. `doc` is the whole document after the change. */

@@ -290,3 +290,27 @@ describe('a validator in a data directory', () => {
     }
   });
 });
+
+describe('changeStreamPreAndPostImages', () => {
+  // The engine has no change streams, like a standalone mongod, which keeps the option anyway.
+  const options = async (): Promise<Document> =>
+    (await db.listCollections({ name: 'events' }, { nameOnly: false }).toArray())[0].options as Document;
+
+  it('is kept by create and collMod and shown only when enabled, as mongod shows it', async () => {
+    await db.createCollection('events', { changeStreamPreAndPostImages: { enabled: false } });
+    expect(await options()).toEqual({});
+    await db.command({ collMod: 'events', changeStreamPreAndPostImages: { enabled: true } });
+    expect(await options()).toEqual({ changeStreamPreAndPostImages: { enabled: true } });
+    await db.command({ collMod: 'events', validator: { a: 1 } });
+    expect(await options()).toEqual({ validator: { a: 1 }, changeStreamPreAndPostImages: { enabled: true } });
+  });
+
+  it('refuses a malformed option, and the internal databases', async () => {
+    const code = async (dbName: string, option: unknown): Promise<unknown> =>
+      (await failure(client.db(dbName).command({ create: 'events', changeStreamPreAndPostImages: option }))).code;
+    expect(await code('validation', { enabled: 1 })).toBe(14);
+    expect(await code('validation', {})).toBe(40414);
+    expect(await code('validation', { enabled: true, all: true })).toBe(40415);
+    expect(await code('config', { enabled: true })).toBe(72);
+  });
+});

@@ -5,7 +5,7 @@ import type { IndexSpec } from '../persistence-types';
 import type { Storage } from '../storage';
 import { type CommandHandler, collectionName, databaseOf, optionalNumber } from './context';
 import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
-import { parseValidationOptions } from '../validation';
+import { parseCollectionOptions } from '../collection-options';
 
 /**
  * Collection options that change what a collection is or accepts. The engine has ordinary
@@ -21,7 +21,6 @@ const UNSUPPORTED_CREATE_OPTIONS = [
   'capped',
   'size',
   'max',
-  'changeStreamPreAndPostImages',
   'encryptedFields',
   'storageEngine',
   'indexOptionDefaults',
@@ -55,7 +54,7 @@ const create: CommandHandler = (command, { storage }) => {
       `Collection ${dbName}.${name} already exists.`,
     );
   }
-  storage.createCollection(dbName, name, parseValidationOptions(command, `${dbName}.${name}`));
+  storage.createCollection(dbName, name, parseCollectionOptions(command, `${dbName}.${name}`, 'create'));
   return { ok: 1 };
 };
 
@@ -151,7 +150,8 @@ const dropIndexes: CommandHandler = (command, { storage }) => {
 };
 
 /**
- * collMod: a collection's validator, validationLevel and validationAction, and an index's
+ * collMod: a collection's validator, validationLevel, validationAction and
+ * changeStreamPreAndPostImages, and an index's
  * `expireAfterSeconds`, `prepareUnique` and `unique`; every other modification is refused by name. Everything is checked
  * before anything changes.
  */
@@ -167,6 +167,7 @@ const collMod: CommandHandler = (command, { storage }) => {
     'validator',
     'validationLevel',
     'validationAction',
+    'changeStreamPreAndPostImages',
     'writeConcern',
     'comment',
     'lsid',
@@ -175,9 +176,9 @@ const collMod: CommandHandler = (command, { storage }) => {
   ]);
   const other = Object.keys(command).find((field) => !ignored.has(field) && !field.startsWith('$'));
   if (other) throw notImplemented(`collMod: option '${other}'`);
-  const validation = parseValidationOptions(command, collection.ns);
+  const changed = parseCollectionOptions(command, collection.ns, 'collMod');
   const indexChange = command.index === undefined ? undefined : planIndexChange(collection, command.index);
-  if (Object.keys(validation).length > 0) storage.setOptions(collection, { ...collection.options, ...validation });
+  if (Object.keys(changed).length > 0) storage.setOptions(collection, { ...collection.options, ...changed });
   return { ...indexChange?.(storage), ok: 1 };
 };
 

@@ -7,7 +7,7 @@ import { type CommandHandler, collectionName, databaseOf, optionalNumber } from 
 import { evaluationOf } from '../evaluation';
 import { splitOutputStage, writeOutput } from '../aggregate-output';
 import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
-import { validationOptionsOf } from '../validation';
+import { collectionOptionsOf } from '../collection-options';
 
 const LIST_LOCAL_SESSIONS = '$listLocalSessions';
 
@@ -137,7 +137,7 @@ const listCollections: CommandHandler = (command, { storage, cursors }) => {
         : {
             name: collection.name,
             type: 'collection',
-            options: validationOptionsOf(collection.options),
+            options: collectionOptionsOf(collection.options),
             info: { readOnly: false },
             idIndex: { v: 2, key: ID_INDEX.key, name: ID_INDEX.name },
           },
