@@ -5,6 +5,7 @@ import type { Evaluation } from './evaluation';
 import { matching, runPipeline } from './query';
 import type { Storage } from './storage';
 import { notImplemented } from './unsupported';
+import { type WriteCheck, checkDocument } from './validation';
 import { copyDocument, valueAtPath, valueKey } from './values';
 
 /**
@@ -26,15 +27,17 @@ export function splitOutputStage(pipeline: Document[]): { stages: Document[]; ou
   return name === '$out' || name === '$merge' ? { stages: pipeline.slice(0, -1), output: last } : { stages: pipeline };
 }
 
+/** `check` carries the command's bypassDocumentValidation: the target's validator applies to what is written. */
 export function writeOutput(
   storage: Storage,
   dbName: string,
   stage: Document,
   docs: Document[],
   evaluation: Evaluation,
+  check: WriteCheck,
 ): void {
-  if (stage.$out !== undefined) out(storage, target(stage.$out, dbName, '$out'), docs);
-  else merge(storage, dbName, stage.$merge, docs, evaluation);
+  if (stage.$out !== undefined) out(storage, target(stage.$out, dbName, '$out'), docs, check);
+  else merge(storage, dbName, stage.$merge, docs, evaluation, check);
 }
 
 interface Target {
@@ -56,20 +59,30 @@ function withId(doc: Document): Document {
   return doc._id === undefined ? { _id: new ObjectId(), ...copyDocument(doc) } : copyDocument(doc);
 }
 
-/** Replaces the target's documents, keeping its indexes; a duplicate key leaves it untouched. */
-function out(storage: Storage, to: Target, docs: Document[]): void {
+/** Replaces the target's documents, keeping its indexes and options; a failure leaves it untouched. */
+function out(storage: Storage, to: Target, docs: Document[], check: WriteCheck): void {
   const existing = storage.collection(to.db, to.coll);
   const prepared = docs.map(withId);
   // Like MongoDB's temporary collection: everything is checked before the target changes.
   const scratch = new Collection(to.db, to.coll);
   for (const spec of existing?.indexSpecs() ?? []) scratch.createIndex(spec);
-  for (const doc of prepared) scratch.insert(doc);
+  for (const doc of prepared) {
+    checkDocument(existing, doc, { bypass: check.bypass, logger: check.logger });
+    scratch.insert(doc);
+  }
   const collection = storage.ensureCollection(to.db, to.coll);
   for (const doc of [...collection.docs.values()]) storage.remove(collection, doc);
   for (const doc of prepared) storage.insert(collection, doc);
 }
 
-function merge(storage: Storage, dbName: string, raw: unknown, docs: Document[], evaluation: Evaluation): void {
+function merge(
+  storage: Storage,
+  dbName: string,
+  raw: unknown,
+  docs: Document[],
+  evaluation: Evaluation,
+  check: WriteCheck,
+): void {
   const spec: Document =
     raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('coll' in raw)
       ? (raw as Document)
@@ -96,8 +109,10 @@ function merge(storage: Storage, dbName: string, raw: unknown, docs: Document[],
     }
     const [existing] = matching(collection, filter, 1);
     if (!existing) {
-      if (whenNotMatched === 'insert') storage.insert(collection, doc);
-      else if (whenNotMatched === 'fail') {
+      if (whenNotMatched === 'insert') {
+        checkDocument(collection, doc, { bypass: check.bypass, logger: check.logger });
+        storage.insert(collection, doc);
+      } else if (whenNotMatched === 'fail') {
         throw new CommandError(
           13113,
           'MergeStageNoMatchingDocument',
@@ -123,6 +138,7 @@ function merge(storage: Storage, dbName: string, raw: unknown, docs: Document[],
         "$merge failed to update the matching document, did you attempt to modify the _id or the shard key?: Performing an update on the path '_id' would modify the immutable field '_id'",
       );
     }
+    checkDocument(collection, next, { previous: existing, bypass: check.bypass, logger: check.logger });
     storage.replace(collection, existing, next);
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run db [-- --port 27017 --dbpath DIR --ttl-secs 60]
+ * npm run db [-- --port 27017 --dbpath DIR --ttl-secs 60 --enable-test-commands]
  * The embedded engine on its own, so several shop processes (or a benchmark) can share one database.
  */
 import path from 'node:path';
@@ -8,17 +8,18 @@ import { parseArgs } from 'node:util';
 import { consoleLogger } from './logger';
 import { startEmbeddedMongo } from './index';
 
-function parse(): { port: number; dbPath?: string; ttlSecs?: number } {
+function parse(): { port: number; dbPath?: string; ttlSecs?: number; testCommands: boolean } {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '27017' },
       dbpath: { type: 'string' },
       'ttl-secs': { type: 'string' },
+      'enable-test-commands': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run db -- [--port 27017] [--dbpath DIR] [--ttl-secs 60]');
+    console.log('usage: npm run db -- [--port 27017] [--dbpath DIR] [--ttl-secs 60] [--enable-test-commands]');
     process.exit(0);
   }
   const port = Number(values.port);
@@ -27,7 +28,12 @@ function parse(): { port: number; dbPath?: string; ttlSecs?: number } {
     throw new Error(`--port must be 0 to 65535 (got "${values.port}")`);
   if (ttlSecs !== undefined && !(ttlSecs > 0))
     throw new Error(`--ttl-secs must be a positive number (got "${values['ttl-secs']}")`);
-  return { port, dbPath: values.dbpath ? path.resolve(values.dbpath) : undefined, ttlSecs };
+  return {
+    port,
+    dbPath: values.dbpath ? path.resolve(values.dbpath) : undefined,
+    ttlSecs,
+    testCommands: values['enable-test-commands'] === true,
+  };
 }
 
 async function main(): Promise<void> {
@@ -44,6 +50,7 @@ async function main(): Promise<void> {
     port: options.port,
     dbPath: options.dbPath,
     ttlMonitorSleepSecs: options.ttlSecs,
+    testCommands: options.testCommands,
     logger,
   });
   // Plain stdout lines: scripts (bench-db, the shop's bench) read the URI from here.

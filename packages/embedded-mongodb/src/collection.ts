@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { duplicateKey } from './errors';
-import type { IndexSpec } from './persistence-types';
+import type { CollectionOptions, IndexSpec } from './persistence-types';
 import { isScalar, valueAtPath, valueKey, valuesAtPath } from './values';
 
 /** A secondary index: index key → the `_id` keys of the documents that have it. */
@@ -21,6 +21,8 @@ export const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 } };
 export class Collection {
   readonly docs = new Map<string, Document>();
   private readonly indexes = new Map<string, SecondaryIndex>();
+  /** Set through the storage (create, collMod), which journals them. */
+  options: CollectionOptions = {};
 
   constructor(
     readonly dbName: string,
@@ -50,7 +52,7 @@ export class Collection {
   /** Replaces a stored document by a new version with the same `_id`. */
   replace(previous: Document, next: Document): void {
     const idKey = valueKey(previous._id);
-    const keys = this.checkUnique(next, idKey);
+    const keys = this.checkUnique(next, idKey, previous);
     this.removeEntries(idKey, previous);
     this.docs.set(idKey, next);
     this.addEntries(idKey, keys);
@@ -81,6 +83,19 @@ export class Collection {
   }
 
   /**
+   * The `_id`s of the documents that share a key in an index, one group per key: what keeps it
+   * from being made unique (collMod's CannotConvertIndexToUnique violations).
+   */
+  duplicateGroups(name: string): unknown[][] {
+    const index = this.indexes.get(name);
+    const groups: unknown[][] = [];
+    for (const holders of index?.entries.values() ?? []) {
+      if (holders.size > 1) groups.push([...holders].map((idKey) => this.docs.get(idKey)?._id));
+    }
+    return groups;
+  }
+
+  /**
    * The documents that can match a filter: one lookup when the filter pins `_id` or an indexed field
    * to exact values, otherwise every document. The caller still tests each one against the filter.
    */
@@ -107,13 +122,24 @@ export class Collection {
     return found;
   }
 
-  /** The index keys a document would have in each index, after checking the unique ones. */
-  private checkUnique(doc: Document, idKey: string): Map<SecondaryIndex, string[]> {
+  /**
+   * The index keys a document would have in each index, after checking the unique ones. A
+   * prepareUnique index refuses only keys the document did not already have: duplicates from
+   * before it was set stay until they are resolved.
+   */
+  private checkUnique(doc: Document, idKey: string, previous?: Document): Map<SecondaryIndex, string[]> {
     const keysByIndex = new Map<SecondaryIndex, string[]>();
     for (const index of this.indexes.values()) {
       const keys = this.keysOf(index, doc);
       if (index.spec.unique) {
         for (const key of keys) {
+          const holders = index.entries.get(key);
+          if (holders && (holders.size > 1 || !holders.has(idKey))) throw this.duplicate(index, doc);
+        }
+      } else if (index.spec.prepareUnique) {
+        const had = new Set(previous ? this.keysOf(index, previous) : []);
+        for (const key of keys) {
+          if (had.has(key)) continue;
           const holders = index.entries.get(key);
           if (holders && (holders.size > 1 || !holders.has(idKey))) throw this.duplicate(index, doc);
         }

@@ -16,7 +16,34 @@ import {
   type MessageHeader,
 } from './wire';
 
-export type Dispatch = (command: Document, connectionId: number) => Document;
+/** What the engine knows of a connection besides its bytes. */
+export interface ConnectionInfo {
+  readonly id: number;
+  /** The application name from the client's handshake, if it gave one. */
+  appName?: string;
+}
+
+/**
+ * A message answered other than at once (fail points): close the connection without a reply, or
+ * hold this connection (no reply, nothing further read) for a while and then carry on with `then`.
+ */
+export class ConnectionAction {
+  private constructor(
+    readonly close: boolean,
+    readonly delayMs: number,
+    readonly then: () => Document | ConnectionAction,
+  ) {}
+
+  static close(): ConnectionAction {
+    return new ConnectionAction(true, 0, () => ({ ok: 1 }));
+  }
+
+  static delay(ms: number, then: () => Document | ConnectionAction): ConnectionAction {
+    return new ConnectionAction(false, ms, then);
+  }
+}
+
+export type Dispatch = (command: Document, connection: ConnectionInfo) => Document | ConnectionAction;
 
 /** Bytes held for unfinished messages, shared by every connection of one engine. */
 export interface BufferBudget {
@@ -44,6 +71,9 @@ export function serveConnection(
 ): void {
   let chunks: Buffer[] = [];
   let buffered = 0;
+  const info: ConnectionInfo = { id: connectionId };
+  /** Set while a fail point holds this connection: messages wait, in order, until it passes. */
+  let held: NodeJS.Timeout | undefined;
   socket.setNoDelay(true);
 
   const close = (fields: object, message: string): void => {
@@ -70,6 +100,8 @@ export function serveConnection(
 
   // A closed socket keeps no bytes: its listeners (and this closure) may live on for a while.
   socket.once('close', () => {
+    clearTimeout(held);
+    held = undefined;
     hold(-buffered);
     chunks = [];
   });
@@ -82,7 +114,12 @@ export function serveConnection(
     }
     chunks.push(chunk);
     hold(chunk.length);
-    while (buffered >= 4) {
+    drain();
+  }
+
+  /** Answers every whole message buffered, in order, unless a fail point holds the connection. */
+  function drain(): void {
+    while (buffered >= 4 && held === undefined) {
       const head = chunks[0].length >= 4 ? chunks[0] : Buffer.concat(chunks);
       const length = head.readInt32LE(0);
       if (length < HEADER_SIZE + 1 || length > budget.limits.maxMessageBytes) {
@@ -108,16 +145,49 @@ export function serveConnection(
     }
     const legacy = header.opCode === OP_QUERY;
     let noReply = false;
-    let reply: Document;
+    let reply: Document | ConnectionAction;
     try {
       const command = parseMessage(message);
       noReply = command.noReply;
       if (message.includes(BSON_DECIMAL128_TYPE, HEADER_SIZE)) adoptDecimals(command.body);
-      reply = dispatch(command.body, connectionId);
+      reply = dispatch(command.body, info);
     } catch (error) {
       reply = errorReply(error);
     }
-    if (!noReply) socket.write(encode(header, legacy, reply));
+    respond(header, legacy, noReply, reply);
+  }
+
+  function respond(header: MessageHeader, legacy: boolean, noReply: boolean, reply: Document | ConnectionAction): void {
+    if (!(reply instanceof ConnectionAction)) {
+      if (!noReply) socket.write(encode(header, legacy, reply));
+      return;
+    }
+    if (reply.close) {
+      logger.info({ connectionId }, 'closing a connection: a fail point asks for it');
+      socket.destroy();
+      return;
+    }
+    const then = reply.then;
+    socket.pause();
+    held = setTimeout(() => {
+      held = undefined;
+      if (socket.destroyed) return;
+      let next: Document | ConnectionAction;
+      try {
+        next = then();
+      } catch (error) {
+        next = errorReply(error);
+      }
+      respond(header, legacy, noReply, next);
+      if (held !== undefined || socket.destroyed) return;
+      socket.resume();
+      try {
+        drain();
+      } catch (error) {
+        logger.error({ connectionId, err: error }, 'closing a connection after an unexpected failure');
+        socket.destroy();
+      }
+    }, reply.delayMs);
   }
 
   function errorReply(error: unknown): Document {

@@ -1,12 +1,14 @@
 import net from 'node:net';
 import type { Document } from 'bson';
 import { silentLogger, type Logger } from './logger';
-import { runCommand } from './commands';
+import { dispatchCommand } from './commands';
 import type { CommandContext, EngineSettings } from './commands/context';
-import { serveConnection, type BufferBudget } from './connection';
+import { serveConnection, type BufferBudget, type ConnectionAction, type ConnectionInfo } from './connection';
 import { Cursors } from './cursors';
+import { FailPoints } from './fail-points';
 import { DEFAULT_LIMITS, type ConnectionLimits } from './limits';
 import { openPersistence } from './persistence';
+import { LogicalSessions } from './sessions';
 import { Storage } from './storage';
 
 export { DEFAULT_LIMITS, type ConnectionLimits } from './limits';
@@ -22,6 +24,11 @@ export interface EmbeddedMongoOptions {
   ttlMonitorSleepSecs?: number;
   /** What one client may make the engine hold; DEFAULT_LIMITS for anything unset. */
   limits?: Partial<ConnectionLimits>;
+  /**
+   * Test commands, as mongod's `enableTestCommands`: `configureFailPoint` with the `failCommand`
+   * fail point. Off unless set: a fail point fails other clients' commands on purpose.
+   */
+  testCommands?: boolean;
   logger?: Logger;
 }
 
@@ -61,6 +68,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     throw error;
   }
   const cursors = new Cursors();
+  const sessions = new LogicalSessions();
+  const failPoints = options.testCommands === true ? new FailPoints() : undefined;
   const settings: EngineSettings = { ttlMonitorSleepSecs: options.ttlMonitorSleepSecs ?? 60 };
 
   let ttlTimer: NodeJS.Timeout | undefined;
@@ -82,16 +91,18 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const budget: BufferBudget = { used: 0, limits: { ...DEFAULT_LIMITS, ...options.limits } };
   const sockets = new Set<net.Socket>();
   let nextConnectionId = 1;
-  const dispatch = (command: Document, connectionId: number): Document => {
+  const dispatch = (command: Document, connection: ConnectionInfo): Document | ConnectionAction => {
     const context: CommandContext = {
       storage,
       cursors,
       settings,
       logger,
-      connectionId,
+      connectionId: connection.id,
+      sessions,
+      failPoints,
       onSettingsChanged: scheduleTtl,
     };
-    return runCommand(command, context);
+    return dispatchCommand(command, context, connection);
   };
 
   const server = net.createServer((socket) => {

@@ -13,6 +13,17 @@ export interface IndexSpec {
   unique?: boolean;
   sparse?: boolean;
   expireAfterSeconds?: number;
+  /** Refuses new duplicate keys, the first step of turning an index unique (collMod). */
+  prepareUnique?: boolean;
+}
+
+/** A collection's options, as create and collMod set them (only the ones the engine has). */
+export interface CollectionOptions {
+  validator?: Document;
+  validationLevel?: 'off' | 'strict' | 'moderate';
+  validationAction?: 'error' | 'warn';
+  /** Kept and shown; with no change streams in the engine it changes nothing (as on a standalone mongod). */
+  changeStreamPreAndPostImages?: { enabled: boolean };
 }
 
 /** One change, in the order the storage applied it. `doc` is the whole document after the change. */
@@ -20,6 +31,8 @@ export type JournalRecord =
   | { op: 'put'; db: string; coll: string; doc: Document }
   | { op: 'del'; db: string; coll: string; id: unknown }
   | { op: 'createCollection'; db: string; coll: string }
+  /** The collection's whole options after a create or collMod that set any. */
+  | { op: 'collectionOptions'; db: string; coll: string; options: CollectionOptions }
   | { op: 'dropCollection'; db: string; coll: string }
   | { op: 'dropDatabase'; db: string }
   | { op: 'createIndex'; db: string; coll: string; index: IndexSpec }
@@ -29,6 +42,8 @@ export interface PersistedCollection {
   docs: Document[];
   /** Every index except `_id_`, which every collection has. */
   indexes: IndexSpec[];
+  /** Absent when the collection has none (and in data written before options existed). */
+  options?: CollectionOptions;
 }
 
 /** database name → collection name → contents */

@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { deserialize, serialize, type DeserializeOptions, type Document, type ObjectId } from 'bson';
-import type { IndexSpec, JournalRecord, PersistedCollection, PersistedState, Persistence } from './persistence-types';
+import type {
+  CollectionOptions,
+  IndexSpec,
+  JournalRecord,
+  PersistedCollection,
+  PersistedState,
+  Persistence,
+} from './persistence-types';
 
 /**
  * Files in a data directory:
@@ -125,6 +132,7 @@ function errorCode(err: unknown): string | undefined {
 interface WorkingCollection {
   docs: Map<string, Document>;
   indexes: Map<string, IndexSpec>;
+  options?: CollectionOptions;
 }
 type WorkingState = Map<string, Map<string, WorkingCollection>>;
 
@@ -159,6 +167,9 @@ function applyRecord(state: WorkingState, record: JournalRecord): void {
     case 'createCollection':
       collectionOf(state, record.db, record.coll);
       return;
+    case 'collectionOptions':
+      collectionOf(state, record.db, record.coll).options = record.options;
+      return;
     case 'dropCollection': {
       // As in MongoDB (and the storage), a database lives only as long as it has a collection.
       const colls = state.get(record.db);
@@ -185,7 +196,9 @@ function toPersisted(state: WorkingState): PersistedState {
   for (const [dbName, colls] of state) {
     const persistedColls = new Map<string, PersistedCollection>();
     for (const [collName, c] of colls) {
-      persistedColls.set(collName, { docs: [...c.docs.values()], indexes: [...c.indexes.values()] });
+      const persisted: PersistedCollection = { docs: [...c.docs.values()], indexes: [...c.indexes.values()] };
+      if (c.options) persisted.options = c.options;
+      persistedColls.set(collName, persisted);
     }
     out.set(dbName, persistedColls);
   }
@@ -198,7 +211,7 @@ function toPersisted(state: WorkingState): PersistedState {
 interface SnapshotHeader {
   format: string;
   version: number;
-  dbs: { name: string; colls: { name: string; count: number; indexes: IndexSpec[] }[] }[];
+  dbs: { name: string; colls: { name: string; count: number; indexes: IndexSpec[]; options?: CollectionOptions }[] }[];
 }
 
 interface SnapshotChunk {
@@ -213,7 +226,12 @@ function snapshotHeader(state: PersistedState): SnapshotHeader {
     version: SNAPSHOT_VERSION,
     dbs: [...state].map(([name, colls]) => ({
       name,
-      colls: [...colls].map(([collName, c]) => ({ name: collName, count: c.docs.length, indexes: c.indexes })),
+      colls: [...colls].map(([collName, c]) => ({
+        name: collName,
+        count: c.docs.length,
+        indexes: c.indexes,
+        ...(c.options ? { options: c.options } : {}),
+      })),
     })),
   };
 }
@@ -305,6 +323,7 @@ function readSnapshot(file: string): WorkingState {
     for (const coll of db.colls) {
       const c = collectionOf(state, db.name, coll.name);
       for (const index of coll.indexes) c.indexes.set(index.name, index);
+      if (coll.options) c.options = coll.options;
       expected.set(c, coll.count);
     }
   }

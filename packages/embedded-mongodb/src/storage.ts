@@ -3,7 +3,14 @@ import type { Logger } from './logger';
 import { Collection } from './collection';
 import { CommandError, ErrorCodes } from './errors';
 import { assertStorable } from './limits';
-import type { IndexSpec, JournalRecord, Persistence, PersistedState } from './persistence-types';
+import type {
+  CollectionOptions,
+  IndexSpec,
+  JournalRecord,
+  Persistence,
+  PersistedCollection,
+  PersistedState,
+} from './persistence-types';
 import { valueAtPath } from './values';
 
 /** Compact once the journal holds this much since the last snapshot. */
@@ -49,6 +56,37 @@ export class Storage {
     database.set(name, created);
     this.journal({ op: 'createCollection', db: dbName, coll: name });
     return created;
+  }
+
+  /**
+   * An explicit create with options (validator...): the collection and its options are journaled
+   * as one write, so a crash never leaves the collection without them.
+   */
+  createCollection(dbName: string, name: string, options: CollectionOptions): Collection {
+    const existing = this.collection(dbName, name);
+    if (existing) return existing;
+    validateNames(dbName, name);
+    const created = new Collection(dbName, name);
+    created.options = options;
+    const records: JournalRecord[] = [{ op: 'createCollection', db: dbName, coll: name }];
+    if (Object.keys(options).length > 0) records.push({ op: 'collectionOptions', db: dbName, coll: name, options });
+    this.journal(...records);
+    let database = this.databases.get(dbName);
+    if (!database) {
+      database = new Map();
+      this.databases.set(dbName, database);
+    }
+    database.set(name, created);
+    return created;
+  }
+
+  /** Replaces a collection's options (collMod). */
+  setOptions(collection: Collection, options: CollectionOptions): void {
+    const previous = collection.options;
+    collection.options = options;
+    this.journalOrUndo({ op: 'collectionOptions', db: collection.dbName, coll: collection.name, options }, () => {
+      collection.options = previous;
+    });
   }
 
   dropCollection(dbName: string, name: string): boolean {
@@ -132,9 +170,9 @@ export class Storage {
     }
   }
 
-  private journal(record: JournalRecord): void {
+  private journal(...records: JournalRecord[]): void {
     if (!this.persistence) return;
-    this.persistence.append([record]);
+    this.persistence.append(records);
     if (this.persistence.journalBytes > COMPACT_AFTER_BYTES) this.compact();
   }
 
@@ -154,7 +192,12 @@ export class Storage {
     for (const [dbName, database] of this.databases) {
       const collections = new Map();
       for (const [name, collection] of database) {
-        collections.set(name, { docs: [...collection.docs.values()], indexes: collection.indexSpecs() });
+        const persisted: PersistedCollection = {
+          docs: [...collection.docs.values()],
+          indexes: collection.indexSpecs(),
+        };
+        if (Object.keys(collection.options).length > 0) persisted.options = collection.options;
+        collections.set(name, persisted);
       }
       state.set(dbName, collections);
     }
@@ -169,6 +212,7 @@ export class Storage {
         const collection = new Collection(dbName, name);
         for (const doc of persisted.docs) collection.insert(doc);
         for (const spec of persisted.indexes) collection.createIndex(spec);
+        if (persisted.options) collection.options = persisted.options;
         database.set(name, collection);
       }
       this.databases.set(dbName, database);

@@ -134,3 +134,56 @@ test('lookups by _id and by a single-field index touch one document, not the col
   // Without an index on the field every document is a candidate: the contrast that proves the above.
   expect([...collection.candidates({ group: 3 })]).toHaveLength(10_000);
 });
+
+describe('collMod to a unique index: prepareUnique, then unique', () => {
+  const collMod = (index: Record<string, unknown>) => db.command({ collMod: 'convert', index });
+  const serverError = async (work: Promise<unknown>): Promise<MongoServerError> => {
+    const error = await work.catch((e: unknown) => e);
+    if (!(error instanceof MongoServerError)) throw new Error(`expected a server error, got ${String(error)}`);
+    return error;
+  };
+
+  it('refuses new duplicates once prepared, lists the old ones, and converts when they are gone', async () => {
+    const items = db.collection<{ _id: number; x: number; y?: number }>('convert');
+    await items.insertMany([
+      { _id: 1, x: 1 },
+      { _id: 2, x: 1 },
+      { _id: 3, x: 3 },
+    ]);
+    await items.createIndex({ x: 1 });
+    const notPrepared = await serverError(collMod({ keyPattern: { x: 1 }, unique: true }));
+    expect([notPrepared.code, notPrepared.codeName]).toEqual([72, 'InvalidOptions']);
+
+    expect(await collMod({ keyPattern: { x: 1 }, prepareUnique: true })).toMatchObject({
+      prepareUnique_old: false,
+      prepareUnique_new: true,
+      ok: 1,
+    });
+    expect((await items.listIndexes().toArray())[1]).toMatchObject({ name: 'x_1', prepareUnique: true });
+    // A new duplicate is refused, by insert or update; the old ones stay and may still change.
+    expect((await serverError(items.insertOne({ _id: 4, x: 3 }))).code).toBe(11000);
+    expect((await serverError(items.updateOne({ _id: 3 }, { $set: { x: 1 } }))).code).toBe(11000);
+    await items.updateOne({ _id: 2 }, { $set: { y: 2 } });
+
+    const violations = await serverError(collMod({ keyPattern: { x: 1 }, unique: true }));
+    expect(violations.code).toBe(359);
+    expect(violations.codeName).toBe('CannotConvertIndexToUnique');
+    expect(violations.errorResponse.violations).toEqual([{ ids: [1, 2] }]);
+
+    await items.updateOne({ _id: 2 }, { $set: { x: 2 } });
+    expect(await collMod({ name: 'x_1', unique: true })).toMatchObject({ unique_new: true, ok: 1 });
+    expect((await items.listIndexes().toArray())[1]).toMatchObject({ name: 'x_1', unique: true });
+    // Already unique: nothing to do.
+    expect(await collMod({ name: 'x_1', unique: true })).toEqual({ ok: 1 });
+  });
+
+  it('refuses what mongod refuses', async () => {
+    await db.collection('convert').createIndex({ z: 1 });
+    expect((await serverError(collMod({ name: 'z_1', keyPattern: { z: 1 }, prepareUnique: true }))).code).toBe(72);
+    expect((await serverError(collMod({ prepareUnique: true }))).code).toBe(72);
+    expect((await serverError(collMod({ name: 'z_1' }))).code).toBe(72);
+    expect((await serverError(collMod({ name: 'z_1', unique: false }))).code).toBe(2);
+    expect((await serverError(collMod({ name: 'nope', prepareUnique: true }))).code).toBe(27);
+    expect((await serverError(collMod({ name: 'z_1', hidden: true }))).code).toBe(238);
+  });
+});

@@ -119,6 +119,28 @@ describe('openPersistence', () => {
     });
   });
 
+  it('keeps collection options across a restart and a compaction', () => {
+    const dir = tempDir();
+    let p = open(dir);
+    const options = { validator: { age: { $gte: 0 } }, validationLevel: 'moderate' as const };
+    p.append([
+      { op: 'createCollection', db: 'shop', coll: 'people' },
+      { op: 'collectionOptions', db: 'shop', coll: 'people', options },
+    ]);
+    p.append([{ op: 'createCollection', db: 'shop', coll: 'plain' }]);
+    p = reopen(p, dir);
+    expect(p.loaded.get('shop')!.get('people')).toEqual({ docs: [], indexes: [], options });
+    expect(p.loaded.get('shop')!.get('plain')).toEqual({ docs: [], indexes: [] });
+    p.compact(p.loaded);
+    p = reopen(p, dir);
+    expect(p.journalBytes).toBe(0);
+    expect(p.loaded.get('shop')!.get('people')).toEqual({ docs: [], indexes: [], options });
+    // A later collMod replaces them whole.
+    p.append([{ op: 'collectionOptions', db: 'shop', coll: 'people', options: { validationAction: 'warn' } }]);
+    p = reopen(p, dir);
+    expect(p.loaded.get('shop')!.get('people')!.options).toEqual({ validationAction: 'warn' });
+  });
+
   it('keeps ObjectId and string ids with the same text apart', () => {
     const dir = tempDir();
     const oid = new ObjectId();

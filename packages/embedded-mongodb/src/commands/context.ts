@@ -1,6 +1,8 @@
 import type { Document } from 'bson';
 import type { Logger } from '../logger';
 import type { Cursors } from '../cursors';
+import type { FailPoints } from '../fail-points';
+import type { LogicalSessions } from '../sessions';
 import type { Storage } from '../storage';
 
 export interface EngineSettings {
@@ -15,6 +17,10 @@ export interface CommandContext {
   settings: EngineSettings;
   logger: Logger;
   connectionId: number;
+  /** The sessions clients have used (`lsid`), for $listLocalSessions. */
+  sessions: LogicalSessions;
+  /** Present when the engine runs with test commands (configureFailPoint), as mongod with enableTestCommands. */
+  failPoints?: FailPoints;
   /** Called when a setting changes at run time (setParameter). */
   onSettingsChanged(): void;
 }

@@ -1,13 +1,16 @@
 import type { Document } from 'bson';
 import { CommandError, ErrorCodes, badValue } from '../errors';
+import type { Collection } from '../collection';
 import type { IndexSpec } from '../persistence-types';
+import type { Storage } from '../storage';
 import { type CommandHandler, collectionName, databaseOf, optionalNumber } from './context';
 import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
+import { parseCollectionOptions } from '../collection-options';
 
 /**
- * Collection options that change what a collection is or accepts. The engine only has ordinary
- * collections, so each is refused by name rather than dropped (a view would come out empty, a
- * validator would let anything in).
+ * Collection options that change what a collection is or accepts. The engine has ordinary
+ * collections with validators, so each of these is refused by name rather than dropped (a view
+ * would come out empty, a capped collection would never drop a document).
  */
 const UNSUPPORTED_CREATE_OPTIONS = [
   'viewOn',
@@ -18,10 +21,6 @@ const UNSUPPORTED_CREATE_OPTIONS = [
   'capped',
   'size',
   'max',
-  'validator',
-  'validationLevel',
-  'validationAction',
-  'changeStreamPreAndPostImages',
   'encryptedFields',
   'storageEngine',
   'indexOptionDefaults',
@@ -32,7 +31,6 @@ const UNSUPPORTED_INDEX_OPTIONS = [
   'partialFilterExpression',
   'hidden',
   'wildcardProjection',
-  'prepareUnique',
   'weights',
   'default_language',
   'language_override',
@@ -56,7 +54,7 @@ const create: CommandHandler = (command, { storage }) => {
       `Collection ${dbName}.${name} already exists.`,
     );
   }
-  storage.ensureCollection(dbName, name);
+  storage.createCollection(dbName, name, parseCollectionOptions(command, `${dbName}.${name}`, 'create'));
   return { ok: 1 };
 };
 
@@ -152,8 +150,10 @@ const dropIndexes: CommandHandler = (command, { storage }) => {
 };
 
 /**
- * collMod: a TTL index's `expireAfterSeconds` can change (an application's usual reason for it);
- * every other modification is refused by name.
+ * collMod: a collection's validator, validationLevel, validationAction and
+ * changeStreamPreAndPostImages, and an index's
+ * `expireAfterSeconds`, `prepareUnique` and `unique`; every other modification is refused by name. Everything is checked
+ * before anything changes.
  */
 const collMod: CommandHandler = (command, { storage }) => {
   const dbName = databaseOf(command);
@@ -161,28 +161,108 @@ const collMod: CommandHandler = (command, { storage }) => {
   const collection = storage.collection(dbName, name);
   if (!collection)
     throw new CommandError(ErrorCodes.NamespaceNotFound, 'NamespaceNotFound', `ns does not exist: ${dbName}.${name}`);
-  const ignored = new Set(['collMod', 'index', 'writeConcern', 'comment', 'lsid', '$db', '$readPreference']);
+  const ignored = new Set([
+    'collMod',
+    'index',
+    'validator',
+    'validationLevel',
+    'validationAction',
+    'changeStreamPreAndPostImages',
+    'writeConcern',
+    'comment',
+    'lsid',
+    '$db',
+    '$readPreference',
+  ]);
   const other = Object.keys(command).find((field) => !ignored.has(field) && !field.startsWith('$'));
   if (other) throw notImplemented(`collMod: option '${other}'`);
-  if (command.index === undefined) return { ok: 1 };
-  const change = command.index as Document;
-  const { keyPattern, name: indexName, expireAfterSeconds, ...rest } = change;
+  const changed = parseCollectionOptions(command, collection.ns, 'collMod');
+  const indexChange = command.index === undefined ? undefined : planIndexChange(collection, command.index);
+  if (Object.keys(changed).length > 0) storage.setOptions(collection, { ...collection.options, ...changed });
+  return { ...indexChange?.(storage), ok: 1 };
+};
+
+/**
+ * Checks an index modification and returns what applies it, answering collMod's fields for it:
+ * a TTL index's `expireAfterSeconds`, `prepareUnique`, and `unique: true` once prepareUnique is
+ * set and no two documents share a key (mongod's two steps to a unique index).
+ */
+function planIndexChange(collection: Collection, change: unknown): (storage: Storage) => Document {
+  if (change === null || typeof change !== 'object' || Array.isArray(change)) {
+    throw new CommandError(14, 'TypeMismatch', "'index' must be a document");
+  }
+  const { keyPattern, name: indexName, expireAfterSeconds, unique, prepareUnique, ...rest } = change as Document;
   const unsupported = Object.keys(rest)[0];
   if (unsupported) throw notImplemented(`collMod: index option '${unsupported}'`);
+  if (indexName !== undefined && keyPattern !== undefined)
+    throw invalidOptions('Cannot specify both key pattern and name.');
+  if (indexName === undefined && keyPattern === undefined) {
+    throw invalidOptions('Must specify either index name or key pattern.');
+  }
+  if (expireAfterSeconds === undefined && unique === undefined && prepareUnique === undefined) {
+    throw invalidOptions('no expireAfterSeconds, hidden, unique, or prepareUnique field');
+  }
   const current = collection
     .indexSpecs()
     .find((spec) =>
       typeof indexName === 'string' ? spec.name === indexName : sameKeys(spec.key, (keyPattern ?? {}) as Document),
     );
-  if (!current) throw new CommandError(ErrorCodes.IndexNotFound, 'IndexNotFound', 'cannot find index for collMod');
+  if (!current) {
+    const which = typeof indexName === 'string' ? indexName : JSON.stringify(keyPattern);
+    throw new CommandError(
+      ErrorCodes.IndexNotFound,
+      'IndexNotFound',
+      `cannot find index ${which} for ns ${collection.ns}`,
+    );
+  }
+  const next: IndexSpec = { ...current };
+  const reply: Document = {};
   const seconds = optionalNumber(expireAfterSeconds);
-  if (seconds === undefined) return { ok: 1 };
-  if (current.expireAfterSeconds === undefined) throw badValue('no expireAfterSeconds field to update');
-  const old = current.expireAfterSeconds;
-  storage.dropIndex(collection, current.name);
-  storage.createIndex(collection, { ...current, expireAfterSeconds: seconds });
-  return { expireAfterSeconds_old: old, expireAfterSeconds_new: seconds, ok: 1 };
-};
+  if (seconds !== undefined) {
+    if (current.expireAfterSeconds === undefined) throw badValue('no expireAfterSeconds field to update');
+    next.expireAfterSeconds = seconds;
+    reply.expireAfterSeconds_old = current.expireAfterSeconds;
+    reply.expireAfterSeconds_new = seconds;
+  }
+  if (unique !== undefined) {
+    if (!unique) throw badValue('Cannot make index non-unique');
+    if (!current.unique) {
+      if (!current.prepareUnique) {
+        throw invalidOptions("Cannot make index unique with 'prepareUnique=false'. Run collMod to set it first.");
+      }
+      const violations = collection.duplicateGroups(current.name);
+      if (violations.length > 0) {
+        throw new CommandError(
+          359,
+          'CannotConvertIndexToUnique',
+          'Cannot convert the index to unique. Please resolve conflicting documents before running collMod again.',
+          { violations: violations.map((ids) => ({ ids })) },
+        );
+      }
+      next.unique = true;
+      reply.unique_new = true;
+    }
+  }
+  if (prepareUnique !== undefined) {
+    const wanted = !!prepareUnique;
+    if (!current.unique && !!current.prepareUnique !== wanted) {
+      if (wanted) next.prepareUnique = true;
+      else delete next.prepareUnique;
+      reply.prepareUnique_old = !wanted;
+      reply.prepareUnique_new = wanted;
+    }
+  }
+  if (Object.keys(reply).length === 0) return () => ({});
+  return (storage) => {
+    storage.dropIndex(collection, current.name);
+    storage.createIndex(collection, next);
+    return reply;
+  };
+}
+
+function invalidOptions(message: string): CommandError {
+  return new CommandError(ErrorCodes.InvalidOptions, 'InvalidOptions', message);
+}
 
 function toIndexSpec(raw: Document): IndexSpec {
   const key = raw.key;
@@ -204,6 +284,7 @@ function toIndexSpec(raw: Document): IndexSpec {
   const spec: IndexSpec = { name, key: normalized };
   if (raw.unique) spec.unique = true;
   if (raw.sparse) spec.sparse = true;
+  if (raw.prepareUnique) spec.prepareUnique = true;
   const ttl = optionalNumber(raw.expireAfterSeconds);
   if (ttl !== undefined) {
     if (Object.keys(normalized).length !== 1) throw badValue('TTL indexes are single-field indexes');

@@ -58,7 +58,6 @@ export const handshakeCommands: Record<string, CommandHandler> = {
   buildInfo,
   buildinfo: buildInfo,
   ping: ok,
-  endSessions: ok,
   setParameter,
   getParameter,
 };

@@ -7,6 +7,9 @@ import { type CommandHandler, collectionName, databaseOf, optionalNumber } from 
 import { evaluationOf } from '../evaluation';
 import { splitOutputStage, writeOutput } from '../aggregate-output';
 import { notImplemented, refuseCollation, refuseFields } from '../unsupported';
+import { collectionOptionsOf } from '../collection-options';
+
+const LIST_LOCAL_SESSIONS = '$listLocalSessions';
 
 /** find options that would change the answer and that the engine does not implement. */
 const UNSUPPORTED_FIND_OPTIONS = ['min', 'max', 'returnKey', 'showRecordId', 'tailable', 'awaitData', 'oplogReplay'];
@@ -74,7 +77,7 @@ const distinct: CommandHandler = (command, { storage }) => {
   return { values: [...values.values()], ok: 1 };
 };
 
-const aggregate: CommandHandler = (command, { storage, cursors }) => {
+const aggregate: CommandHandler = (command, { storage, cursors, sessions, logger }) => {
   const dbName = databaseOf(command);
   if (!Array.isArray(command.pipeline)) throw badValue("'pipeline' must be an array");
   refuseCollation(command.collation, 'aggregate');
@@ -82,18 +85,40 @@ const aggregate: CommandHandler = (command, { storage, cursors }) => {
   const name = typeof command.aggregate === 'string' ? command.aggregate : undefined;
   const evaluation = evaluationOf(command, storage, dbName);
   const { stages, output } = splitOutputStage(command.pipeline as Document[]);
+  const first = stages[0] ? Object.keys(stages[0])[0] : undefined;
+  if (stages.slice(1).some((stage) => Object.hasOwn(stage, LIST_LOCAL_SESSIONS))) {
+    throw new CommandError(
+      40602,
+      'Location40602',
+      `${LIST_LOCAL_SESSIONS} is only valid as the first stage in a pipeline`,
+    );
+  }
   let docs: Document[];
-  if (name) docs = aggregateDocuments(storage.collection(dbName, name), stages, evaluation);
-  else {
+  if (name) {
+    if (first === LIST_LOCAL_SESSIONS) {
+      throw new CommandError(
+        ErrorCodes.InvalidNamespace,
+        'InvalidNamespace',
+        `${LIST_LOCAL_SESSIONS} must be run against the database with {aggregate: 1}, not a collection`,
+      );
+    }
+    docs = aggregateDocuments(storage.collection(dbName, name), stages, evaluation);
+  } else if (command.aggregate === 1 && first === LIST_LOCAL_SESSIONS) {
+    docs = runPipeline(sessions.list((stages[0] as Document)[LIST_LOCAL_SESSIONS]), stages.slice(1), evaluation);
+  } else {
     // `aggregate: 1` runs on no collection: only a pipeline that makes its own documents can.
-    const first = stages[0] ? Object.keys(stages[0])[0] : undefined;
     if (command.aggregate !== 1 || first !== '$documents') {
-      throw notImplemented(`aggregate on a database with a first stage other than $documents (${first ?? 'none'})`);
+      throw notImplemented(
+        `aggregate on a database with a first stage other than $documents or ${LIST_LOCAL_SESSIONS} (${first ?? 'none'})`,
+      );
     }
     docs = runPipeline([], stages, evaluation);
   }
   if (output) {
-    writeOutput(storage, dbName, output, docs, evaluation);
+    writeOutput(storage, dbName, output, docs, evaluation, {
+      bypass: command.bypassDocumentValidation === true,
+      logger,
+    });
     docs = [];
   }
   const cursorOptions = asOptionalDocument(command.cursor, 'cursor');
@@ -112,7 +137,7 @@ const listCollections: CommandHandler = (command, { storage, cursors }) => {
         : {
             name: collection.name,
             type: 'collection',
-            options: {},
+            options: collectionOptionsOf(collection.options),
             info: { readOnly: false },
             idIndex: { v: 2, key: ID_INDEX.key, name: ID_INDEX.name },
           },

@@ -6,6 +6,7 @@ import { asDocument, asOptionalDocument } from './read';
 import { type CommandHandler, collectionName, databaseOf } from './context';
 import { evaluationOf } from '../evaluation';
 import { checkIdValue, refuseCollation, unknownField } from '../unsupported';
+import { checkDocument } from '../validation';
 
 interface WriteError {
   index: number;
@@ -36,16 +37,18 @@ function withWriteErrors(reply: Document, errors: WriteError[]): Document {
   return errors.length > 0 ? { ...reply, writeErrors: errors } : reply;
 }
 
-const insert: CommandHandler = (command, { storage }) => {
+const insert: CommandHandler = (command, { storage, logger }) => {
   const documents = command.documents;
   if (!Array.isArray(documents)) throw badValue("'documents' must be an array");
   const collection = storage.ensureCollection(databaseOf(command), collectionName(command));
+  const bypass = command.bypassDocumentValidation === true;
   let n = 0;
   const errors = runBatch(documents as Document[], command.ordered !== false, (doc) => {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
       throw badValue('a document to insert must be an object');
     checkIdValue(doc._id);
     const stored = doc._id === undefined ? { _id: new ObjectId(), ...doc } : doc;
+    checkDocument(collection, stored, { bypass, logger });
     storage.insert(collection, stored);
     n++;
   });
@@ -62,7 +65,7 @@ interface UpdateStatement {
   sort?: Document;
 }
 
-const update: CommandHandler = (command, { storage }) => {
+const update: CommandHandler = (command, { storage, logger }) => {
   if (!Array.isArray(command.updates)) throw badValue("'updates' must be an array");
   const dbName = databaseOf(command);
   const name = collectionName(command);
@@ -70,6 +73,7 @@ const update: CommandHandler = (command, { storage }) => {
   let nModified = 0;
   const upserted: Document[] = [];
   const evaluation = evaluationOf(command, storage, dbName);
+  const bypass = command.bypassDocumentValidation === true;
   const statements = command.updates as UpdateStatement[];
   // MongoDB 7.0 knows no `sort` in an update statement (8.0 added it): the whole command is
   // refused by its parser, before any statement runs.
@@ -90,6 +94,7 @@ const update: CommandHandler = (command, { storage }) => {
         evaluation,
       });
       if (next && collection) {
+        checkDocument(collection, next, { previous: doc, bypass, logger });
         storage.replace(collection, doc, next);
         nModified++;
       }
@@ -98,7 +103,9 @@ const update: CommandHandler = (command, { storage }) => {
     if (targets.length === 0 && statement.upsert) {
       const doc = upsertDocument(filter, change, statement.arrayFilters, evaluation);
       checkIdValue(doc._id);
-      storage.insert(storage.ensureCollection(dbName, name), doc);
+      const target = storage.ensureCollection(dbName, name);
+      checkDocument(target, doc, { bypass, logger });
+      storage.insert(target, doc);
       upserted.push({ index, _id: doc._id });
       n++;
     }
@@ -127,7 +134,7 @@ const deleteCommand: CommandHandler = (command, { storage }) => {
   return withWriteErrors({ n, ok: 1 }, errors);
 };
 
-const findAndModify: CommandHandler = (command, { storage }) => {
+const findAndModify: CommandHandler = (command, { storage, logger }) => {
   const dbName = databaseOf(command);
   const name = collectionName(command);
   refuseCollation(command.collation, 'findAndModify');
@@ -151,16 +158,22 @@ const findAndModify: CommandHandler = (command, { storage }) => {
     throw badValue('findAndModify needs either remove: true or an update');
   }
   const arrayFilters = command.arrayFilters as Document[] | undefined;
+  const bypass = command.bypassDocumentValidation === true;
   if (doc) {
     const collection = storage.ensureCollection(dbName, name);
     const next = applyUpdate(doc, change, { filter, arrayFilters, isInsert: false, evaluation });
-    if (next) storage.replace(collection, doc, next);
+    if (next) {
+      checkDocument(collection, next, { previous: doc, bypass, logger });
+      storage.replace(collection, doc, next);
+    }
     return { lastErrorObject: { n: 1, updatedExisting: true }, value: show(command.new ? (next ?? doc) : doc), ok: 1 };
   }
   if (command.upsert === true) {
     const inserted = upsertDocument(filter, change, arrayFilters, evaluation);
     checkIdValue(inserted._id);
-    storage.insert(storage.ensureCollection(dbName, name), inserted);
+    const target = storage.ensureCollection(dbName, name);
+    checkDocument(target, inserted, { bypass, logger });
+    storage.insert(target, inserted);
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted._id },
       value: command.new ? show(inserted) : null,
