@@ -66,7 +66,8 @@ export function spawnTs(file: string, options: SpawnOptions = {}): ChildHandle {
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then its output has been read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     name,
     child,
@@ -88,14 +89,16 @@ export function spawnTs(file: string, options: SpawnOptions = {}): ChildHandle {
 
 /** Resolves with the first match of `pattern` in the output; rejects if the process ends first or time runs out. */
 export function waitForOutput(handle: ChildHandle, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  const { child } = handle;
   return new Promise((resolve, reject) => {
+    let settled = false;
     const check = () => {
       const match = pattern.exec(handle.output());
       if (match) finish(() => resolve(match));
     };
-    const onExit = (code: number | null) =>
+    const onClose = () =>
       finish(() =>
-        reject(new Error(`${handle.name} exited (${code}) before printing ${pattern}:\n${handle.output()}`)),
+        reject(new Error(`${handle.name} exited (${child.exitCode}) before printing ${pattern}:\n${handle.output()}`)),
       );
     const timer = setTimeout(
       () =>
@@ -103,17 +106,22 @@ export function waitForOutput(handle: ChildHandle, pattern: RegExp, timeoutMs = 
       timeoutMs,
     );
     const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      handle.child.stdout!.off('data', check);
-      handle.child.stderr!.off('data', check);
-      handle.child.off('exit', onExit);
+      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
+      child.off('close', onClose);
       settle();
     };
-    handle.child.stdout!.on('data', check);
-    handle.child.stderr!.on('data', check);
-    handle.child.once('exit', onExit);
-    if (handle.child.exitCode !== null || handle.child.signalCode !== null) onExit(handle.child.exitCode);
-    else check();
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    // 'close' comes after the last of its output.
+    child.once('close', onClose);
+    check();
+    // Ended before this was called: the output is all there will be.
+    if (child.stdout!.closed && child.stderr!.closed && (child.exitCode !== null || child.signalCode !== null))
+      onClose();
   });
 }
 
@@ -126,8 +134,10 @@ export async function waitForHttp(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (handle.child.exitCode !== null || handle.child.signalCode !== null)
-      throw new Error(`${handle.name} exited (${handle.child.exitCode}) before answering ${url}:\n${handle.output()}`);
+    if (handle.child.exitCode !== null || handle.child.signalCode !== null) {
+      const code = await handle.exited;
+      throw new Error(`${handle.name} exited (${code}) before answering ${url}:\n${handle.output()}`);
+    }
     const answered = await new Promise<boolean>((resolve) => {
       const request = http.get(url, { headers, agent: false }, (response) => {
         response.resume();
@@ -143,7 +153,7 @@ export async function waitForHttp(
 }
 
 /** A process that did not start as expected is not left running. */
-export async function killIfNot<T>(handle: ChildHandle, started: Promise<T>): Promise<T> {
+async function killIfNot<T>(handle: ChildHandle, started: Promise<T>): Promise<T> {
   try {
     return await started;
   } catch (error) {

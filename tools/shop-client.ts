@@ -57,7 +57,7 @@ export interface RequestOptions {
 }
 
 export class ShopClient {
-  readonly jar = new CookieJar();
+  private readonly jar = new CookieJar();
   /** The CSRF token of the last page that had a form: the session's token. */
   csrfToken: string | undefined;
   private readonly agent: http.Agent;
