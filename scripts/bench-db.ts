@@ -6,13 +6,13 @@
  * process (as `npm run db` does) so that the client and the server each get a core.
  * Options: --seconds N (per measurement, default 2), --concurrency N (default 16), --out FILE.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { MongoClient, ObjectId, type Collection } from 'mongodb';
 import { loadConfig, redactUri } from '../src/platform/config';
+import { startEngineProcess } from '../tools/processes';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,8 +35,9 @@ interface Measurement {
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const config = loadConfig(process.env);
-  const { uri, child } = config.mongodbUri ? { uri: config.mongodbUri, child: undefined } : await startEngineProcess();
-  console.log(`bench:db against ${redactUri(uri)}${child ? ' (embedded engine, own process)' : ''}`);
+  const engine = config.mongodbUri === undefined ? await startEngineProcess() : undefined;
+  const uri = engine?.uri ?? config.mongodbUri!;
+  console.log(`bench:db against ${redactUri(uri)}${engine ? ' (embedded engine, own process)' : ''}`);
   console.log(`${seconds} s per measurement, ${concurrency} concurrent operations\n`);
 
   const client = await MongoClient.connect(uri, { maxPoolSize: concurrency });
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   } finally {
     await db.dropDatabase().catch(() => undefined);
     await client.close();
-    child?.kill('SIGTERM');
+    await engine?.stop();
   }
 
   printTable(results);
@@ -143,28 +144,6 @@ function printTable(results: Measurement[]): void {
   ]);
   console.log(`${'operation'.padEnd(16)} ${'docs'.padStart(8)} ${'ops/s'.padStart(10)} ${'mean ms'.padStart(9)}`);
   for (const row of rows) console.log(row.join(' '));
-}
-
-/** Starts `npm run db` on a free port and waits for the line that gives its address. */
-async function startEngineProcess(): Promise<{ uri: string; child: ChildProcess }> {
-  const cli = path.join(__dirname, '..', 'src', 'embedded', 'cli.ts');
-  const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const uri = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the engine did not start: ${output}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /mongodb:\/\/[^\s"']+/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the engine exited with ${code}: ${output}`)));
-  });
-  child.stdout!.resume();
-  return { uri, child };
 }
 
 main().catch((error: unknown) => {

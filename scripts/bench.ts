@@ -21,22 +21,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MongoClient, ObjectId, type Collection } from 'mongodb';
-import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../src/sessions/mongo-session-store';
+import mongoose from 'mongoose';
+import type { Collection } from 'mongodb';
+import { Product } from '../src/catalog/product.model';
+import { loadConfig } from '../src/platform/config';
+import { MongoSessionStore, type SessionDocument } from '../src/sessions/mongo-session-store';
+import { sessionCookie } from '../src/sessions/session-cookie';
+import { csrfTokenIn, productIdsIn, showsLogout } from '../tools/html';
 import {
   freePort,
   residentBytes,
   ROOT,
   sleep,
-  startChild,
-  startEngine,
+  spawnTs,
+  startEngineProcess,
+  startShopProcess,
   waitForHttp,
-  type Child,
-} from './bench/processes';
+  type ChildHandle,
+  type ShopProcess,
+} from '../tools/processes';
+import { expectStatus, HTTPS_PROXY_HEADERS, ShopClient } from '../tools/shop-client';
 import { seedShop, type BenchUser } from './bench/seed';
-import { csrfTokenIn, expectStatus, PROXY_HEADERS, ShopClient } from './bench/shop-client';
 import { problemsOf, runScenario, type Scenario, type ScenarioResult } from './bench/load-run';
-import { compareLookups, createSessions, fillSessions } from './bench/sessions';
+import { compareLookups, createSessions, fillSessions, openLoginPage, submitLogin } from './bench/sessions';
 import { printResults, TARGETS, verdicts, type BenchReport } from './bench/report';
 import { printProfile } from './bench/profile-summary';
 
@@ -87,18 +94,18 @@ const runMemoryPart = options.only === undefined;
 
 const BENCH_USERS = 5;
 const BCRYPT_ROUNDS = 4;
-const IDLE_MS = 120 * 60_000;
 const VISITOR_CONCURRENCY = 32;
 const LOOKUPS = 3_000;
 const SMALL_LOOKUP_SESSIONS = 1_000;
+/** A stop that hangs ends in SIGKILL. */
+const KILL_AFTER_MS = 10_000;
 
-const children: Child[] = [];
+const children: ChildHandle[] = [];
 /** The shop's cookie secret; the floor server verifies the same cookies with it. */
 const SESSION_SECRET = crypto.randomBytes(32).toString('hex');
 
 async function main(): Promise<void> {
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-bench-'));
-  let client: MongoClient | undefined;
   let store: MongoSessionStore | undefined;
   let smallStore: MongoSessionStore | undefined;
   try {
@@ -106,65 +113,92 @@ async function main(): Promise<void> {
       `npm run bench: ${options.connections} connections, ${options.durationSeconds} s per run, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)}`,
     );
 
-    const engine = await startEngine(await freePort(), path.join(tempDir, 'db'), cpuProfFlags('engine'));
-    children.push(engine.child);
-    const uri = `${engine.uri}/shop`;
-    client = await MongoClient.connect(uri);
-    const db = client.db();
-    const users = await seedShop(db, { products: options.products, users: BENCH_USERS, bcryptRounds: BCRYPT_ROUNDS });
+    const engine = await startEngineProcess({ dbPath: path.join(tempDir, 'db'), nodeFlags: cpuProfFlags('engine') });
+    children.push(engine);
+    const uri = engine.uri;
+    const shopEnv = shopEnvironment(uri);
+    // The shop's own configuration: its session lifetimes and cookie, for the sessions written here.
+    const config = loadConfig(shopEnv);
+    const cookie = sessionCookie(config);
+    const cookieOptions = { ...cookie.options, maxAge: config.session.idleTimeoutMs };
+    const storeFor = (databaseName: string) =>
+      new MongoSessionStore({
+        uri,
+        databaseName,
+        idleTimeoutMs: config.session.idleTimeoutMs,
+        touchIntervalMs: config.session.touchIntervalMs,
+      });
+    await mongoose.connect(uri);
+    store = storeFor(mongoose.connection.name);
+    await store.ready();
+    const users = await seedShop({
+      products: options.products,
+      users: BENCH_USERS,
+      bcryptRounds: config.bcryptRounds,
+      sessionStore: store,
+    });
     console.log(
-      `engine: ${engine.uri} (own process, data in a temporary directory); seeded ${options.products} products, ${users.length} users`,
+      `engine: ${uri.slice(0, uri.lastIndexOf('/'))} (own process, data in a temporary directory); seeded ${options.products} products, ${users.length} users`,
     );
 
-    const shopUrl = await startShop(uri);
-    const shop = new ShopClient(shopUrl);
+    const shop = await startShopProcess(shopEnv, { nodeFlags: cpuProfFlags('shop') });
+    children.push(shop);
+    console.log(`shop: ${shop.url}, NODE_ENV=production (view cache on), pid ${shop.pid}`);
+    const shopUrl = shop.url;
 
     // The products the real page shows, in its order: the ceiling renders exactly these.
-    const anonymous = await shop.request('GET', '/products');
-    expectStatus(anonymous, 200, 'GET /products');
+    const anonymous = await getPage(shopUrl, '/products', {}, 'GET /products');
     const shown = productIdsIn(anonymous.body);
     if (shown.length === 0) throw new Error('GET /products shows no product');
-    const records = await db
-      .collection('products')
-      .find({ _id: { $in: shown.map((id) => new ObjectId(id)) } })
-      .toArray();
+    const records = await Product.find({ _id: { $in: shown } }).lean();
     const byId = new Map(
       records.map((record) => [record._id.toHexString(), { ...record, _id: record._id.toHexString() }]),
     );
     const productsFile = path.join(tempDir, 'products.json');
     fs.writeFileSync(productsFile, JSON.stringify(shown.map((id) => byId.get(id))));
-    const ceilingUrl = await startCeiling(productsFile, options.products);
-    const floorUrl = await startFloor(uri, productsFile, options.products);
-    const ceilingPage = await new ShopClient(ceilingUrl).request('GET', '/products');
-    expectStatus(ceilingPage, 200, 'the ceiling');
+    const ceilingUrl = await startServer('ceiling', 'scripts/bench/ceiling-server.ts', [
+      '--products',
+      productsFile,
+      '--total',
+      String(options.products),
+    ]);
+    const floorUrl = await startServer(
+      'floor',
+      'scripts/bench/floor-server.ts',
+      ['--uri', uri, '--products', productsFile, '--total', String(options.products)],
+      { SESSION_SECRET },
+      cpuProfFlags('floor'),
+    );
+    const ceilingPage = await getPage(ceilingUrl, '/products', {}, 'the ceiling');
     const sameHtml = ceilingPage.body === anonymous.body;
     console.log(
       `GET /products shows ${shown.length} products; the ceiling renders the same ${shown.length}${sameHtml ? ', byte for byte the same page' : " (WARNING: its page differs from the shop's anonymous page)"}`,
     );
 
     // A real login, and the checks that make the load runs mean what they say.
-    const cookie = await shop.logIn(users[0].email, users[0].password);
-    const listPage = await shop.request('GET', '/products', { cookie });
+    const shopper = new ShopClient(shopUrl, { behindHttpsProxy: true });
+    await openLoginPage(shopper, cookie.name);
+    await submitLogin(shopper, users[0].email, users[0].password);
+    const listPage = await shopper.get('/products');
     expectStatus(listPage, 200, 'GET /products logged in');
-    if (!listPage.body.includes('action="/logout"'))
+    if (!showsLogout(listPage.body))
       throw new Error('GET /products with the session cookie does not show a logged-in page');
     const csrf = csrfTokenIn(listPage.body);
-    const floorPage = await new ShopClient(floorUrl).request('GET', '/products', { cookie });
-    expectStatus(floorPage, 200, 'the floor');
+    const sessionHeader = shopper.cookieHeader();
+    const floorPage = await getPage(floorUrl, '/products', { cookie: sessionHeader }, 'the floor');
     console.log(
       `the floor renders ${floorPage.body === listPage.body ? "byte for byte the shop's logged-in page" : "a page that differs from the shop's logged-in page (WARNING)"}`,
     );
     const productPath = `/products/${shown[0]}`;
-    expectStatus(await shop.request('GET', productPath, { cookie }), 200, `GET ${productPath}`);
+    expectStatus(await shopper.get(productPath), 200, `GET ${productPath}`);
     const cartForm = { _csrf: csrf, productId: shown[0] };
-    const added = await shop.request('POST', '/cart', { cookie, form: cartForm });
+    const added = await shopper.request('POST', '/cart', { form: cartForm });
     expectStatus(added, 302, 'POST /cart');
-    if (added.headers.location !== '/cart')
-      throw new Error(`POST /cart redirected to ${added.headers.location}, not /cart`);
-    shop.close();
+    if (added.location !== '/cart') throw new Error(`POST /cart redirected to ${added.location}, not /cart`);
+    shopper.close();
 
-    const headers = { ...PROXY_HEADERS };
-    const withSession = { ...headers, cookie };
+    const headers = { ...HTTPS_PROXY_HEADERS };
+    const withSession = { ...headers, cookie: sessionHeader };
     const scenarios: Scenario[] = [
       {
         key: 'a',
@@ -214,7 +248,7 @@ async function main(): Promise<void> {
         connections: options.connections,
         durationSeconds: options.durationSeconds,
         warmupSeconds: Math.min(2, options.durationSeconds),
-        processes: Object.fromEntries(children.map((child) => [child.name.replace(/^the /, ''), child.pid])),
+        processes: Object.fromEntries(children.map((child) => [child.name, child.pid])),
       });
       results.push(result);
       console.log(
@@ -228,25 +262,21 @@ async function main(): Promise<void> {
     let memory: BenchReport['memory'];
     let lookups: BenchReport['lookups'];
     if (runMemoryPart) {
-      const sessions = db.collection<SessionDocument>(SESSIONS_COLLECTION);
-      memory = await measureMemory(shopUrl, users, sessions);
+      const sessions = store.collection;
+      memory = await measureMemory(shop, users, sessions, cookie.name);
 
       // The lookup time at two sizes: the shop's collection, filled up to --lookup-sessions, and one
       // of 1,000 sessions in a database of its own on the same engine, measured in alternation.
-      const smallDb = 'shop_lookup_small';
-      const storeFor = (databaseName: string) =>
-        new MongoSessionStore({ uri, databaseName, idleTimeoutMs: IDLE_MS, touchIntervalMs: 60_000 });
-      smallStore = storeFor(smallDb);
-      store = storeFor('shop');
-      await Promise.all([smallStore.ready(), store.ready()]);
-      const smallSessions = client.db(smallDb).collection<SessionDocument>(SESSIONS_COLLECTION);
-      const smallIds = await fillSessions(smallSessions, users, SMALL_LOOKUP_SESSIONS, IDLE_MS);
-      const bigIds = await fillSessions(sessions, users, options.lookupSessions, IDLE_MS);
+      smallStore = storeFor('shop_lookup_small');
+      await smallStore.ready();
+      const bigSize = Math.max(options.lookupSessions, await sessions.countDocuments({}));
       process.stdout.write(
-        `session lookup: ${LOOKUPS.toLocaleString('en')} store.get at ${SMALL_LOOKUP_SESSIONS.toLocaleString('en')} and at ${(await sessions.countDocuments({})).toLocaleString('en')} sessions ... `,
+        `session lookup: ${LOOKUPS.toLocaleString('en')} store.get at ${SMALL_LOOKUP_SESSIONS.toLocaleString('en')} and at ${bigSize.toLocaleString('en')} sessions (written through the store) ... `,
       );
+      const smallIds = await fillSessions(smallStore, users, SMALL_LOOKUP_SESSIONS, cookieOptions);
+      const bigIds = await fillSessions(store, users, options.lookupSessions, cookieOptions);
       const { small, big } = await compareLookups(
-        { store: smallStore, ids: smallIds, sessions: await smallSessions.countDocuments({}) },
+        { store: smallStore, ids: smallIds, sessions: await smallStore.collection.countDocuments({}) },
         { store, ids: bigIds, sessions: await sessions.countDocuments({}) },
         LOOKUPS,
       );
@@ -287,19 +317,17 @@ async function main(): Promise<void> {
   } finally {
     await store?.close();
     await smallStore?.close();
-    await client?.close();
-    for (const child of children.reverse()) await child.stop();
+    await mongoose.disconnect();
+    for (const child of children.reverse()) await child.stop('SIGTERM', KILL_AFTER_MS);
     fs.rmSync(tempDir, { recursive: true, force: true });
     printProfiles();
   }
 }
 
-async function startShop(uri: string): Promise<string> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+/** The shop's environment: production behind one TLS proxy hop, as the bench talks to it. */
+function shopEnvironment(uri: string): Record<string, string> {
+  return {
     NODE_ENV: 'production',
-    PORT: String(port),
     MONGODB_URI: uri,
     SESSION_SECRET,
     // The bench talks to the shop as a TLS-terminating proxy would: the __Host- cookie needs HTTPS.
@@ -311,12 +339,18 @@ async function startShop(uri: string): Promise<string> {
     LOG_LEVEL: 'warn',
     SEED_DEMO_DATA: 'false',
   };
-  const shop = startChild('the shop', 'src/server.ts', [], env, cpuProfFlags('shop'));
-  children.push(shop);
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(shop, `${url}/products`, { ...PROXY_HEADERS });
-  console.log(`shop: ${url}, NODE_ENV=production (view cache on), pid ${shop.pid}`);
-  return url;
+}
+
+/** One page, fetched once by a fresh browser behind the proxy; it must answer 200. */
+async function getPage(baseUrl: string, pagePath: string, headers: Record<string, string>, what: string) {
+  const browser = new ShopClient(baseUrl, { behindHttpsProxy: true, headers });
+  try {
+    const page = await browser.get(pagePath);
+    expectStatus(page, 200, what);
+    return page;
+  } finally {
+    browser.close();
+  }
 }
 
 /** node --cpu-prof for a process, its profile in a folder of its own (written when it exits). */
@@ -337,46 +371,37 @@ function printProfiles(): void {
   }
 }
 
-/** The floor, (f): scripts/bench/floor-server.ts on the shop's database, with the shop's secret. */
-async function startFloor(uri: string, productsFile: string, totalProducts: number): Promise<string> {
+/**
+ * The ceiling (a) or the floor (f), a process of its own in production mode on a free port:
+ * scripts/bench/ceiling-server.ts, or scripts/bench/floor-server.ts on the shop's database with its secret.
+ */
+async function startServer(
+  name: string,
+  file: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeFlags: string[] = [],
+): Promise<string> {
   const port = await freePort();
-  const floor = startChild(
-    'the floor',
-    'scripts/bench/floor-server.ts',
-    ['--port', String(port), '--uri', uri, '--products', productsFile, '--total', String(totalProducts)],
-    { ...process.env, NODE_ENV: 'production', SESSION_SECRET },
-    cpuProfFlags('floor'),
-  );
-  children.push(floor);
+  const server = spawnTs(file, {
+    name,
+    args: ['--port', String(port), ...args],
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    nodeFlags,
+  });
+  children.push(server);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(floor, `${url}/products`);
-  return url;
-}
-
-async function startCeiling(productsFile: string, totalProducts: number): Promise<string> {
-  const port = await freePort();
-  const ceiling = startChild(
-    'the ceiling',
-    'scripts/bench/ceiling-server.ts',
-    ['--port', String(port), '--products', productsFile, '--total', String(totalProducts)],
-    {
-      ...process.env,
-      NODE_ENV: 'production',
-    },
-  );
-  children.push(ceiling);
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(ceiling, `${url}/products`);
+  await waitForHttp(server, `${url}/products`);
   return url;
 }
 
 /** The shop's resident memory before and after `options.sessions` real logins, each after a short settle. */
 async function measureMemory(
-  shopUrl: string,
+  shop: ShopProcess,
   users: BenchUser[],
   sessions: Collection<SessionDocument>,
+  cookieName: string,
 ): Promise<BenchReport['memory']> {
-  const shop = children.find((child) => child.name === 'the shop')!;
   await sleep(3000);
   const before = residentBytes(shop.pid);
   const sessionsBefore = await sessions.countDocuments({});
@@ -384,9 +409,9 @@ async function measureMemory(
     `memory: ${options.sessions.toLocaleString('en')} fresh visitors open the login page, one in ${options.loginEvery} logs in ... `,
   );
   const creation = await createSessions(
-    shopUrl,
+    shop.url,
     users,
-    { count: options.sessions, loginEvery: options.loginEvery, concurrency: VISITOR_CONCURRENCY },
+    { count: options.sessions, loginEvery: options.loginEvery, concurrency: VISITOR_CONCURRENCY, cookieName },
     (done) => {
       if (done % 10_000 === 0) process.stdout.write(`${done.toLocaleString('en')} `);
     },
@@ -406,14 +431,9 @@ async function measureMemory(
   };
 }
 
-function productIdsIn(html: string): string[] {
-  const ids = [...html.matchAll(/href="\/products\/([0-9a-f]{24})"/g)].map((match) => match[1]);
-  return [...new Set(ids)];
-}
-
 let interrupted = false;
 const cleanUpAndExit = (code: number) => {
-  Promise.allSettled(children.map((child) => child.stop())).finally(() => process.exit(code));
+  Promise.allSettled(children.map((child) => child.stop('SIGTERM', KILL_AFTER_MS))).finally(() => process.exit(code));
 };
 process.once('SIGINT', () => {
   interrupted = true;

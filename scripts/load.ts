@@ -17,10 +17,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { redactUri } from '../src/platform/config';
-import { cpuSeconds, startEngineProcess, startShopProcess, type ChildHandle } from './lib/processes';
+import { verifyDatabase, type Check } from '../tools/database-checks';
+import { cpuSeconds, startEngineProcess, startShopProcess, type ChildHandle } from '../tools/processes';
 import { Recorder } from './load/recorder';
 import { stockShop } from './load/stock-shop';
-import { verifyDatabase, type Check } from './load/verify';
 import { VirtualShopper } from './load/virtual-shopper';
 
 interface Options {
@@ -71,15 +71,15 @@ function readOptions(): Options {
 interface Target {
   baseUrl: string;
   mongodbUri: string;
-  /** Sent with every request. */
-  headers: Record<string, string>;
+  /** Whether the shoppers play the TLS proxy in front of it (X-Forwarded-Proto: https). */
+  behindHttpsProxy: boolean;
   /** Processes this run started; stopped at the end. */
-  started: Array<{ name: string; handle: ChildHandle }>;
+  started: ChildHandle[];
 }
 
 async function startTarget(options: Options): Promise<Target> {
   if (options.url) {
-    return { baseUrl: options.url, mongodbUri: options.mongodbUri!, headers: {}, started: [] };
+    return { baseUrl: options.url, mongodbUri: options.mongodbUri!, behindHttpsProxy: false, started: [] };
   }
   const engine = await startEngineProcess();
   const shop = await startShopProcess({
@@ -103,11 +103,8 @@ async function startTarget(options: Options): Promise<Target> {
   return {
     baseUrl: shop.url,
     mongodbUri: engine.uri,
-    headers: { 'x-forwarded-proto': 'https' },
-    started: [
-      { name: 'shop', handle: shop },
-      { name: 'embedded engine', handle: engine },
-    ],
+    behindHttpsProxy: true,
+    started: [shop, engine],
   };
 }
 
@@ -132,10 +129,10 @@ async function main(): Promise<number> {
       baseUrl: target.baseUrl,
       runId,
       products: options.products,
-      headers: target.headers,
+      behindHttpsProxy: target.behindHttpsProxy,
     });
     const recorder = new Recorder();
-    const cpuBefore = target.started.map(({ handle }) => cpuSeconds(handle.child.pid));
+    const cpuBefore = target.started.map((handle) => cpuSeconds(handle.pid));
     const generatorBefore = process.cpuUsage();
     const started = Date.now();
     const deadline = started + options.seconds * 1000;
@@ -148,7 +145,7 @@ async function main(): Promise<number> {
           recorder,
           deadline,
           productIds,
-          headers: target.headers,
+          behindHttpsProxy: target.behindHttpsProxy,
         }),
     );
     await Promise.all(shoppers.map((shopper) => shopper.run()));
@@ -161,9 +158,9 @@ async function main(): Promise<number> {
         `p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms, ${summary.errors} errors` +
         ` (${recorder.expectedRefusals} wrong-password logins refused, by design)`,
     );
-    const cpu = target.started.map(({ name, handle }, i) => {
-      const used = (cpuSeconds(handle.child.pid) ?? NaN) - (cpuBefore[i] ?? NaN);
-      return Number.isFinite(used) ? `${name} ${used.toFixed(1)} s` : undefined;
+    const cpu = target.started.map((handle, i) => {
+      const used = (cpuSeconds(handle.pid) ?? NaN) - (cpuBefore[i] ?? NaN);
+      return Number.isFinite(used) ? `${handle.name} ${used.toFixed(1)} s` : undefined;
     });
     if (cpu.every((entry) => entry !== undefined) && cpu.length > 0) {
       const generator = process.cpuUsage(generatorBefore);
@@ -195,9 +192,13 @@ async function main(): Promise<number> {
       await client.close();
     }
   } finally {
-    for (const { name, handle } of target.started) {
+    for (const handle of target.started) {
       const code = await handle.stop('SIGTERM');
-      checks.push({ name: `the ${name} stopped cleanly on SIGTERM`, ok: code === 0, detail: `exit code ${code}` });
+      checks.push({
+        name: `the ${handle.name} stopped cleanly on SIGTERM`,
+        ok: code === 0,
+        detail: `exit code ${code}`,
+      });
       if (code !== 0) console.error(handle.output().split('\n').slice(-20).join('\n'));
     }
   }

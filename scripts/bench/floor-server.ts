@@ -19,8 +19,9 @@ import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
 import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { User } from '../../src/accounts/user.model';
+import { loadConfig } from '../../src/platform/config';
 import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
-import { SESSION_COOKIE } from './shop-client';
+import { sessionCookie } from '../../src/sessions/session-cookie';
 
 const { values } = parseArgs({
   options: {
@@ -30,16 +31,22 @@ const { values } = parseArgs({
     total: { type: 'string' },
   },
 });
-// The bench passes the shop's secret the way the shop gets it.
-const secret = process.env.SESSION_SECRET;
-if (!values.port || !values.uri || !values.products || !values.total || !secret) {
+if (!values.port || !values.uri || !values.products || !values.total || !process.env.SESSION_SECRET) {
   console.error('usage: SESSION_SECRET=... floor-server.ts --port P --uri URI --products FILE --total N');
   process.exit(2);
 }
+// The shop's production configuration, with the secret the bench passes the way the shop gets it:
+// the name of its session cookie, and the key that signs it.
+const config = loadConfig({
+  NODE_ENV: 'production',
+  MONGODB_URI: values.uri,
+  SESSION_SECRET: process.env.SESSION_SECRET,
+});
+const secret = config.sessionSecrets[0];
 
 const products: unknown[] = JSON.parse(fs.readFileSync(values.products, 'utf8'));
 const pageLinks = pagination('/products', 1, pageCountFor(Number(values.total), PRODUCTS_PER_PAGE));
-const cookiePattern = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`);
+const cookiePattern = new RegExp(`(?:^|;\\s*)${sessionCookie(config).name}=([^;]+)`);
 
 /** The session id in express-session's signed cookie value (`s:<id>.<HMAC-SHA256>`), if the signature holds. */
 function sessionIdOf(cookieValue: string | undefined, key: string): string | undefined {
@@ -63,7 +70,7 @@ async function main(): Promise<void> {
   Object.assign(app.locals, { flash: [] });
 
   app.get('/products', async (req, res) => {
-    const sid = sessionIdOf(cookiePattern.exec(req.headers.cookie ?? '')?.[1], secret!);
+    const sid = sessionIdOf(cookiePattern.exec(req.headers.cookie ?? '')?.[1], secret);
     const session = sid ? (await sessions.findOne({ _id: sid }))?.session : undefined;
     const user = session?.user ? await User.findById(session.user._id) : null;
     if (!session || !user) {

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuMs } from './processes';
+import { cpuSeconds } from '../../tools/processes';
 
 /** One page under load: what to send, and the one status every response must have. */
 export interface Scenario {
@@ -67,6 +67,11 @@ export async function runScenario(scenario: Scenario, options: LoadOptions): Pro
     result.cpuMsPerRequest[name] = result.requests > 0 ? (cpuMs(pid) - before) / result.requests : 0;
   }
   return result;
+}
+
+/** CPU time a process has used so far, in ms (Linux: NaN elsewhere). */
+function cpuMs(pid: number): number {
+  return (cpuSeconds(pid) ?? NaN) * 1000;
 }
 
 function summarize(scenario: Scenario, result: autocannon.Result): ScenarioResult {

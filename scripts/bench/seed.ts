@@ -1,87 +1,52 @@
-import crypto from 'node:crypto';
-import bcrypt from 'bcrypt';
-import { ObjectId, type Db } from 'mongodb';
+import type { Types } from 'mongoose';
+import { Accounts } from '../../src/accounts/accounts.service';
+import { User } from '../../src/accounts/user.model';
+import { Product, type IProduct } from '../../src/catalog/product.model';
+import type { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 
 /*
- * The bench's data, written straight through the driver in the shapes the models define
- * (src/models): products one second apart, so the shop's newest-first order is well defined.
+ * The bench's data, written through the shop's own code on mongoose's connection (connected by
+ * the caller): shoppers sign up through the Accounts service (its bcrypt hash), products go in
+ * through the Product model (its validation and timestamps), in batches.
  */
 
 export interface BenchUser {
   email: string;
   password: string;
-  id: ObjectId;
+  id: Types.ObjectId;
 }
 
 const PASSWORD = 'bench-password';
 const WORDS = ['Ceramic', 'Walnut', 'Linen', 'Copper', 'Wool', 'Glass', 'Steel', 'Cotton', 'Oak', 'Leather'];
 const THINGS = ['Mug', 'Lamp', 'Notebook', 'Bowl', 'Stand', 'Blanket', 'Vase', 'Tray', 'Clock', 'Bag'];
 
-export async function seedShop(
-  db: Db,
-  options: { products: number; users: number; bcryptRounds: number },
-): Promise<BenchUser[]> {
-  const hash = await bcrypt.hash(PASSWORD, options.bcryptRounds);
-  const now = Date.now();
-  const users: BenchUser[] = Array.from({ length: options.users }, (_, i) => ({
-    email: `bench-${i}@example.com`,
-    password: PASSWORD,
-    id: new ObjectId(),
-  }));
-  await db.collection('users').insertMany(
-    users.map((user) => ({
-      _id: user.id,
-      email: user.email,
-      password: hash,
-      cart: { items: [] },
-      createdAt: new Date(now),
-      updatedAt: new Date(now),
-      __v: 0,
-    })),
-  );
+/** `users` shoppers, then `products` products owned by the first (inserted in order: the last is the newest). */
+export async function seedShop(options: {
+  products: number;
+  users: number;
+  bcryptRounds: number;
+  sessionStore: MongoSessionStore;
+}): Promise<BenchUser[]> {
+  const accounts = new Accounts({ bcryptRounds: options.bcryptRounds, sessionStore: options.sessionStore });
+  const users: BenchUser[] = [];
+  for (let i = 0; i < options.users; i++) {
+    const email = `bench-${i}@example.com`;
+    const result = await accounts.signUp(email, PASSWORD);
+    const user = await User.findOne({ email }).select('_id').lean();
+    if (result !== 'created' || !user) throw new Error(`could not sign up ${email}: ${result}`);
+    users.push({ email, password: PASSWORD, id: user._id });
+  }
 
-  const products = Array.from({ length: options.products }, (_, i) => {
-    const createdAt = new Date(now - (options.products - i) * 1000);
-    return {
-      _id: new ObjectId(),
-      title: `${WORDS[i % WORDS.length]} ${THINGS[Math.floor(i / WORDS.length) % THINGS.length]} No. ${i + 1}`,
-      price: Math.round((5 + ((i * 7919) % 20000) / 100) * 100) / 100,
-      description:
-        'A plausible product description of a realistic length, the kind a small shop writes for each item it sells.',
-      imageUrl: '',
-      userId: users[0].id,
-      createdAt,
-      updatedAt: createdAt,
-      __v: 0,
-    };
-  });
+  const products: IProduct[] = Array.from({ length: options.products }, (_, i) => ({
+    title: `${WORDS[i % WORDS.length]} ${THINGS[Math.floor(i / WORDS.length) % THINGS.length]} No. ${i + 1}`,
+    price: Math.round((5 + ((i * 7919) % 20000) / 100) * 100) / 100,
+    description:
+      'A plausible product description of a realistic length, the kind a small shop writes for each item it sells.',
+    imageUrl: '',
+    userId: users[0].id,
+  }));
   for (let start = 0; start < products.length; start += 1000) {
-    await db.collection('products').insertMany(products.slice(start, start + 1000));
+    await Product.insertMany(products.slice(start, start + 1000));
   }
   return users;
-}
-
-/** A session document as the store writes one for a logged-in shopper (see CONTRACT.md). */
-export function loggedInSessionDocument(user: BenchUser, idleMs: number): { _id: string } & Record<string, unknown> {
-  const now = Date.now();
-  const expires = new Date(now + idleMs);
-  return {
-    _id: crypto.randomBytes(24).toString('base64url'),
-    expires,
-    session: {
-      cookie: {
-        originalMaxAge: idleMs,
-        expires: expires.toISOString(),
-        secure: true,
-        httpOnly: true,
-        path: '/',
-        sameSite: 'lax',
-      },
-      isLoggedIn: true,
-      user: { _id: user.id.toHexString(), email: user.email },
-      loggedInAt: now,
-      csrfToken: crypto.randomBytes(32).toString('hex'),
-      touchedAt: now,
-    },
-  };
 }

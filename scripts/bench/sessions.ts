@@ -1,13 +1,17 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
 import { promisify } from 'node:util';
-import type { Collection } from 'mongodb';
-import type { SessionData } from 'express-session';
-import type { MongoSessionStore, SessionDocument } from '../../src/sessions/mongo-session-store';
-import { loggedInSessionDocument, type BenchUser } from './seed';
-import { ShopClient } from './shop-client';
+import type { Request } from 'express';
+import session, { type CookieOptions, type SessionData } from 'express-session';
+import { csrfToken } from '../../src/sessions/csrf';
+import type { MongoSessionStore } from '../../src/sessions/mongo-session-store';
+import { expectStatus, ShopClient } from '../../tools/shop-client';
+import type { BenchUser } from './seed';
 
 /*
- * Sessions in bulk: made through the shop over HTTP (for its memory), or inserted directly (for the
- * lookup time at a given number of sessions, where only the count matters).
+ * Sessions in bulk: made through the shop over HTTP (for its memory), or written through the
+ * session store's own `set` (for the lookup time at a given number of sessions, where only the
+ * count matters and logging in 100,000 times over HTTP would take minutes).
  */
 
 export interface SessionCreation {
@@ -27,10 +31,11 @@ export interface SessionCreation {
 export async function createSessions(
   baseUrl: string,
   users: BenchUser[],
-  options: { count: number; loginEvery: number; concurrency: number },
+  options: { count: number; loginEvery: number; concurrency: number; cookieName: string },
   onProgress: (done: number) => void,
 ): Promise<SessionCreation> {
-  const client = new ShopClient(baseUrl);
+  // One connection per visitor at a time, kept alive between visitors; each visitor its own cookie jar.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const started = performance.now();
   let next = 0;
   let done = 0;
@@ -38,10 +43,13 @@ export async function createSessions(
   const visitor = async () => {
     while (next < options.count) {
       const n = next++;
-      const session = await client.openLoginPage();
+      const browser = new ShopClient(baseUrl, { behindHttpsProxy: true, agent });
+      const visitorCookie = await openLoginPage(browser, options.cookieName);
       if (n % options.loginEvery === 0) {
         const user = users[logins++ % users.length];
-        await client.submitLogin(session, user.email, user.password);
+        await submitLogin(browser, user.email, user.password);
+        if (browser.cookie(options.cookieName) === visitorCookie)
+          throw new Error('POST /login did not start a new session');
       }
       done++;
       if (done % 1000 === 0) onProgress(done);
@@ -50,29 +58,61 @@ export async function createSessions(
   try {
     await Promise.all(Array.from({ length: options.concurrency }, visitor));
   } finally {
-    client.close();
+    agent.destroy();
   }
   const seconds = (performance.now() - started) / 1000;
   return { sessions: done, logins, seconds, perSecond: done / seconds };
 }
 
-/** Inserts logged-in session documents until the collection holds `target`; returns the ids it inserted. */
+/** A fresh visitor opens the login page: the shop starts a session for its CSRF token. Returns its cookie. */
+export async function openLoginPage(browser: ShopClient, cookieName: string): Promise<string> {
+  expectStatus(await browser.get('/login'), 200, 'GET /login');
+  const cookie = browser.cookie(cookieName);
+  if (!cookie) throw new Error('GET /login set no session cookie (is X-Forwarded-Proto honoured? TRUST_PROXY)');
+  return cookie;
+}
+
+/** Sends the login form of the page the browser last opened. */
+export async function submitLogin(browser: ShopClient, email: string, password: string): Promise<void> {
+  expectStatus(await browser.postForm('/login', { email, password }), 302, 'POST /login');
+}
+
+/** express-session's Cookie, as its middleware makes one per session (its type declares no constructor arguments). */
+const Cookie = session.Cookie as unknown as new (options: CookieOptions) => session.Cookie;
+
+/**
+ * Writes logged-in sessions through the store's `set`, `concurrency` at a time, until its
+ * collection holds `target`; returns the ids it wrote. Each is what a login leaves: express-session's
+ * Cookie with the shop's cookie options, the shopper, the login time and a CSRF token made by the
+ * shop's own generator; the store adds what it adds (touchedAt, expires).
+ */
 export async function fillSessions(
-  sessions: Collection<SessionDocument>,
+  store: MongoSessionStore,
   users: BenchUser[],
   target: number,
-  idleMs: number,
+  cookieOptions: CookieOptions,
+  concurrency = 32,
 ): Promise<string[]> {
+  const set = promisify(store.set.bind(store)) as (sid: string, data: SessionData) => Promise<void>;
+  const missing = target - (await store.collection.countDocuments({}));
   const ids: string[] = [];
-  let missing = target - (await sessions.countDocuments({}));
-  while (missing > 0) {
-    const batch = Array.from({ length: Math.min(1000, missing) }, (_, i) =>
-      loggedInSessionDocument(users[i % users.length], idleMs),
-    );
-    await sessions.insertMany(batch as unknown as SessionDocument[]);
-    for (const doc of batch) ids.push(doc._id);
-    missing -= batch.length;
-  }
+  const writer = async () => {
+    while (ids.length < missing) {
+      const user = users[ids.length % users.length];
+      // express-session's own id: 24 random bytes, base64url (uid-safe).
+      const sid = crypto.randomBytes(24).toString('base64url');
+      ids.push(sid);
+      const data: SessionData = {
+        cookie: new Cookie(cookieOptions),
+        isLoggedIn: true,
+        user: { _id: user.id.toHexString(), email: user.email },
+        loggedInAt: Date.now(),
+      };
+      csrfToken({ session: data } as unknown as Request, true);
+      await set(sid, data);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, writer));
   return ids;
 }
 

@@ -2,23 +2,27 @@
  * Before the load: a seller account adds the products the virtual shoppers will buy, through the
  * admin form like anyone else. Returns the ids the product list then shows.
  */
-import { ShopClient, type ShopReply } from '../lib/shop-client';
-import { productIdsIn } from './virtual-shopper';
+import { productIdsIn } from '../../tools/html';
+import { expectStatus, ShopClient } from '../../tools/shop-client';
 
 export async function stockShop(options: {
   baseUrl: string;
   runId: string;
   products: number;
-  headers?: Record<string, string>;
+  behindHttpsProxy?: boolean;
 }): Promise<string[]> {
-  const seller = new ShopClient(options.baseUrl, { headers: options.headers });
+  const seller = new ShopClient(options.baseUrl, { behindHttpsProxy: options.behindHttpsProxy });
   const email = `load-seller-${options.runId}@example.com`;
   const password = 'load-test password';
-  expectStatus('GET /signup', await seller.get('/signup'), 200);
-  expectStatus('POST /signup', await seller.postForm('/signup', { email, password, confirmPassword: password }), 302);
-  expectStatus('GET /login', await seller.get('/login'), 200);
-  expectStatus('POST /login', await seller.postForm('/login', { email, password }), 302);
-  expectStatus('GET /admin/add-product', await seller.get('/admin/add-product'), 200);
+  expectStatus(await seller.get('/signup'), 200, 'stocking the shop: GET /signup');
+  expectStatus(
+    await seller.postForm('/signup', { email, password, confirmPassword: password }),
+    302,
+    'stocking the shop: POST /signup',
+  );
+  expectStatus(await seller.get('/login'), 200, 'stocking the shop: GET /login');
+  expectStatus(await seller.postForm('/login', { email, password }), 302, 'stocking the shop: POST /login');
+  expectStatus(await seller.get('/admin/add-product'), 200, 'stocking the shop: GET /admin/add-product');
   for (let i = 1; i <= options.products; i++) {
     const fields = {
       title: `Load test product ${i} (${options.runId})`,
@@ -26,18 +30,14 @@ export async function stockShop(options: {
       description: 'Added by npm run load.',
       imageUrl: '',
     };
-    expectStatus('POST /admin/add-product', await seller.postForm('/admin/add-product', fields), 302);
+    expectStatus(
+      await seller.postForm('/admin/add-product', fields),
+      302,
+      'stocking the shop: POST /admin/add-product',
+    );
   }
   const ids = productIdsIn((await seller.get('/products')).body);
   if (ids.length === 0) throw new Error('the product list shows no products after stocking the shop');
   await seller.postForm('/logout');
   return ids;
-}
-
-function expectStatus(label: string, reply: ShopReply, status: number): void {
-  if (reply.status !== status) {
-    throw new Error(
-      `stocking the shop: ${label} answered ${reply.status}, not ${status}${reply.location ? ` (to ${reply.location})` : ''}`,
-    );
-  }
 }

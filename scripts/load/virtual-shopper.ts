@@ -3,18 +3,10 @@
  * browses, adds to the cart, usually orders, and logs out. Its ledger keeps what the shop
  * acknowledged, which the database check compares with what the database holds.
  */
-import { ShopClient, type ShopReply } from '../lib/shop-client';
+import type { Ledger } from '../../tools/database-checks';
+import { productIdsIn, showsLogout } from '../../tools/html';
+import { ShopClient, type ShopReply } from '../../tools/shop-client';
 import type { Recorder } from './recorder';
-
-export interface Ledger {
-  email: string;
-  /** Units the shop acknowledged (302 to /cart), by product id. */
-  addedUnits: Map<string, number>;
-  /** Orders the shop acknowledged (302 to /orders). */
-  orders: number;
-  /** Adds or orders that got no answer: they may or may not have happened. */
-  uncertain: number;
-}
 
 export interface ShopperOptions {
   baseUrl: string;
@@ -24,8 +16,8 @@ export interface ShopperOptions {
   deadline: number;
   /** Product ids to fall back on when a page shows none. */
   productIds: readonly string[];
-  /** Sent with every request; the default run sets X-Forwarded-Proto for its production-mode shop. */
-  headers?: Record<string, string>;
+  /** The default run's production-mode shop is behind a TLS proxy, which the shopper plays. */
+  behindHttpsProxy?: boolean;
   /** Share of logins that first try a wrong password (a 422 by design). */
   wrongPasswordShare?: number;
   /** Share of visits that end with an order (the others leave their items in the cart). */
@@ -68,7 +60,7 @@ export class VirtualShopper {
 
   private newBrowser(): ShopClient {
     return new ShopClient(this.options.baseUrl, {
-      headers: this.options.headers,
+      behindHttpsProxy: this.options.behindHttpsProxy,
       onRequest: (label, outcome) => this.options.recorder.record(label, outcome.ms),
     });
   }
@@ -117,7 +109,7 @@ export class VirtualShopper {
     const home = await this.step(
       'GET /',
       () => this.client.get('/'),
-      (r) => r.status === 200 && r.body.includes('action="/logout"'),
+      (r) => r.status === 200 && showsLogout(r.body),
     );
     const products = await this.step(
       'GET /products',
@@ -199,8 +191,4 @@ export class VirtualShopper {
   private pick<T>(values: readonly T[]): T {
     return values[Math.floor(this.random() * values.length)];
   }
-}
-
-export function productIdsIn(html: string): string[] {
-  return [...new Set([...html.matchAll(/href="\/products\/([0-9a-f]{24})"/g)].map((match) => match[1]))];
 }

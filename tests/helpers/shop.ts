@@ -8,7 +8,11 @@ import { loadConfig, type Config } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
 import type { Catalog } from '../../src/catalog/catalog.service';
 import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
+import { csrfTokenIn } from '../../tools/html';
 import { dropDatabase, testServerUri, uniqueDbName } from './database';
+
+// The CSRF token of a page: the toolbox reads it for the scripts and the tests alike.
+export { csrfTokenIn };
 
 /*
  * The real shop over a database of its own on the test server: real mongoose, the real session
@@ -92,12 +96,6 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
 
 export function sessionsCollection(): Collection<SessionDocument> {
   return mongoose.connection.collection<SessionDocument>(SESSIONS_COLLECTION);
-}
-
-export function csrfTokenIn(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!match) throw new Error('no CSRF token on this page');
-  return match[1];
 }
 
 /** The session id inside a signed `sid` cookie set by this response (`s:<id>.<signature>`). */

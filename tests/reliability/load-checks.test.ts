@@ -1,10 +1,9 @@
 import { MongoClient, ObjectId, type Db } from 'mongodb';
-import { verifyDatabase, type Check } from '../../scripts/load/verify';
-import type { Ledger } from '../../scripts/load/virtual-shopper';
+import { verifyDatabase, type Check, type Ledger } from '../../tools/database-checks';
 import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
 
 /*
- * The load test's database checks (scripts/load/verify.ts) on hand-made data: they pass when the
+ * The load test's database checks (tools/database-checks.ts) on hand-made data: they pass when the
  * database holds what was acknowledged, and each fails on its own kind of loss.
  * `npm run load` itself runs in CI (.ci/run).
  */

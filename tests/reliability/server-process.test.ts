@@ -1,14 +1,15 @@
 import http from 'node:http';
-import net from 'node:net';
 import { MongoClient, ObjectId } from 'mongodb';
 import {
+  freePort,
   shopEnvironment,
   spawnTs,
+  startEngineProcess,
   startShopProcess,
   waitForOutput,
   type ChildHandle,
-} from '../../scripts/lib/processes';
-import { ShopClient } from '../../scripts/lib/shop-client';
+} from '../../tools/processes';
+import { ShopClient } from '../../tools/shop-client';
 import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
 import { TEST_SECRET } from '../helpers/shop';
 
@@ -26,20 +27,13 @@ afterEach(async () => {
 });
 
 /** A port on which nothing listens: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+const closedPort = freePort;
 
 function spawnServer(env: Record<string, string>): ChildHandle {
-  const handle = spawnTs(
-    'src/server.ts',
-    [],
-    shopEnvironment({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, ...env }),
-  );
+  const handle = spawnTs('src/server.ts', {
+    name: 'shop',
+    env: shopEnvironment({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, ...env }),
+  });
   children.push(handle);
   return handle;
 }
@@ -98,7 +92,7 @@ describe('database down at start-up', () => {
       DB_CONNECT_RETRY_DELAY_MS: '200',
     });
     await waitForOutput(server, /attempt 1 of 21/);
-    const engine = spawnTs('packages/embedded-mongodb/src/cli.ts', ['--port', String(port)], { ...process.env });
+    const engine = await startEngineProcess({ port });
     children.push(engine);
     const [, shopPort] = await waitForOutput(server, /shop listening on http:\/\/localhost:(\d+)/);
     const health = await fetch(`http://127.0.0.1:${shopPort}/readyz`);

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
 import { User } from '../../src/accounts/user.model';
 import {
+  csrfTokenIn,
   expectRedirect,
   logIn,
   signUp,
@@ -113,7 +114,7 @@ test('guessing the current password on the change-password form is limited per s
   expectRedirect(await logIn(agent, 'stolen-session@example.com', password), '/');
   const guess = async (currentPassword: string) => {
     const page = await agent.get('/account/password').expect(200);
-    const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    const _csrf = csrfTokenIn(page.text);
     return agent
       .post('/account/password')
       .type('form')

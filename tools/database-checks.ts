@@ -1,9 +1,20 @@
 /**
- * After the load: what the database holds, read with the plain driver, against what the shop
- * acknowledged to each virtual shopper.
+ * After the load (`npm run load`): what the database holds, read with the plain driver, against
+ * what the shop acknowledged to each virtual shopper (its ledger). Here, not in scripts/load, so
+ * that tests/reliability/load-checks.test.ts can prove the checks on hand-made data.
  */
 import type { Db, ObjectId } from 'mongodb';
-import type { Ledger } from './virtual-shopper';
+
+/** What the shop acknowledged to one shopper. */
+export interface Ledger {
+  email: string;
+  /** Units the shop acknowledged (302 to /cart), by product id. */
+  addedUnits: Map<string, number>;
+  /** Orders the shop acknowledged (302 to /orders). */
+  orders: number;
+  /** Adds or orders that got no answer: they may or may not have happened. */
+  uncertain: number;
+}
 
 export interface Check {
   name: string;

@@ -1,0 +1,258 @@
+/**
+ * Child processes for the scripts and the tests: the embedded engine, the shop, and the bench's
+ * small servers, each as a process of its own, as in production.
+ *
+ * Every one is started as `node [flags] --import tsx FILE.ts`, a direct child: the tsx binary
+ * would run the script in a grandchild, which signals sent to the child would not reach, and whose
+ * pid (for memory and CPU readings) would not be the one we hold.
+ *
+ *   const engine = await startEngineProcess();                  // `npm run db` on a free port
+ *   const shop = await startShopProcess({ MONGODB_URI: engine.uri, SESSION_SECRET: ... });
+ *   ...; await shop.stop(); await engine.stop();
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+
+/** The repository's root: files are named relative to it, and children run in it. */
+export const ROOT = path.join(__dirname, '..');
+
+/** Characters of a child's output kept in memory: its beginning (up to half this) and its end. */
+const OUTPUT_KEPT = 256 * 1024;
+
+export interface ChildHandle {
+  /** For messages and CPU readings: "shop", "embedded engine"... */
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** What it wrote to stdout and stderr (the middle of a very long output left out). */
+  output(): string;
+  /** Resolves with the exit code once the process has ended (null when a signal ended it). */
+  exited: Promise<number | null>;
+  /**
+   * Sends the signal (SIGTERM by default) and waits for the exit code; with `killAfterMs`, a
+   * process still running by then gets SIGKILL.
+   */
+  stop(signal?: NodeJS.Signals, killAfterMs?: number): Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  name?: string;
+  args?: string[];
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Before `--import tsx`, e.g. `--cpu-prof`. */
+  nodeFlags?: string[];
+}
+
+/** Starts `file` (relative to the repository's root) under tsx; its output is kept, bounded. */
+export function spawnTs(file: string, options: SpawnOptions = {}): ChildHandle {
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), '--import', 'tsx', path.join(ROOT, file), ...(options.args ?? [])],
+    { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const name = options.name ?? path.basename(file);
+  if (child.pid === undefined) throw new Error(`${name} could not be started`);
+  let output = '';
+  // The start (the lines waited for) and the end (why it stopped) matter: a long run's request
+  // log in between is dropped rather than kept in memory.
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 2 * OUTPUT_KEPT)
+      output = output.slice(0, OUTPUT_KEPT / 2) + '\n[...]\n' + output.slice(-OUTPUT_KEPT);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  // 'close', not 'exit': by then its output has been read to the end.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    name,
+    child,
+    pid: child.pid,
+    output: () => output,
+    exited,
+    async stop(signal = 'SIGTERM', killAfterMs) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill(signal);
+      const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Resolves with the first match of `pattern` in the output; rejects if the process ends first or time runs out. */
+export function waitForOutput(handle: ChildHandle, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+  const { child } = handle;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const check = () => {
+      const match = pattern.exec(handle.output());
+      if (match) finish(() => resolve(match));
+    };
+    const onClose = () =>
+      finish(() =>
+        reject(new Error(`${handle.name} exited (${child.exitCode}) before printing ${pattern}:\n${handle.output()}`)),
+      );
+    const timer = setTimeout(
+      () =>
+        finish(() => reject(new Error(`${handle.name}: no ${pattern} within ${timeoutMs} ms:\n${handle.output()}`))),
+      timeoutMs,
+    );
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
+      child.off('close', onClose);
+      settle();
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    // 'close' comes after the last of its output.
+    child.once('close', onClose);
+    check();
+    // Ended before this was called: the output is all there will be.
+    if (child.stdout!.closed && child.stderr!.closed && (child.exitCode !== null || child.signalCode !== null))
+      onClose();
+  });
+}
+
+/** Resolves once `url` answers at all (any status); rejects when the process exits first or time runs out. */
+export async function waitForHttp(
+  handle: ChildHandle,
+  url: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (handle.child.exitCode !== null || handle.child.signalCode !== null) {
+      const code = await handle.exited;
+      throw new Error(`${handle.name} exited (${code}) before answering ${url}:\n${handle.output()}`);
+    }
+    const answered = await new Promise<boolean>((resolve) => {
+      const request = http.get(url, { headers, agent: false }, (response) => {
+        response.resume();
+        resolve(true);
+      });
+      request.on('error', () => resolve(false));
+      request.setTimeout(2000, () => request.destroy());
+    });
+    if (answered) return;
+    await sleep(100);
+  }
+  throw new Error(`${handle.name} did not answer ${url} within ${timeoutMs / 1000} s:\n${handle.output()}`);
+}
+
+/** A process that did not start as expected is not left running. */
+async function killIfNot<T>(handle: ChildHandle, started: Promise<T>): Promise<T> {
+  try {
+    return await started;
+  } catch (error) {
+    await handle.stop('SIGKILL');
+    throw error;
+  }
+}
+
+export interface EngineProcess extends ChildHandle {
+  /** mongodb://127.0.0.1:PORT/shop */
+  uri: string;
+}
+
+/** `npm run db`: on a free port unless `port`, data in memory unless `dbPath`. */
+export async function startEngineProcess(
+  options: { port?: number; dbPath?: string; nodeFlags?: string[] } = {},
+): Promise<EngineProcess> {
+  const args = ['--port', String(options.port ?? 0), ...(options.dbPath ? ['--dbpath', options.dbPath] : [])];
+  const handle = spawnTs('packages/embedded-mongodb/src/cli.ts', {
+    name: 'embedded engine',
+    args,
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+    nodeFlags: options.nodeFlags,
+  });
+  const [, uri] = await killIfNot(handle, waitForOutput(handle, /MONGODB_URI=(mongodb:\/\/\S+)/));
+  return { ...handle, uri };
+}
+
+export interface ShopProcess extends ChildHandle {
+  /** http://127.0.0.1:PORT */
+  url: string;
+}
+
+/**
+ * src/server.ts with exactly the environment given (plus PATH and HOME, see shopEnvironment):
+ * nothing leaks in from the caller's MONGODB_URI or .env-style variables. On a free port unless
+ * PORT is given; resolves once it answers GET /healthz (which needs no database, writes no log
+ * line and no session), so at any LOG_LEVEL.
+ */
+export async function startShopProcess(
+  env: Record<string, string>,
+  options: { nodeFlags?: string[] } = {},
+): Promise<ShopProcess> {
+  const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
+  const handle = spawnTs('src/server.ts', {
+    name: 'shop',
+    env: shopEnvironment({ ...env, PORT: String(port) }),
+    nodeFlags: options.nodeFlags,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await killIfNot(handle, waitForHttp(handle, `${url}/healthz`));
+  return { ...handle, url };
+}
+
+/** The shop's environment: PATH, HOME, a free port chosen by the shop (PORT=0), LOG_LEVEL info, then `env`. */
+export function shopEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env };
+}
+
+/** A port nobody listens on right now: bound, then released (a child binds it a moment later). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Resident memory of a process in bytes, from /proc (Linux). */
+export function residentBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+/** USER_HZ: 100 on every Linux that Node supports. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, all threads, in seconds) a process has used so far, from Linux's /proc;
+ * undefined elsewhere. On a shared machine, work per CPU-second says more than work per second.
+ */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces, hence the last ')'): utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
