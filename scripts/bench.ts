@@ -262,7 +262,7 @@ async function main(): Promise<void> {
     let memory: BenchReport['memory'];
     let lookups: BenchReport['lookups'];
     if (runMemoryPart) {
-      const sessions = store.collection;
+      const sessions = store.sessions;
       memory = await measureMemory(shop, users, sessions, cookie.name);
 
       // The lookup time at two sizes: the shop's collection, filled up to --lookup-sessions, and one
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
       const smallIds = await fillSessions(smallStore, users, SMALL_LOOKUP_SESSIONS, cookieOptions);
       const bigIds = await fillSessions(store, users, options.lookupSessions, cookieOptions);
       const { small, big } = await compareLookups(
-        { store: smallStore, ids: smallIds, sessions: await smallStore.collection.countDocuments({}) },
+        { store: smallStore, ids: smallIds, sessions: await smallStore.sessions.countDocuments({}) },
         { store, ids: bigIds, sessions: await sessions.countDocuments({}) },
         LOOKUPS,
       );

@@ -94,7 +94,7 @@ export async function fillSessions(
   concurrency = 32,
 ): Promise<string[]> {
   const set = promisify(store.set.bind(store)) as (sid: string, data: SessionData) => Promise<void>;
-  const missing = target - (await store.collection.countDocuments({}));
+  const missing = target - (await store.sessions.countDocuments({}));
   const ids: string[] = [];
   const writer = async () => {
     while (ids.length < missing) {
