@@ -33,7 +33,7 @@ Object.assign(app.locals, { isAuthenticated: false, currentUser: undefined, csrf
 const pageLinks = pagination('/products', 1, pageCountFor(Number(values.total), PRODUCTS_PER_PAGE));
 
 app.get('/products', (_req, res) => {
-  res.render('shop/product-list', { pageTitle: 'All products', path: '/products', products, pagination: pageLinks });
+  res.render('catalog/product-list', { pageTitle: 'All products', path: '/products', products, pagination: pageLinks });
 });
 
 const server = app.listen(Number(values.port), '127.0.0.1', () => {

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       res.status(401).send('no session');
       return;
     }
-    res.render('shop/product-list', {
+    res.render('catalog/product-list', {
       pageTitle: 'All products',
       path: '/products',
       products,

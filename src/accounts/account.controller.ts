@@ -22,13 +22,13 @@ const WRONG_PASSWORD = 'That is not your current password.';
 
 function renderChangePassword(res: Response, errors: FieldErrors): void {
   // Never sent back: none of the three fields, whatever was typed.
-  res.render('auth/change-password', { pageTitle: 'Change password', path: '/account', errors });
+  res.render('accounts/change-password', { pageTitle: 'Change password', path: '/account', errors });
 }
 
 /** The shopper's account page, password change and log out everywhere. */
 export function createAccountController({ accounts, cookie, securityLog, now }: AccountControllerOptions) {
   function getAccount(req: Request, res: Response): void {
-    res.render('auth/account', { pageTitle: 'Your account', path: '/account', email: loggedInUser(req).email });
+    res.render('accounts/account', { pageTitle: 'Your account', path: '/account', email: loggedInUser(req).email });
   }
 
   function getChangePassword(_req: Request, res: Response): void {

@@ -24,11 +24,11 @@ const EMAIL_TAKEN = 'An account with this email address already exists.';
 
 // Forms are shown again with what was typed, except passwords: those are never sent back.
 function renderLogin(res: Response, email: string, errors: FieldErrors, message?: string, returnTo?: string): void {
-  res.render('auth/login', { pageTitle: 'Log in', path: '/login', email, errors, message, returnTo });
+  res.render('accounts/login', { pageTitle: 'Log in', path: '/login', email, errors, message, returnTo });
 }
 
 function renderSignup(res: Response, email: string, errors: FieldErrors): void {
-  res.render('auth/signup', { pageTitle: 'Sign up', path: '/signup', email, errors });
+  res.render('accounts/signup', { pageTitle: 'Sign up', path: '/signup', email, errors });
 }
 
 /** Login, signup and logout. */

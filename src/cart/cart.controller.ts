@@ -20,7 +20,7 @@ export function createCartController({ cart }: CartControllerOptions) {
 
   async function getCart(req: Request, res: Response): Promise<void> {
     const { lines, totalCents } = await cart.view(loggedInUser(req));
-    res.render('shop/cart', { pageTitle: 'Your cart', path: '/cart', lines, totalCents });
+    res.render('cart/cart', { pageTitle: 'Your cart', path: '/cart', lines, totalCents });
   }
 
   async function postCartDeleteItem(req: Request, res: Response): Promise<void> {
@@ -39,7 +39,7 @@ export function createCartController({ cart }: CartControllerOptions) {
 
   async function getOrders(req: Request, res: Response): Promise<void> {
     const orders = await cart.orders(loggedInUser(req));
-    res.render('shop/orders', { pageTitle: 'Your orders', path: '/orders', orders });
+    res.render('cart/orders', { pageTitle: 'Your orders', path: '/orders', orders });
   }
 
   async function getInvoice(req: Request, res: Response): Promise<void> {

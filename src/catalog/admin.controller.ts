@@ -44,7 +44,7 @@ function renderProductForm(
   res: Response,
   view: { editing: boolean; productId?: string; form: ProductForm; errors: FieldErrors },
 ): void {
-  res.render('admin/edit-product', {
+  res.render('catalog/admin/edit-product', {
     pageTitle: view.editing ? 'Edit product' : 'Add product',
     path: view.editing ? '/admin/products' : '/admin/add-product',
     ...view,
@@ -90,7 +90,7 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
       res.redirect(pageHref('/admin/products', pageCount));
       return;
     }
-    res.render('admin/products', {
+    res.render('catalog/admin/products', {
       pageTitle: page === 1 ? 'Your products' : `Your products, page ${page}`,
       path: '/admin/products',
       products,

@@ -35,18 +35,18 @@ export function createCatalogController({ catalog }: CatalogControllerOptions) {
   }
 
   async function getIndex(req: Request, res: Response): Promise<void> {
-    await renderProductPage(req, res, { template: 'shop/index', pageTitle: 'Shop', path: '/' });
+    await renderProductPage(req, res, { template: 'catalog/index', pageTitle: 'Shop', path: '/' });
   }
 
   async function getProducts(req: Request, res: Response): Promise<void> {
-    await renderProductPage(req, res, { template: 'shop/product-list', pageTitle: 'All products', path: '/products' });
+    await renderProductPage(req, res, { template: 'catalog/product-list', pageTitle: 'All products', path: '/products' });
   }
 
   async function getProduct(req: Request, res: Response): Promise<void> {
     const productId = parseObjectId(req.params.productId);
     const product = productId && (await catalog.product(productId));
     if (!product) throw notFound();
-    res.render('shop/product-detail', { pageTitle: product.title, path: '/products', product });
+    res.render('catalog/product-detail', { pageTitle: product.title, path: '/products', product });
   }
 
   return { getIndex, getProducts, getProduct };
