@@ -158,7 +158,7 @@ export class MongoSessionStore extends MongoDBStore {
     this.read(sid).then(
       (document) => {
         if (!document) process.nextTick(() => callback(null, null));
-        else if (document.expires && document.expires <= new Date())
+        else if (document.expires && document.expires.getTime() <= this.now())
           this.destroy(sid, (error) => callback(error, null));
         else {
           const data = document.session;
@@ -210,7 +210,7 @@ export class MongoSessionStore extends MongoDBStore {
     }
     const now = this.now();
     const cookie = storedCookie(data.cookie) as SessionData['cookie'];
-    const expires = data.cookie.expires ? new Date(data.cookie.expires) : new Date(now + this.idleTimeoutMs);
+    const expires = this.expiryFrom(now, data);
     const known = this.baselines.get(data);
     const baseline = known?.sid === sid ? known.fields : undefined;
     const always = { cookie, expires, touchedAt: now };
@@ -247,7 +247,7 @@ export class MongoSessionStore extends MongoDBStore {
       process.nextTick(done);
       return;
     }
-    const expires = data.cookie.expires ? new Date(data.cookie.expires) : new Date(now + this.idleTimeoutMs);
+    const expires = this.expiryFrom(now, data);
     this.afterWriteDelay(() => {
       // No upsert: a session destroyed meanwhile (logout elsewhere) must stay destroyed.
       this.sessions
@@ -294,7 +294,7 @@ export class MongoSessionStore extends MongoDBStore {
   /** The live sessions, keyed by id, like express-session's MemoryStore. */
   override all(callback: (error: unknown, sessions?: Record<string, SessionData> | null) => void): void {
     this.sessions
-      .find({ expires: { $gt: new Date() } })
+      .find({ expires: { $gt: new Date(this.now()) } })
       .toArray()
       .then(
         (documents) => callback(null, Object.fromEntries(documents.map((d) => [d._id, d.session]))),
@@ -303,7 +303,7 @@ export class MongoSessionStore extends MongoDBStore {
   }
 
   override length(callback: (error: unknown, length?: number) => void): void {
-    this.sessions.countDocuments({ expires: { $gt: new Date() } }).then(
+    this.sessions.countDocuments({ expires: { $gt: new Date(this.now()) } }).then(
       (count) => callback(null, count),
       (error: unknown) => this.fail(storeError('Error counting sessions', error), callback),
     );
@@ -321,6 +321,15 @@ export class MongoSessionStore extends MongoDBStore {
       ])
       .toArray();
     return document ?? null;
+  }
+
+  /**
+   * When a session written now expires: the cookie's lifetime (the idle timeout) from the store's
+   * clock, so that the store decides expiry by one clock, which tests can move.
+   */
+  private expiryFrom(now: number, data: SessionData): Date {
+    const lifetime = data.cookie.originalMaxAge ?? this.idleTimeoutMs;
+    return new Date(now + lifetime);
   }
 
   private afterWriteDelay(write: () => void): void {
