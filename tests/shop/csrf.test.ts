@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { User } from '../../src/accounts/user.model';
 import { Product } from '../../src/catalog/product.model';
-import { addProduct, csrfTokenFor, newShopper, startTestShop, type TestShop } from '../helpers/shop';
+import { addProduct, csrfTokenFor, csrfTokenIn, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;
 
@@ -94,4 +94,62 @@ test('no GET request changes state: the state-changing paths answer GET with 404
   const user = await User.findOne({ email: shopper.email }).lean();
   expect(user?.cart.items).toHaveLength(1);
   expect(await Product.exists({ _id: productId })).toBeTruthy();
+});
+
+describe("a visitor's forms: no session before login", () => {
+  test('200 cookieless visits to the login and signup pages leave the sessions collection unchanged', async () => {
+    const sessions = () => shop.store.sessions.countDocuments({});
+    const before = await sessions();
+    const visits = [];
+    for (let n = 0; n < 100; n++) visits.push(request(shop.app).get('/login'), request(shop.app).get('/signup'));
+    for (const response of await Promise.all(visits)) {
+      expect(response.status).toBe(200);
+      // The form's token comes with its cookie, and no session cookie is set.
+      expect(String(response.headers['set-cookie'])).toMatch(/^csrf=/);
+      expect(String(response.headers['set-cookie'])).not.toContain('sid=');
+    }
+    expect(await sessions()).toBe(before);
+  });
+
+  test.each(['/login', '/signup'])('%s without a valid double-submit token is refused with 403', async (path) => {
+    const email = `refused-${Date.now()}@example.com`;
+    const fields = { email, password: 'a good password', confirmPassword: 'a good password' };
+    const page = await request(shop.app).get(path).expect(200);
+    const token = csrfTokenIn(page.text);
+    const cookie = String(page.headers['set-cookie']).split(';')[0];
+    const other = await request(shop.app).get(path).expect(200);
+    const otherCookie = String(other.headers['set-cookie']).split(';')[0];
+    const attempts = [
+      // No cookie, no token; a token without its cookie; a cookie without the token; a wrong token;
+      // another visit's cookie with this token.
+      request(shop.app).post(path).type('form').send(fields),
+      request(shop.app)
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: token }),
+      request(shop.app).post(path).set('Cookie', cookie).type('form').send(fields),
+      request(shop.app)
+        .post(path)
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ ...fields, _csrf: 'x'.repeat(64) }),
+      request(shop.app)
+        .post(path)
+        .set('Cookie', otherCookie)
+        .type('form')
+        .send({ ...fields, _csrf: token }),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.status).toBe(403);
+      expect(response.text).toContain('Request refused');
+    }
+    expect(await User.countDocuments({ email })).toBe(0);
+    // With the page's own cookie and token, the same form goes through.
+    const accepted = await request(shop.app)
+      .post(path)
+      .set('Cookie', cookie)
+      .type('form')
+      .send({ ...fields, _csrf: token });
+    expect(accepted.status).not.toBe(403);
+  });
 });
