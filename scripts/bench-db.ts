@@ -147,7 +147,7 @@ function printTable(results: Measurement[]): void {
 
 /** Starts `npm run db` on a free port and waits for the line that gives its address. */
 async function startEngineProcess(): Promise<{ uri: string; child: ChildProcess }> {
-  const cli = path.join(__dirname, '..', 'src', 'embedded', 'cli.ts');
+  const cli = path.join(__dirname, '..', 'packages', 'embedded-mongodb', 'src', 'cli.ts');
   const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
   const child = spawn(tsx, [cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const uri = await new Promise<string>((resolve, reject) => {
