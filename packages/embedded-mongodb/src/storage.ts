@@ -4,7 +4,7 @@ import { Collection } from './collection';
 import { CommandError, ErrorCodes } from './errors';
 import { assertStorable } from './limits';
 import type { IndexSpec, JournalRecord, Persistence, PersistedState } from './persistence-types';
-import { valueAtPath } from './values';
+import { adoptDecimals, valueAtPath } from './values';
 
 /** Compact once the journal holds this much since the last snapshot. */
 const COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
@@ -167,7 +167,11 @@ export class Storage {
       const database = new Map<string, Collection>();
       for (const [name, persisted] of collections) {
         const collection = new Collection(dbName, name);
-        for (const doc of persisted.docs) collection.insert(doc);
+        for (const doc of persisted.docs) {
+          // Decimal128s order by value in mingo, as those that arrive over the wire (connection.ts).
+          adoptDecimals(doc);
+          collection.insert(doc);
+        }
         for (const spec of persisted.indexes) collection.createIndex(spec);
         database.set(name, collection);
       }
