@@ -23,6 +23,7 @@ export class CommandError extends Error {
 export const ErrorCodes = {
   BadValue: 2,
   FailedToParse: 9,
+  TypeMismatch: 14,
   NamespaceNotFound: 26,
   IndexNotFound: 27,
   CursorNotFound: 43,

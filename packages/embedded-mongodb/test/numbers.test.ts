@@ -101,6 +101,11 @@ async function failure(promise: Promise<unknown>): Promise<{ code: number; codeN
 /** The driver's default collection type wants ObjectId ids; these have numbers of every type. */
 type Doc = { _id?: number | Int32 | Long | Double; [field: string]: unknown };
 
+/** The driver types $inc and $mul for number fields only; these fields hold other BSON types too. */
+function asUpdate(update: Document): Document {
+  return update;
+}
+
 async function fresh(name: string): Promise<Collection<Doc>> {
   const collection = db.collection<Doc>(name);
   await collection.drop().catch(() => undefined);
@@ -225,7 +230,7 @@ test('document sequences stay exact, command fields reach the handlers as number
         { update: 'sequences', ordered: true, $db: 'numbers' },
         {
           id: 'updates',
-          docs: [{ q: { l: Long.fromNumber(6) }, u: { $set: { l: Long.fromNumber(7), d: new Double(1) } } }],
+          docs: [{ q: { l: Long.fromNumber(6) }, u: { $inc: { l: Long.fromNumber(1) }, $set: { d: new Double(1) } } }],
         },
       ),
     );
@@ -258,6 +263,160 @@ test('document sequences stay exact, command fields reach the handlers as number
     { _id: 'Int32(1)', l: 'Long(5)', d: 'Double(5)' },
     { _id: 'Int32(2)', l: 'Long(7)', d: 'Double(1)' },
   ]);
+});
+
+describe('update operators follow MongoDB type rules', () => {
+  async function updated(start: Document, update: Document): Promise<unknown> {
+    const numbers = await fresh('operators');
+    await numbers.insertOne({ _id: 1, ...start });
+    await numbers.updateOne({ _id: 1 }, update);
+    const { _id, ...rest } = (await numbers.findOne({ _id: 1 }))!;
+    return typed(rest);
+  }
+
+  test.each([
+    [
+      'int32 overflow becomes int64',
+      { v: new Int32(2147483647) },
+      asUpdate({ $inc: { v: 1 } }),
+      { v: 'Long(2147483648)' },
+    ],
+    ['int64 + int32', { v: Long.fromNumber(5) }, asUpdate({ $inc: { v: 1 } }), { v: 'Long(6)' }],
+    ['int32 + int64', { v: 5 }, { $inc: { v: Long.fromNumber(1) } }, { v: 'Long(6)' }],
+    ['double 5.0 + int32', { v: new Double(5) }, asUpdate({ $inc: { v: 1 } }), { v: 'Double(6)' }],
+    ['int32 + double 1.0', { v: 5 }, { $inc: { v: new Double(1) } }, { v: 'Double(6)' }],
+    ['int64 past 2^53 + 1', { v: Long.fromString(BIG) }, asUpdate({ $inc: { v: 1 } }), { v: 'Long(9007199254740994)' }],
+    [
+      'decimal 0.1 + 0.2 is exactly 0.3',
+      { v: Decimal128.fromString('0.1') },
+      { $inc: { v: Decimal128.fromString('0.2') } },
+      { v: 'Decimal128(0.3)' },
+    ],
+    ['int32 + decimal', { v: 1 }, { $inc: { v: Decimal128.fromString('0.5') } }, { v: 'Decimal128(1.5)' }],
+    [
+      '$inc on missing fields stores each operand with its type',
+      {},
+      { $inc: { l: Long.fromNumber(3), d: new Double(2), m: Decimal128.fromString('1.0') } },
+      { l: 'Long(3)', d: 'Double(2)', m: 'Decimal128(1.0)' },
+    ],
+    ['$mul of a decimal', { v: Decimal128.fromString('5') }, asUpdate({ $mul: { v: 2 } }), { v: 'Decimal128(10)' }],
+    ['$mul int32 overflow becomes int64', { v: 65536 }, { $mul: { v: 65536 } }, { v: 'Long(4294967296)' }],
+    ['$mul of an int64', { v: Long.fromNumber(5) }, asUpdate({ $mul: { v: 2 } }), { v: 'Long(10)' }],
+    ['$mul of a double to an integer', { v: 2.5 }, asUpdate({ $mul: { v: 2 } }), { v: 'Double(5)' }],
+    [
+      '$mul on missing fields stores a zero of the operand type',
+      {},
+      { $mul: { i: 3, l: Long.fromNumber(2), d: new Double(2.5), m: Decimal128.fromString('2.5') } },
+      { i: 'Int32(0)', l: 'Long(0)', d: 'Double(0)', m: 'Decimal128(0.0)' },
+    ],
+    [
+      '$min takes the smaller value with its type',
+      { v: Long.fromNumber(5) },
+      { $min: { v: new Double(3) } },
+      { v: 'Double(3)' },
+    ],
+    ['$max keeps a larger current value', { v: Long.fromNumber(5) }, { $max: { v: new Double(3) } }, { v: 'Long(5)' }],
+    [
+      '$max compares an int32 and a decimal by value',
+      { v: 5, w: 5 },
+      { $max: { v: Decimal128.fromString('7.5'), w: Decimal128.fromString('4.5') } },
+      { v: 'Decimal128(7.5)', w: 'Int32(5)' },
+    ],
+    ['$min of an equal value keeps the current type', { v: Long.fromNumber(5) }, { $min: { v: 5 } }, { v: 'Long(5)' }],
+    ['$set of the same value with another type', { v: 5 }, { $set: { v: Long.fromNumber(5) } }, { v: 'Long(5)' }],
+    ['$rename keeps the type', { v: Long.fromNumber(5) }, { $rename: { v: 'w' } }, { w: 'Long(5)' }],
+    [
+      '$pull keeps the types of the other elements',
+      { a: [Long.fromNumber(1), Long.fromNumber(2), new Double(3)] },
+      { $pull: { a: 2 } },
+      { a: ['Long(1)', 'Double(3)'] },
+    ],
+    [
+      '$push with $sort keeps the types of the elements it moves',
+      { a: [Long.fromNumber(3), new Double(1)] },
+      { $push: { a: { $each: [2], $sort: 1 } } },
+      { a: ['Double(1)', 'Int32(2)', 'Long(3)'] },
+    ],
+  ])('%s', async (_name, start, update, expected) => {
+    expect(await updated(start, update)).toEqual(expected);
+  });
+
+  test('arrayFilters set exact values and keep the others', async () => {
+    const numbers = await fresh('arrayFilters');
+    await numbers.insertOne({
+      _id: 1,
+      a: [
+        { n: 1, l: Long.fromNumber(1) },
+        { n: 2, l: Long.fromNumber(2) },
+      ],
+    });
+    await numbers.updateOne(
+      { _id: 1 },
+      { $set: { 'a.$[e].n': Long.fromNumber(5) } },
+      { arrayFilters: [{ 'e.l': { $gte: 2 } }] },
+    );
+    expect(typed(await numbers.findOne({ _id: 1 }))).toEqual({
+      _id: 'Int32(1)',
+      a: [
+        { n: 'Int32(1)', l: 'Long(1)' },
+        { n: 'Long(5)', l: 'Long(2)' },
+      ],
+    });
+  });
+
+  test('$inc by 0 of the same type changes nothing; of another type converts', async () => {
+    const numbers = await fresh('noop');
+    await numbers.insertOne({ _id: 1, v: Long.fromNumber(5) });
+    expect(
+      Number((await numbers.updateOne({ _id: 1 }, asUpdate({ $inc: { v: Long.fromNumber(0) } }))).modifiedCount),
+    ).toBe(0);
+    expect(Number((await numbers.updateOne({ _id: 1 }, asUpdate({ $inc: { v: new Double(0) } }))).modifiedCount)).toBe(
+      1,
+    );
+    expect(typed(await numbers.findOne({ _id: 1 }))).toEqual({ _id: 'Int32(1)', v: 'Double(5)' });
+  });
+
+  test('int64 overflow is an error and changes nothing', async () => {
+    const numbers = await fresh('overflow');
+    await numbers.insertOne({ _id: 1, v: Long.MAX_VALUE });
+    expect(await failure(numbers.updateOne({ _id: 1 }, asUpdate({ $inc: { v: 1 } })))).toMatchObject({
+      code: 2,
+      message:
+        'Failed to apply $inc operations to current value ((NumberLong)9223372036854775807) for document {_id: 1}',
+    });
+    expect(await failure(numbers.updateOne({ _id: 1 }, asUpdate({ $mul: { v: 2 } })))).toMatchObject({ code: 2 });
+    expect(typed(await numbers.findOne({ _id: 1 }))).toEqual({ _id: 'Int32(1)', v: 'Long(9223372036854775807)' });
+  });
+
+  test('arithmetic on or with a non-number is a TypeMismatch', async () => {
+    const numbers = await fresh('mismatch');
+    await numbers.insertOne({ _id: 1, s: 'text' });
+    expect(await failure(numbers.updateOne({ _id: 1 }, asUpdate({ $inc: { s: 1 } })))).toMatchObject({
+      code: 14,
+      message:
+        "Cannot apply $inc to a value of non-numeric type. {_id: 1} has the field 's' of non-numeric type string",
+    });
+    expect(await failure(numbers.updateOne({ _id: 1 }, asUpdate({ $mul: { n: 'x' } })))).toMatchObject({
+      code: 14,
+      message: 'Cannot multiply with non-numeric argument: {n: "x"}',
+    });
+  });
+
+  test('arithmetic mingo would do on an int64 through arrayFilters is refused, not stored wrong', async () => {
+    const numbers = await fresh('refused');
+    await numbers.insertOne({ _id: 1, a: [{ n: Long.fromNumber(1) }, { n: Long.fromNumber(2) }] });
+    expect(
+      await failure(
+        numbers.updateOne({ _id: 1 }, asUpdate({ $inc: { 'a.$[e].n': 1 } }), {
+          arrayFilters: [{ 'e.n': { $gte: 2 } }],
+        }),
+      ),
+    ).toMatchObject({ code: 238, codeName: 'NotImplemented' });
+    expect(typed(await numbers.findOne({ _id: 1 }))).toEqual({
+      _id: 'Int32(1)',
+      a: [{ n: 'Long(1)' }, { n: 'Long(2)' }],
+    });
+  });
 });
 
 describe('numbers of different types compare by value', () => {
@@ -334,12 +493,17 @@ test('a restarted engine with a data directory keeps the types', async () => {
   const expected = {
     _id: 'Int32(1)',
     ...SAMPLE_TYPES,
+    int: 'Long(2147483652)',
+    overflow: 'Int32(1)',
     double: 'Double(8)',
   };
   try {
     await withEngine(async (numbers) => {
       await numbers.insertOne(sample(1));
-      await numbers.updateOne({ _id: 1 }, { $set: { double: new Double(8) } });
+      await numbers.updateOne(
+        { _id: 1 },
+        asUpdate({ $inc: { overflow: 1, int: 2147483647 }, $set: { double: new Double(8) } }),
+      );
       expect(typed(await numbers.findOne({ _id: 1 }))).toEqual(expected);
     });
     await withEngine(async (numbers) => {
