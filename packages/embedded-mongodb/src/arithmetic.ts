@@ -66,6 +66,12 @@ export type ArithmeticOperation = 'add' | 'multiply';
  * int64 result overflows (mongod's "Failed to apply ... operations").
  */
 export function arithmetic(operation: ArithmeticOperation, current: unknown, operand: unknown): unknown {
+  if (typeof current === 'number' && typeof operand === 'number') {
+    // The everyday case ($inc of a quantity), without looking at types twice.
+    const result = operation === 'add' ? current + operand : current * operand;
+    if (!encodesAsInt32(current) || !encodesAsInt32(operand)) return exactDouble(result);
+    if (Number.isSafeInteger(result) && result >= INT32_MIN && result <= INT32_MAX) return result + 0;
+  }
   const a = numberKind(current);
   const b = numberKind(operand);
   if (a === 'decimal' || b === 'decimal') return decimalArithmetic(operation, current, operand);
@@ -90,6 +96,7 @@ export function arithmetic(operation: ArithmeticOperation, current: unknown, ope
 
 /** Same type and same value: what mongod treats as a no-op ($inc by 0 of the same type). */
 export function identicalNumbers(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a === b && encodesAsInt32(a) === encodesAsInt32(b);
   const kind = numberKind(a);
   if (kind === undefined || kind !== numberKind(b)) return false;
   switch (kind) {

@@ -164,19 +164,25 @@ function normaliseElement(element: unknown, mode: FieldMode | undefined): unknow
 // ---------------------------------------------------------------------------------------------------
 // Views
 
-/** Whether a value holds a `Long` or `Double` object anywhere. */
+/**
+ * Whether a value holds a `Long` or `Double` object anywhere. Run on every document stored, so
+ * without allocating: it recurses (stored documents are at most 100 levels deep).
+ */
 export function holdsNumberWrappers(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
-  const pending: object[] = [value];
-  while (pending.length > 0) {
-    const node = pending.pop()!;
-    const items: unknown[] = Array.isArray(node) ? node : Object.values(node);
-    for (const item of items) {
-      if (item === null || typeof item !== 'object') continue;
-      const type = bsonTypeOf(item);
-      if (type === 'Long' || type === 'Double') return true;
-      if (type === undefined && !(item instanceof Date)) pending.push(item);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const element: unknown = value[i];
+      if (typeof element === 'object' && element !== null && holdsNumberWrappers(element)) return true;
     }
+    return false;
+  }
+  const type = bsonTypeOf(value);
+  if (type !== undefined) return type === 'Long' || type === 'Double';
+  if (value instanceof Date) return false;
+  for (const key in value) {
+    const field: unknown = (value as Document)[key];
+    if (typeof field === 'object' && field !== null && holdsNumberWrappers(field)) return true;
   }
   return false;
 }
@@ -214,29 +220,22 @@ export function promoteView<T>(value: T): T {
   return (out ?? value) as T;
 }
 
-/** Stored documents that hold Long or Double objects; every other stored document is its own view. */
-const exactDocuments = new WeakSet<Document>();
-/** Their views, made on first use (stored documents never change: an update stores a new one). */
-const views = new WeakMap<Document, Document>();
+/**
+ * A stored document that holds Long or Double objects carries its view under this symbol (not
+ * enumerable: bson, mingo and copies never see it); every other stored document is its own view.
+ * So finding a document's view, once for every document a mingo query scans, is one property read.
+ */
+const VIEW = Symbol('engine-view');
 
-/** Called for every document the collections store: notes whether it needs a view for mingo. */
+/** Called for every document the collections store: gives it its view when it needs one. */
 export function registerStored(doc: Document): void {
-  if (holdsNumberWrappers(doc)) exactDocuments.add(doc);
+  if (!holdsNumberWrappers(doc) || Object.hasOwn(doc, VIEW)) return;
+  Object.defineProperty(doc, VIEW, { value: promoteView(doc) });
 }
 
-/** The view of a stored document: itself unless it holds Long or Double objects. */
+/** The view of a stored document (which never changes: an update stores a new one). */
 export function storedView(doc: Document): Document {
-  if (!exactDocuments.has(doc)) return doc;
-  let view = views.get(doc);
-  if (!view) {
-    view = promoteView(doc);
-    views.set(doc, view);
-  }
-  return view;
-}
-
-export function hasExactNumbers(doc: Document): boolean {
-  return exactDocuments.has(doc);
+  return ((doc as { [VIEW]?: Document })[VIEW] ?? doc) as Document;
 }
 
 // ---------------------------------------------------------------------------------------------------

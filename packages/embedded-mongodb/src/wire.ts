@@ -135,6 +135,9 @@ function sectionSize(buffer: Buffer, offset: number, end: number): number {
   return size;
 }
 
+const PROMOTING_OPTIONS = { validation: { utf8: true } } as const;
+const EXACT_OPTIONS = { validation: { utf8: true }, promoteValues: false } as const;
+
 /**
  * Throws CommandError for a document too deep or with an unsafe field name, ProtocolError for bad BSON.
  * A document with an int64 or a double like 5.0 is decoded without promotion, so that those keep their
@@ -143,10 +146,7 @@ function sectionSize(buffer: Buffer, offset: number, end: number): number {
 function decode(buffer: Buffer, offset: number, size: number, raw: Set<Document>): Document {
   const exact = (scanDocument(buffer, offset, size) & NEEDS_EXACT_DECODING) !== 0;
   try {
-    const doc = deserialize(buffer.subarray(offset, offset + size), {
-      validation: { utf8: true },
-      ...(exact ? { promoteValues: false } : {}),
-    });
+    const doc = deserialize(buffer.subarray(offset, offset + size), exact ? EXACT_OPTIONS : PROMOTING_OPTIONS);
     if (exact) raw.add(doc);
     return doc;
   } catch (error) {
