@@ -75,7 +75,8 @@ export function applySimpleUpdate(doc: Document, operators: Document): boolean |
           break;
         }
         case '$rename': {
-          if (typeof value !== 'string') return undefined;
+          // MongoDB refuses array elements on either side; mingo answers those as before.
+          if (typeof value !== 'string' || [path, value].some((p) => p.split('.').some(isPosition))) return undefined;
           const to = locate(doc, value);
           if (!to || value === path) return undefined;
           paths.push(value);

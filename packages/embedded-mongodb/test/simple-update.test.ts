@@ -73,6 +73,7 @@ test('declines, untouched, what it does not handle', () => {
     { $set: { session: {}, 'session.isLoggedIn': false } },
     { $set: { a: 1 }, $inc: { a: 1 } },
     { $rename: { count: 'session.count' }, $set: { session: 1 } },
+    { $rename: { 'cart.items.0.quantity': 'q' } },
   ]) {
     const doc = copyDocument(stored);
     expect([update, applySimpleUpdate(doc, update)]).toEqual([update, undefined]);
