@@ -243,8 +243,8 @@ export function storedView(doc: Document): Document {
 
 /**
  * What mingo made from a view, with the exact objects of `exact` put back wherever the result holds
- * the same number at the same place. Arrays whose length changed (an update's $pull, a projection's
- * $slice) are matched element by element in order. Copies what it changes; never modifies `out`.
+ * the same number at the same place; array elements are matched by value (restoreArray). Copies
+ * what it changes; never modifies `out`.
  */
 export function restoreNumbers<T>(out: T, exact: unknown): T {
   if (typeof out === 'number') {
