@@ -39,7 +39,11 @@ export function createCatalogController({ catalog }: CatalogControllerOptions) {
   }
 
   async function getProducts(req: Request, res: Response): Promise<void> {
-    await renderProductPage(req, res, { template: 'catalog/product-list', pageTitle: 'All products', path: '/products' });
+    await renderProductPage(req, res, {
+      template: 'catalog/product-list',
+      pageTitle: 'All products',
+      path: '/products',
+    });
   }
 
   async function getProduct(req: Request, res: Response): Promise<void> {

@@ -4,6 +4,7 @@ import { CommandError, badValue, duplicateKey } from './errors';
 import type { Evaluation } from './evaluation';
 import { matching, runPipeline } from './query';
 import type { Storage } from './storage';
+import { promoteView } from './numbers';
 import { notImplemented } from './unsupported';
 import { type WriteCheck, checkDocument } from './validation';
 import { copyDocument, valueAtPath, valueKey } from './values';
@@ -168,7 +169,7 @@ function mergePipeline(
     letSpec === undefined ? { new: source } : (runPipeline([source], [{ $replaceWith: letSpec }], evaluation)[0] ?? {});
   const [result] = runPipeline([copyDocument(existing)], pipeline, {
     ...evaluation,
-    variables: { ...evaluation.variables, ...variables },
+    variables: promoteView({ ...evaluation.variables, ...variables }),
   });
   if (!result) throw badValue('$merge: the whenMatched pipeline removed the document');
   return result._id === undefined ? { _id: existing._id, ...result } : result;

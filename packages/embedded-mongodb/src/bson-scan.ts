@@ -1,13 +1,27 @@
 import { MAX_MESSAGE_DEPTH, depthOverflow } from './limits';
+import { encodesAsInt32 } from './numbers';
 import { assertSafePath } from './safe-keys';
+
+/** The document holds an int64, which bson's default promotion turns into a JS number. */
+export const HAS_INT64 = 1;
+/** The document holds a double such as 5.0, which a JS number would write back as an int32. */
+export const HAS_INTEGRAL_DOUBLE = 2;
+/** The document holds a Decimal128. */
+export const HAS_DECIMAL128 = 4;
+/** Documents with either need `promoteValues: false` to keep their numbers' types (numbers.ts). */
+export const NEEDS_EXACT_DECODING = HAS_INT64 | HAS_INTEGRAL_DOUBLE;
 
 /**
  * A pass over a BSON document's raw bytes, before bson turns it into objects, with no recursion:
  * refuses documents nested deeper than mongod's maxBSONDepth (everything after it — Decimal128
  * adoption, copies, mingo — recurses by depth) and field names that reach into JavaScript's
  * prototypes. Malformed bytes are left for bson's deserialize to report.
+ *
+ * Returns the HAS_* flags of the numbers it met. With `checks` false (the engine's own files, whose
+ * documents passed the checks when they were stored) it only reports them and never throws.
  */
-export function scanDocument(buffer: Buffer, start: number, size: number): void {
+export function scanDocument(buffer: Buffer, start: number, size: number, checks = true): number {
+  let flags = 0;
   // The offset of each open document's terminating zero byte, innermost last.
   const ends: number[] = [start + size - 1];
   let offset = start + 4;
@@ -20,22 +34,31 @@ export function scanDocument(buffer: Buffer, start: number, size: number): void 
     }
     const type = buffer[offset];
     const nameEnd = buffer.indexOf(0, offset + 1);
-    if (nameEnd < 0 || nameEnd >= end) return;
-    checkFieldName(buffer, offset + 1, nameEnd);
+    if (nameEnd < 0 || nameEnd >= end) return flags;
+    if (checks) checkFieldName(buffer, offset + 1, nameEnd);
     offset = nameEnd + 1;
     if (type === EMBEDDED_DOCUMENT || type === ARRAY) {
       const length = readLength(buffer, offset, end);
-      if (length === undefined) return;
-      if (ends.length >= MAX_MESSAGE_DEPTH) throw depthOverflow(MAX_MESSAGE_DEPTH);
+      if (length === undefined) return flags;
+      if (checks && ends.length >= MAX_MESSAGE_DEPTH) throw depthOverflow(MAX_MESSAGE_DEPTH);
       ends.push(offset + length - 1);
       offset += 4;
       continue;
     }
+    if (type === DOUBLE) {
+      if (offset + 8 <= end && encodesAsInt32(buffer.readDoubleLE(offset))) flags |= HAS_INTEGRAL_DOUBLE;
+    } else if (type === INT64) flags |= HAS_INT64;
+    else if (type === DECIMAL128) flags |= HAS_DECIMAL128;
     const length = valueLength(buffer, type, offset, end);
-    if (length === undefined) return;
+    if (length === undefined) return flags;
     offset += length;
   }
+  return flags;
 }
+
+const DOUBLE = 0x01;
+const INT64 = 0x12;
+const DECIMAL128 = 0x13;
 
 const EMBEDDED_DOCUMENT = 0x03;
 const ARRAY = 0x04;

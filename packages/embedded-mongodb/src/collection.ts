@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import { duplicateKey } from './errors';
+import { registerStored } from './numbers';
 import type { CollectionOptions, IndexSpec } from './persistence-types';
 import { isScalar, valueAtPath, valueKey, valuesAtPath } from './values';
 
@@ -45,6 +46,7 @@ export class Collection {
     const idKey = valueKey(doc._id);
     if (this.docs.has(idKey)) throw duplicateKey(this.ns, '_id_', { _id: 1 }, { _id: doc._id });
     const keys = this.checkUnique(doc, idKey);
+    registerStored(doc);
     this.docs.set(idKey, doc);
     this.addEntries(idKey, keys);
   }
@@ -53,6 +55,7 @@ export class Collection {
   replace(previous: Document, next: Document): void {
     const idKey = valueKey(previous._id);
     const keys = this.checkUnique(next, idKey, previous);
+    registerStored(next);
     this.removeEntries(idKey, previous);
     this.docs.set(idKey, next);
     this.addEntries(idKey, keys);

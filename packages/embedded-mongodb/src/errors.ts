@@ -23,6 +23,7 @@ export class CommandError extends Error {
 export const ErrorCodes = {
   BadValue: 2,
   FailedToParse: 9,
+  TypeMismatch: 14,
   NamespaceNotFound: 26,
   IndexNotFound: 27,
   CursorNotFound: 43,
@@ -42,7 +43,7 @@ export function badValue(message: string): CommandError {
 
 export function duplicateKey(ns: string, indexName: string, keyPattern: Document, keyValue: Document): CommandError {
   const shown = Object.entries(keyValue)
-    .map(([field, value]) => `${field}: ${JSON.stringify(value) ?? 'null'}`)
+    .map(([field, value]) => `${field}: ${showKey(value)}`)
     .join(', ');
   return new CommandError(
     ErrorCodes.DuplicateKey,
@@ -50,4 +51,12 @@ export function duplicateKey(ns: string, indexName: string, keyPattern: Document
     `E11000 duplicate key error collection: ${ns} index: ${indexName} dup key: { ${shown} }`,
     { keyPattern, keyValue },
   );
+}
+
+/** A key value in a duplicate key message; an int64 as its digits (JSON would show its two halves). */
+function showKey(value: unknown): string {
+  if (value !== null && typeof value === 'object' && (value as { _bsontype?: unknown })._bsontype === 'Long') {
+    return String(value);
+  }
+  return JSON.stringify(value) ?? 'null';
 }

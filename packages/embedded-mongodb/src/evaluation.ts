@@ -3,6 +3,7 @@ import { Aggregator } from 'mingo';
 import type { AnyObject, Options } from 'mingo/types';
 import { badValue } from './errors';
 import type { Storage } from './storage';
+import { storedView } from './numbers';
 import { copyDocument } from './values';
 import { ENGINE_CONTEXT } from './expression-operators';
 
@@ -23,8 +24,10 @@ export function evaluationOf(command: Document, storage: Storage, dbName: string
     throw badValue("'let' must be a document");
   }
   const evaluation: Evaluation = {
-    // Copies: mingo must not be able to change stored documents through a joined one.
-    collection: (name) => [...(storage.collection(dbName, name)?.docs.values() ?? [])].map(copyDocument),
+    // Copies of the views: mingo must not be able to change stored documents through a joined one.
+    // (Numbers joined from them are JS numbers: only the pipeline's own input gets its types back.)
+    collection: (name) =>
+      [...(storage.collection(dbName, name)?.docs.values() ?? [])].map((doc) => copyDocument(storedView(doc))),
   };
   if (variables === undefined) return evaluation;
   // `let` values are expressions ({ $literal: '$x' } is the string '$x'), evaluated once, on no document.

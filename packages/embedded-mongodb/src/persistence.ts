@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { deserialize, serialize, type DeserializeOptions, type Document, type ObjectId } from 'bson';
+import { deserialize, serialize, type Document, type ObjectId } from 'bson';
+import { NEEDS_EXACT_DECODING, scanDocument } from './bson-scan';
+import { normaliseExact } from './numbers';
 import type {
   CollectionOptions,
   IndexSpec,
@@ -10,6 +12,7 @@ import type {
   PersistedState,
   Persistence,
 } from './persistence-types';
+import { valueKey } from './values';
 
 /**
  * Files in a data directory:
@@ -28,11 +31,15 @@ export interface PersistenceLogger {
 }
 
 /**
- * Keeps every value the BSON type it was written as: Long stays Long (promoted, a large one would lose
- * precision), Decimal128/ObjectId/Binary/Timestamp stay themselves, Int32 and Double become JS numbers
- * (and a whole number goes back out as Int32, as the driver does).
+ * Reads a payload back in the engine's exact form (numbers.ts), so that every number keeps the BSON
+ * type it was written as: a frame that holds an int64 or a double such as 5.0 is decoded without
+ * promotion and normalised (Long stays Long, such a double stays a Double object, every other
+ * number becomes a JS number); any other frame is decoded as the wire decodes one.
  */
-export const BSON_READ_OPTIONS: DeserializeOptions = { promoteLongs: false, promoteValues: true };
+function decodePayload(payload: Buffer): Document {
+  if ((scanDocument(payload, 0, payload.length, false) & NEEDS_EXACT_DECODING) === 0) return deserialize(payload);
+  return normaliseExact(deserialize(payload, { promoteValues: false })) as Document;
+}
 
 const SNAPSHOT_FILE = 'snapshot.bson';
 const SNAPSHOT_TMP_FILE = 'snapshot.bson.tmp';
@@ -72,7 +79,7 @@ function readFrame(buf: Buffer, offset: number): FrameRead {
   if (crc32(payload) !== checksum) return { ok: false, reason: 'checksum mismatch' };
   if (payload.readInt32LE(0) !== length) return { ok: false, reason: 'BSON length disagrees with frame length' };
   try {
-    return { ok: true, doc: deserialize(payload, BSON_READ_OPTIONS), end: start + length };
+    return { ok: true, doc: decodePayload(payload), end: start + length };
   } catch (err) {
     return { ok: false, reason: `undecodable BSON: ${(err as Error).message}` };
   }
@@ -143,7 +150,13 @@ type WorkingState = Map<string, Map<string, WorkingCollection>>;
  */
 function idKey(id: unknown): string {
   if (typeof id === 'string') return `s${id}`;
-  if ((id as { _bsontype?: unknown } | null)?._bsontype === 'ObjectId') return `o${(id as ObjectId).toHexString()}`;
+  const type = (id as { _bsontype?: unknown } | null)?._bsontype;
+  if (type === 'ObjectId') return `o${(id as ObjectId).toHexString()}`;
+  // Numbers by value, whatever their type, as the collections key them (an update may store
+  // the _id 5 over the _id 5.0: one document, whose records must replace each other).
+  if (typeof id === 'number' || type === 'Long' || type === 'Double' || type === 'Int32' || type === 'Decimal128') {
+    return valueKey(id);
+  }
   const bytes = serialize({ v: id });
   return `b${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
 }

@@ -6,6 +6,8 @@ import { badValue } from './errors';
 import { equalityMatcher } from './equality-filter';
 import { sortBySimpleKeys } from './sort';
 import { type Evaluation, mingoOptions } from './evaluation';
+import { promoteView, restoreNumbers, storedView } from './numbers';
+import { valueKey } from './values';
 
 /**
  * Reads through mingo: the collection narrows the candidates by index, mingo decides which of them
@@ -20,12 +22,21 @@ export interface FindOptions {
   evaluation?: Evaluation;
 }
 
+/** A test for stored documents (mingo gets their views: numbers.ts). */
 export function matcher(filter: Document, evaluation?: Evaluation): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
   const equality = equalityMatcher(filter);
   if (equality) return equality;
-  const query = parse(() => new Query(filter as Criteria<AnyObject>, mingoOptions(evaluation)));
-  return (doc) => query.test(doc);
+  const query = parse(() => new Query(promoteView(filter) as Criteria<AnyObject>, mingoOptions(evaluation)));
+  return (doc) => query.test(storedView(doc));
+}
+
+/** A test for any value, stored or not (an array element, a document being built). */
+export function valueMatcher(filter: Document, evaluation?: Evaluation): (doc: Document) => boolean {
+  const equality = Object.keys(filter).length === 0 ? () => true : equalityMatcher(filter);
+  if (equality) return equality;
+  const query = parse(() => new Query(promoteView(filter) as Criteria<AnyObject>, mingoOptions(evaluation)));
+  return (doc) => query.test(promoteView(doc));
 }
 
 /** Matching documents as stored (not copies): callers must not modify them. */
@@ -51,27 +62,40 @@ export function findDocuments(collection: Collection | undefined, filter: Docume
   const hasProjection = options.projection !== undefined && Object.keys(options.projection).length > 0;
   // Without a sort, the first skip + limit matches are the answer: no need to look further.
   const stopAfter = !hasSort && options.limit ? (options.skip ?? 0) + options.limit : Infinity;
-  let docs = matching(collection, filter, stopAfter, options.evaluation);
+  const docs = matching(collection, filter, stopAfter, options.evaluation);
   const pageEnd = options.limit ? (options.skip ?? 0) + options.limit : Infinity;
   const sorted = hasSort ? sortBySimpleKeys(docs, options.sort!, pageEnd) : docs;
+  let page: Document[];
   if (sorted) {
     const start = options.skip ?? 0;
-    const page = options.limit ? sorted.slice(start, start + options.limit) : sorted.slice(start);
-    if (!hasProjection) return page;
-    return parse(() => mingoFind(page, {}, options.projection as Projection<AnyObject>).all() as Document[]);
+    page = options.limit ? sorted.slice(start, start + options.limit) : sorted.slice(start);
+  } else {
+    // mingo sorts the views; the page is made of the stored documents they stand for.
+    const views = docs.map(storedView);
+    const exactOf = new Map<Document, Document>();
+    views.forEach((view, i) => view !== docs[i] && exactOf.set(view, docs[i]));
+    page = parse(() => {
+      let cursor = mingoFind(views, {}).sort(promoteView(options.sort) as SortSpec);
+      if (options.skip) cursor = cursor.skip(options.skip);
+      if (options.limit) cursor = cursor.limit(options.limit);
+      return (cursor.all() as Document[]).map((view) => exactOf.get(view) ?? view);
+    });
   }
-  return parse(() => {
-    let cursor = mingoFind(docs, {}, hasProjection ? (options.projection as Projection<AnyObject>) : undefined);
-    cursor = cursor.sort(options.sort as SortSpec);
-    if (options.skip) cursor = cursor.skip(options.skip);
-    if (options.limit) cursor = cursor.limit(options.limit);
-    docs = cursor.all() as Document[];
-    return docs;
-  });
+  return hasProjection ? project(page, options.projection!, storedView) : page;
 }
 
+/** A projection of documents as mingo computes it on their views, with their exact numbers put back. */
+function project(docs: Document[], projection: Document, view: (doc: Document) => Document): Document[] {
+  const views = docs.map(view);
+  const projected = parse(
+    () => mingoFind(views, {}, promoteView(projection) as Projection<AnyObject>).all() as Document[],
+  );
+  return projected.map((out, i) => (views[i] === docs[i] ? out : restoreNumbers(out, docs[i])));
+}
+
+/** One document (stored or about to be), projected. */
 export function projectDocument(doc: Document, projection: Document): Document {
-  return parse(() => mingoFind([doc], {}, projection as Projection<AnyObject>).all()[0] as Document);
+  return project([doc], projection, promoteView)[0];
 }
 
 /** Runs a pipeline; a leading $match uses the collection's indexes. */
@@ -88,12 +112,39 @@ export function aggregateDocuments(
     : [...(collection?.docs.values() ?? [])];
   const rest = leadingMatch ? pipeline.slice(1) : pipeline;
   if (rest.length === 0) return input;
-  return countStages(input, rest) ?? runPipeline(input, rest, evaluation);
+  return countStages(input, rest) ?? runPipeline(input, rest, evaluation, storedView);
 }
 
-/** A pipeline over the given documents (which it must not modify: mingo copies what it changes). */
-export function runPipeline(input: Document[], pipeline: Document[], evaluation?: Evaluation): Document[] {
-  return parse(() => new Aggregator(pipeline as AnyObject[], mingoOptions(evaluation)).run(input) as Document[]);
+/**
+ * A pipeline over the given documents (which it must not modify: mingo copies what it changes).
+ * mingo runs on their views; a result document with the `_id` of an input document that holds
+ * exact numbers gets them back wherever it has the same number at the same place (fields passed
+ * through). `view` is `storedView` for stored documents, `promoteView` for any others.
+ */
+export function runPipeline(
+  input: Document[],
+  pipeline: Document[],
+  evaluation?: Evaluation,
+  view: (doc: Document) => Document = promoteView,
+): Document[] {
+  const views = input.map(view);
+  const output = parse(
+    () => new Aggregator(promoteView(pipeline) as AnyObject[], mingoOptions(evaluation)).run(views) as Document[],
+  );
+  const exactOf = new Map<Document, Document>();
+  const exactById = new Map<string, Document>();
+  views.forEach((doc, i) => {
+    if (doc === input[i]) return;
+    exactOf.set(doc, input[i]);
+    if (input[i]._id !== undefined) exactById.set(valueKey(input[i]._id), input[i]);
+  });
+  if (exactOf.size === 0) return output;
+  return output.map((doc) => {
+    const same = exactOf.get(doc);
+    if (same) return same;
+    const source = doc._id === undefined ? undefined : exactById.get(valueKey(doc._id));
+    return source ? restoreNumbers(doc, source) : doc;
+  });
 }
 
 /**

@@ -1,15 +1,27 @@
-import type { Document } from 'bson';
+import { Decimal128, type Document } from 'bson';
+import {
+  arithmetic,
+  arithmeticOverflow,
+  compareNumbers,
+  identicalNumbers,
+  nonNumericArgument,
+  nonNumericTarget,
+  numberKind,
+} from './arithmetic';
 import { copyDocument, isScalar, ownField, valueKey } from './values';
 
 /**
- * `$set`, `$unset`, `$inc` and plain `$push` applied directly, for the updates the shop sends on
- * every write (a session's expiry, a cart line's quantity, a new cart line). mingo's updater
- * rebuilds its operator context for each call, which costs more than the change itself.
+ * `$set`, `$unset`, `$inc`, `$mul`, `$min`, `$max`, `$rename` and `$push` (plain or `$each`)
+ * applied directly, for the updates the shop sends on every write (a session's expiry, a cart
+ * line's quantity, a new cart line), and for arithmetic with MongoDB's numeric types (arithmetic.ts),
+ * which mingo's updater knows nothing of. mingo rebuilds its operator context for each call, which
+ * costs more than the change itself.
  *
  * Works on `doc`, a private copy of the stored document. Returns whether anything changed, or
  * undefined, before touching `doc`, for anything it does not handle exactly as MongoDB does (other
- * operators, `$push` modifiers, paths that meet arrays or scalars on the way, `$inc` on a non-number,
- * overlapping paths...): the caller then applies the update through mingo.
+ * operators, `$push` modifiers, paths that meet arrays or scalars on the way, `$min` between a
+ * number and something else, overlapping paths...): the caller then applies the update through
+ * mingo. Throws MongoDB's errors for arithmetic on non-numbers and int64 overflow.
  */
 export function applySimpleUpdate(doc: Document, operators: Document): boolean | undefined {
   const steps: Array<() => boolean> = [];
@@ -17,6 +29,9 @@ export function applySimpleUpdate(doc: Document, operators: Document): boolean |
   for (const [operator, fields] of Object.entries(operators)) {
     if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
     for (const [path, value] of Object.entries(fields as Document)) {
+      if ((operator === '$inc' || operator === '$mul') && numberKind(value) === undefined) {
+        throw nonNumericArgument(operator, path, value);
+      }
       const target = locate(doc, path);
       if (!target) return undefined;
       paths.push(path);
@@ -24,7 +39,7 @@ export function applySimpleUpdate(doc: Document, operators: Document): boolean |
       switch (operator) {
         case '$set':
           steps.push(() => {
-            const changed = current === undefined || valueKey(current) !== valueKey(value);
+            const changed = current === undefined || !sameValue(current, value);
             target.create()[target.field] = copyDocument(value);
             return changed;
           });
@@ -37,18 +52,50 @@ export function applySimpleUpdate(doc: Document, operators: Document): boolean |
           });
           break;
         case '$inc':
-          if (typeof value !== 'number' || (current !== undefined && typeof current !== 'number')) return undefined;
+        case '$mul': {
+          const result = arithmeticResult(doc, operator, target.field, current, value);
+          if (result === undefined) break;
           steps.push(() => {
-            target.create()[target.field] = ((current as number | undefined) ?? 0) + value;
-            return value !== 0 || current === undefined;
+            target.create()[target.field] = result.value;
+            return true;
           });
           break;
-        case '$push': {
-          const isModifier =
-            value !== null && typeof value === 'object' && Object.keys(value).some((key) => key.startsWith('$'));
-          if (isModifier || (current !== undefined && !Array.isArray(current))) return undefined;
+        }
+        case '$min':
+        case '$max': {
+          if (current !== undefined) {
+            if (numberKind(current) === undefined || numberKind(value) === undefined) return undefined;
+            const order = compareNumbers(value, current);
+            if (operator === '$min' ? order >= 0 : order <= 0) break;
+          }
           steps.push(() => {
-            target.create()[target.field] = [...((current as unknown[] | undefined) ?? []), copyDocument(value)];
+            target.create()[target.field] = copyDocument(value);
+            return true;
+          });
+          break;
+        }
+        case '$rename': {
+          // MongoDB refuses array elements on either side; mingo answers those as before.
+          if (typeof value !== 'string' || [path, value].some((p) => p.split('.').some(isPosition))) return undefined;
+          const to = locate(doc, value);
+          if (!to || value === path) return undefined;
+          paths.push(value);
+          steps.push(() => {
+            if (!target.parent || !Object.hasOwn(target.parent, target.field)) return false;
+            // MongoDB unsets both names, then sets the new one (which so comes last).
+            delete target.parent[target.field];
+            const parent = to.create();
+            delete parent[to.field];
+            parent[to.field] = current;
+            return true;
+          });
+          break;
+        }
+        case '$push': {
+          const items = pushedItems(value);
+          if (!items || (current !== undefined && !Array.isArray(current))) return undefined;
+          steps.push(() => {
+            target.create()[target.field] = [...((current as unknown[] | undefined) ?? []), ...items.map(copyDocument)];
             return true;
           });
           break;
@@ -62,6 +109,51 @@ export function applySimpleUpdate(doc: Document, operators: Document): boolean |
   let changed = false;
   for (const step of steps) changed = step() || changed;
   return changed;
+}
+
+/**
+ * The new value of an `$inc` or `$mul`, or undefined for a no-op (the same value of the same type).
+ * A missing field gets the operand ($inc) or a zero of the operand's type ($mul), as in mongod.
+ */
+function arithmeticResult(
+  doc: Document,
+  operator: '$inc' | '$mul',
+  field: string,
+  current: unknown,
+  operand: unknown,
+): { value: unknown } | undefined {
+  if (current === undefined) {
+    return { value: operator === '$inc' ? copyDocument(operand) : arithmetic('multiply', operand, 0) };
+  }
+  if (numberKind(current) === undefined) throw nonNumericTarget(operator, doc, field, current);
+  const value = arithmetic(operator === '$inc' ? 'add' : 'multiply', current, operand);
+  if (value === undefined) throw arithmeticOverflow(operator, doc, current);
+  return identicalNumbers(value, current) ? undefined : { value };
+}
+
+/** `$push: x` or `$push: { $each: [...] }` (no other modifier): the values appended. */
+function pushedItems(value: unknown): unknown[] | undefined {
+  if (value === null || typeof value !== 'object' || !Object.keys(value).some((key) => key.startsWith('$'))) {
+    return [value];
+  }
+  const keys = Object.keys(value);
+  const each = (value as Document).$each;
+  return keys.length === 1 && keys[0] === '$each' && Array.isArray(each) ? each : undefined;
+}
+
+/**
+ * Whether `$set` leaves a field as it was: the same value of the same type (MongoDB compares the
+ * BSON, so setting Long(5) over the int32 5 is a change; valueKey compares numbers by value only).
+ */
+function sameValue(current: unknown, value: unknown): boolean {
+  const kind = numberKind(current);
+  if (kind !== numberKind(value)) return false;
+  if (kind === 'decimal') return decimalText(current) === decimalText(value);
+  return valueKey(current) === valueKey(value);
+}
+
+function decimalText(value: unknown): string {
+  return Decimal128.prototype.toString.call(value as Decimal128);
 }
 
 interface Target {

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import { Decimal128, type Document, type Long } from 'bson';
 import { ownField } from './values';
 
 /**
@@ -21,7 +21,7 @@ export function sortBySimpleKeys(docs: readonly Document[], sort: Document, keep
 
   // keys[i * width + j]: document i's value for sort field j, as something `<` orders.
   const width = paths.length;
-  const keys: Array<number | string> = new Array(docs.length * width);
+  const keys: Array<number | bigint | string> = new Array(docs.length * width);
   const kinds: Array<string | undefined> = new Array(width);
   for (let i = 0; i < docs.length; i++) {
     for (let j = 0; j < width; j++) {
@@ -85,16 +85,30 @@ function kindOf(value: unknown): string | undefined {
       return typeof value;
     case 'object':
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : 'date';
-      // ObjectIds compare by their 12 bytes, which is the order of their fixed-length hex text.
-      if (value !== null && (value as { _bsontype?: string })._bsontype === 'ObjectId') return 'objectId';
-      return undefined;
+      switch (value !== null && (value as { _bsontype?: string })._bsontype) {
+        // ObjectIds compare by their 12 bytes, which is the order of their fixed-length hex text.
+        case 'ObjectId':
+          return 'objectId';
+        // Numbers of every BSON type order by value, together (numbers.ts keeps int64s and some doubles as objects).
+        case 'Long':
+          return 'number';
+        case 'Double':
+        case 'Int32':
+          return Number.isNaN((value as { value: number }).value) ? undefined : 'number';
+        case 'Decimal128':
+          return Number.isNaN(decimalNumber(value!)) ? undefined : 'number';
+        default:
+          return undefined;
+      }
     default:
       return undefined;
   }
 }
 
-function comparable(value: unknown, kind: string): number | string {
+function comparable(value: unknown, kind: string): number | bigint | string {
   switch (kind) {
+    case 'number':
+      return typeof value === 'number' ? value : numberOf(value as object);
     case 'date':
       return (value as Date).getTime();
     case 'objectId':
@@ -104,4 +118,23 @@ function comparable(value: unknown, kind: string): number | string {
     default:
       return value as number | string;
   }
+}
+
+/**
+ * A number object's value for `<`: an int64 exactly, as a bigint (JavaScript compares bigints and
+ * numbers by their exact values); a Decimal128 within double precision.
+ */
+function numberOf(value: object): number | bigint {
+  switch ((value as { _bsontype?: string })._bsontype) {
+    case 'Long':
+      return (value as Long).toBigInt();
+    case 'Decimal128':
+      return decimalNumber(value);
+    default:
+      return (value as { value: number }).value;
+  }
+}
+
+function decimalNumber(value: object): number {
+  return Number(Decimal128.prototype.toString.call(value));
 }

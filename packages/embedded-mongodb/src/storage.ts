@@ -11,7 +11,7 @@ import type {
   PersistedCollection,
   PersistedState,
 } from './persistence-types';
-import { valueAtPath } from './values';
+import { adoptDecimals, valueAtPath } from './values';
 
 /** Compact once the journal holds this much since the last snapshot. */
 const COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
@@ -210,7 +210,11 @@ export class Storage {
       const database = new Map<string, Collection>();
       for (const [name, persisted] of collections) {
         const collection = new Collection(dbName, name);
-        for (const doc of persisted.docs) collection.insert(doc);
+        for (const doc of persisted.docs) {
+          // Decimal128s order by value in mingo, as those that arrive over the wire (connection.ts).
+          adoptDecimals(doc);
+          collection.insert(doc);
+        }
         for (const spec of persisted.indexes) collection.createIndex(spec);
         if (persisted.options) collection.options = persisted.options;
         database.set(name, collection);

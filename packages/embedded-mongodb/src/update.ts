@@ -3,8 +3,10 @@ import { Aggregator, update as mingoUpdate } from 'mingo';
 import type { AnyObject } from 'mingo/types';
 import type { Modifier } from 'mingo/updater';
 import { CommandError, ErrorCodes, badValue } from './errors';
-import { copyDocument, valueAtPath, valueKey } from './values';
-import { matcher } from './query';
+import { copyDocument, ownField, valueAtPath, valueKey } from './values';
+import { holdsNumberWrappers, isNumberWrapper, promoteView, restoreNumbers } from './numbers';
+import { valueMatcher } from './query';
+import { notImplemented } from './unsupported';
 import { assertSafeRenames } from './safe-keys';
 import { applySimpleUpdate } from './simple-update';
 import { type Evaluation, mingoOptions } from './evaluation';
@@ -33,16 +35,9 @@ export function applyUpdate(
     const simple = options.arrayFilters ? undefined : applySimpleUpdate(next, resolved);
     if (simple === false && !options.isInsert) return undefined;
     if (simple === undefined) {
-      const changed = guard(() =>
-        mingoUpdate(
-          next,
-          resolved as Modifier<Document>,
-          options.arrayFilters as AnyObject[],
-          {},
-          { cloneMode: 'copy' },
-        ),
-      );
-      if (changed.length === 0 && !options.isInsert) return undefined;
+      const updated = updateThroughMingo(next, doc, resolved, options.arrayFilters);
+      if (!updated && !options.isInsert) return undefined;
+      next = updated ?? next;
     }
   } else {
     if (Object.keys(update).some((field) => field.startsWith('$'))) {
@@ -156,7 +151,7 @@ function positionOf(doc: Document, arrayPath: string, filter: Document): number 
     }
   }
   if (Array.isArray(array) && Object.keys(elementFilter).length > 0) {
-    const test = guard(() => matcher(elementFilter));
+    const test = guard(() => valueMatcher(elementFilter));
     const index = array.findIndex((element) => test({ element: Array.isArray(element) ? element : [element] }));
     if (index >= 0) return index;
   }
@@ -180,13 +175,124 @@ function isOperatorUpdate(update: Document): boolean {
   return keys.length > 0 && keys[0].startsWith('$');
 }
 
+/**
+ * A pipeline update runs on the document's view (numbers.ts); the fields it passes through get
+ * their exact numbers back. What it computes follows JavaScript's numbers (an integer is an int32
+ * when it fits, a double otherwise).
+ */
 function runPipeline(doc: Document, pipeline: Document[], evaluation: Evaluation | undefined): Document {
-  const [result] = guard(() =>
-    new Aggregator(pipeline as AnyObject[], mingoOptions(evaluation)).run([copyDocument(doc)]),
+  const [computed] = guard(() =>
+    new Aggregator(promoteView(pipeline) as AnyObject[], mingoOptions(evaluation)).run([
+      copyDocument(promoteView(doc)),
+    ]),
   );
-  if (!result) throw badValue('the update pipeline removed the document');
+  if (!computed) throw badValue('the update pipeline removed the document');
+  const result = restoreNumbers(computed as Document, doc);
   // A pipeline whose output lacks `_id` (a $replaceWith, a $project) still updates the same document.
-  return result._id === undefined && doc._id !== undefined ? { _id: doc._id, ...result } : (result as Document);
+  return result._id === undefined && doc._id !== undefined ? { _id: doc._id, ...result } : result;
+}
+
+/** Operators that compute with the numbers they find; mingo would do it with JavaScript's numbers. */
+const ARITHMETIC_OPERATORS = ['$inc', '$mul', '$min', '$max', '$bit'];
+/** Operators whose operands mingo compares with the array's elements, or sorts. */
+const COMPARING_OPERATORS = ['$addToSet', '$push'];
+/** Operators whose operands are conditions or values to find: mingo gets them as numbers. */
+const MATCHING_OPERATORS = ['$pull', '$pullAll'];
+
+/**
+ * The updates applySimpleUpdate leaves to mingo (arrayFilters, `$push` modifiers, `$addToSet`,
+ * `$pull`, paths through arrays...). Without Long or Double objects in the document or the update,
+ * mingo applies it to `next` as it always did. Otherwise mingo works on the view of `next`, and the
+ * numbers it leaves unchanged get their exact objects back from `source` (the document before the
+ * update); what it would compute with an int64, a double kept as an object or a Decimal128, or
+ * compare with one, is refused (NotImplemented) rather than stored with a wrong type.
+ * Returns the new document, or undefined when nothing changed.
+ */
+function updateThroughMingo(
+  next: Document,
+  source: Document,
+  operators: Document,
+  arrayFilters: Document[] | undefined,
+): Document | undefined {
+  refuseInexactArithmetic(next, operators);
+  const exact = holdsNumberWrappers(next) || holdsNumberWrappers(operators);
+  if (!exact) {
+    const changed = guard(() =>
+      mingoUpdate(next, operators as Modifier<Document>, arrayFilters as AnyObject[], {}, { cloneMode: 'copy' }),
+    );
+    return changed.length === 0 ? undefined : next;
+  }
+  for (const operator of COMPARING_OPERATORS) {
+    if (holdsNumberWrappers(operators[operator]) && (operator === '$addToSet' || sortsPush(operators[operator]))) {
+      throw notImplemented(`${operator} of an int64 or an integral double value with arrayFilters or modifiers`);
+    }
+  }
+  if (holdsNumberWrappers(next) && operators.$rename !== undefined) {
+    throw notImplemented('$rename through an array path in a document that holds int64 or integral double values');
+  }
+  const modifier: Document = {};
+  for (const [operator, fields] of Object.entries(operators)) {
+    modifier[operator] = MATCHING_OPERATORS.includes(operator) ? promoteView(fields) : fields;
+  }
+  const view = promoteView(next);
+  const changed = guard(() =>
+    mingoUpdate(
+      view,
+      modifier as Modifier<Document>,
+      promoteView(arrayFilters) as AnyObject[],
+      {},
+      {
+        cloneMode: 'copy',
+      },
+    ),
+  );
+  return changed.length === 0 ? undefined : restoreNumbers(view, source);
+}
+
+/** `$push: { $each, $sort }`: mingo would sort Long objects apart from numbers. */
+function sortsPush(fields: unknown): boolean {
+  if (fields === null || typeof fields !== 'object') return false;
+  return Object.values(fields).some(
+    (value) => value !== null && typeof value === 'object' && Object.hasOwn(value, '$sort'),
+  );
+}
+
+/** Arithmetic mingo cannot do with MongoDB's types: on or with an int64, a Double object or a Decimal128. */
+function refuseInexactArithmetic(doc: Document, operators: Document): void {
+  for (const operator of ARITHMETIC_OPERATORS) {
+    const fields = operators[operator];
+    if (fields === null || typeof fields !== 'object') continue;
+    for (const [path, operand] of Object.entries(fields as Document)) {
+      const exactOperand = isExactNumber(operand) || (operator === '$bit' && holdsNumberWrappers(operand));
+      if (exactOperand || valuesAtUpdatePath(doc, path).some(isExactNumber)) {
+        throw notImplemented(
+          `${operator} on '${path}' with an int64, an integral double or a Decimal128 through arrayFilters or an array path`,
+        );
+      }
+    }
+  }
+}
+
+function isExactNumber(value: unknown): boolean {
+  if (isNumberWrapper(value)) return true;
+  return value !== null && typeof value === 'object' && (value as { _bsontype?: unknown })._bsontype === 'Decimal128';
+}
+
+/** Every value an update path can reach: `$[]`, `$[id]` and positions stand for any element. */
+function valuesAtUpdatePath(doc: Document, path: string): unknown[] {
+  let level: unknown[] = [doc];
+  for (const part of path.split('.')) {
+    const reached: unknown[] = [];
+    for (const node of level) {
+      if (node === null || typeof node !== 'object') continue;
+      if (Array.isArray(node)) {
+        if (part.startsWith('$[')) for (const element of node) reached.push(element);
+        else if (/^\d+$/.test(part)) reached.push(node[Number(part)]);
+      } else reached.push(ownField(node, part));
+    }
+    level = reached;
+  }
+  return level;
 }
 
 function guard<T>(work: () => T): T {

@@ -1,9 +1,23 @@
-import { Decimal128, EJSON, type Document } from 'bson';
+import { Decimal128, EJSON, Long, type Document } from 'bson';
 
 /**
  * How the engine identifies and compares BSON values outside mingo: the keys of the `_id` index
  * and of secondary indexes, and Decimal128 ordering.
  */
+
+/** `n` and the number's exact decimal digits when it is an integer (as an int64 prints), else its JS text. */
+function numberKey(value: number): string {
+  if (value === 0) return 'n0';
+  if (
+    Number.isInteger(value) &&
+    (value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER) &&
+    value < 1e21 &&
+    value > -1e21
+  ) {
+    return `n${BigInt(value)}`;
+  }
+  return `n${value}`;
+}
 
 interface BsonValue {
   _bsontype: string;
@@ -15,7 +29,8 @@ function bsonType(value: object): string | undefined {
 
 /**
  * A string that is equal for two values exactly when MongoDB treats them as the same index key.
- * Numbers of any BSON type compare by value (1, 1.0 and Long(1) are one key), like MongoDB's.
+ * Numbers of any BSON type compare by value (1, 1.0 and Long(1) are one key), like MongoDB's, and
+ * exactly: two int64s past 2^53 are two keys, an int64 and the double of the same value one.
  */
 export function valueKey(value: unknown): string {
   if (value === undefined || value === null) return 'z';
@@ -23,7 +38,7 @@ export function valueKey(value: unknown): string {
     case 'string':
       return `s${value}`;
     case 'number':
-      return `n${value === 0 ? 0 : value}`;
+      return numberKey(value);
     case 'boolean':
       return value ? 'bt' : 'bf';
     case 'bigint':
@@ -36,8 +51,9 @@ export function valueKey(value: unknown): string {
   if (value instanceof Date) return `d${value.getTime()}`;
   const type = bsonType(value);
   if (type === 'ObjectId') return `o${(value as { toHexString(): string }).toHexString()}`;
-  if (type === 'Long' || type === 'Int32' || type === 'Double') return `n${Number(value.valueOf())}`;
-  if (type === 'Decimal128') return `n${Number(Decimal128.prototype.toString.call(value))}`;
+  if (type === 'Long') return `n${Long.prototype.toString.call(value)}`;
+  if (type === 'Int32' || type === 'Double') return numberKey((value as { value: number }).value);
+  if (type === 'Decimal128') return numberKey(Number(Decimal128.prototype.toString.call(value)));
   // Objects, arrays and the rarer BSON types: their canonical Extended JSON (field order matters, as in MongoDB).
   return `x${EJSON.stringify(value as Document, { relaxed: false })}`;
 }

@@ -1,5 +1,6 @@
 import { deserialize, serialize, type Document } from 'bson';
-import { scanDocument } from './bson-scan';
+import { NEEDS_EXACT_DECODING, scanDocument } from './bson-scan';
+import { normaliseCommand } from './numbers';
 
 /**
  * MongoDB wire protocol framing: the 16-byte header, OP_MSG (both section kinds) for every
@@ -68,13 +69,14 @@ function parseOpMsg(header: MessageHeader, message: Buffer): IncomingCommand {
   let offset = HEADER_SIZE + 4;
   let body: Document | undefined;
   const sequences: Array<[string, Document[]]> = [];
+  const raw = new Set<Document>();
 
   while (offset < end) {
     const kind = message[offset];
     offset += 1;
     if (kind === 0) {
       const size = documentSize(message, offset, end);
-      body = decode(message, offset, size);
+      body = decode(message, offset, size, raw);
       offset += size;
     } else if (kind === 1) {
       const size = sectionSize(message, offset, end);
@@ -86,7 +88,7 @@ function parseOpMsg(header: MessageHeader, message: Buffer): IncomingCommand {
       let cursor = nameEnd + 1;
       while (cursor < sectionEnd) {
         const docSize = documentSize(message, cursor, sectionEnd);
-        documents.push(decode(message, cursor, docSize));
+        documents.push(decode(message, cursor, docSize, raw));
         cursor += docSize;
       }
       sequences.push([identifier, documents]);
@@ -97,6 +99,7 @@ function parseOpMsg(header: MessageHeader, message: Buffer): IncomingCommand {
   }
   if (!body) throw new ProtocolError('OP_MSG without a body section');
   for (const [identifier, documents] of sequences) body[identifier] = documents;
+  normaliseCommand(body, raw);
   return { header, body, noReply: (flags & MORE_TO_COME) !== 0, legacy: false };
 }
 
@@ -108,9 +111,11 @@ function parseOpQuery(header: MessageHeader, message: Buffer): IncomingCommand {
   const namespace = message.toString('utf8', offset, nameEnd);
   offset = nameEnd + 1 + 8; // numberToSkip, numberToReturn
   const size = documentSize(message, offset, message.length);
-  let query = decode(message, offset, size);
+  const raw = new Set<Document>();
+  let query = decode(message, offset, size, raw);
   // Legacy drivers may wrap the command: { $query: { isMaster: 1 }, $readPreference: ... }
   if (query.$query && typeof query.$query === 'object') query = query.$query as Document;
+  if (raw.size > 0) normaliseCommand(query, new Set([query]));
   if (!namespace.endsWith('.$cmd')) throw new ProtocolError(`OP_QUERY on ${namespace}: only commands are supported`);
   query.$db = namespace.slice(0, -'.$cmd'.length);
   return { header, body: query, noReply: false, legacy: true };
@@ -130,11 +135,20 @@ function sectionSize(buffer: Buffer, offset: number, end: number): number {
   return size;
 }
 
-/** Throws CommandError for a document too deep or with an unsafe field name, ProtocolError for bad BSON. */
-function decode(buffer: Buffer, offset: number, size: number): Document {
-  scanDocument(buffer, offset, size);
+const PROMOTING_OPTIONS = { validation: { utf8: true } } as const;
+const EXACT_OPTIONS = { validation: { utf8: true }, promoteValues: false } as const;
+
+/**
+ * Throws CommandError for a document too deep or with an unsafe field name, ProtocolError for bad BSON.
+ * A document with an int64 or a double like 5.0 is decoded without promotion, so that those keep their
+ * types, and added to `raw`: normaliseCommand then decides which of its parts stay exact.
+ */
+function decode(buffer: Buffer, offset: number, size: number, raw: Set<Document>): Document {
+  const exact = (scanDocument(buffer, offset, size) & NEEDS_EXACT_DECODING) !== 0;
   try {
-    return deserialize(buffer.subarray(offset, offset + size), { validation: { utf8: true } });
+    const doc = deserialize(buffer.subarray(offset, offset + size), exact ? EXACT_OPTIONS : PROMOTING_OPTIONS);
+    if (exact) raw.add(doc);
+    return doc;
   } catch (error) {
     throw new ProtocolError(`invalid BSON: ${(error as Error).message}`);
   }
