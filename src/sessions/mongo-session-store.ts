@@ -1,7 +1,7 @@
 import session, { type SessionData } from 'express-session';
 import connectMongoDBSession from 'connect-mongodb-session';
 import type { Request } from 'express';
-import { MongoClient, type Collection, type Db, type Document, type MongoClientOptions } from 'mongodb';
+import { MongoClient, ObjectId, type Collection, type Db, type Document, type MongoClientOptions } from 'mongodb';
 import type { Clock } from '../platform/clock';
 
 const MongoDBStore = connectMongoDBSession(session);
@@ -12,6 +12,11 @@ export const SESSIONS_COLLECTION = 'sessions';
 export interface SessionDocument {
   _id: string;
   expires: Date;
+  /**
+   * The ObjectId of `session.user._id`, kept beside the session by the store (with
+   * `usersCollection`): what `get` joins the User by, through its `_id` index.
+   */
+  userId?: ObjectId;
   session: SessionData;
 }
 
@@ -223,7 +228,7 @@ export class MongoSessionStore extends MongoDBStore {
     // Only the fields that changed, and never an upsert: a session destroyed meanwhile matches
     // nothing and stays destroyed.
     const update = (since: Map<string, string>) =>
-      this.sessions.updateOne({ _id: sid }, changesOf(data, since, always)).then(written, failed);
+      this.sessions.updateOne({ _id: sid }, changesOf(data, since, always, this.userIdOf(data))).then(written, failed);
     this.afterWriteDelay(() => {
       if (baseline) {
         void update(baseline);
@@ -232,7 +237,13 @@ export class MongoSessionStore extends MongoDBStore {
       // A session express-session generated in this request: the only kind that is inserted. Its id
       // is new and random; should it exist all the same (a caller other than express-session, with
       // data it did not read here), every field is written, still without an upsert.
-      const document: SessionDocument = { _id: sid, expires, session: { ...data, cookie, touchedAt: now } };
+      const userId = this.userIdOf(data);
+      const document: SessionDocument = {
+        _id: sid,
+        expires,
+        ...(userId ? { userId } : {}),
+        session: { ...data, cookie, touchedAt: now },
+      };
       this.sessions.insertOne(document).then(written, (error: unknown) => {
         if (isDuplicateKey(error)) void update(new Map());
         else failed(error);
@@ -316,11 +327,18 @@ export class MongoSessionStore extends MongoDBStore {
       .aggregate<SessionDocument & { users: Document[] }>([
         { $match: { _id: sid } },
         { $limit: 1 },
-        { $addFields: { userObjectId: userObjectIdOf('$session.user._id') } },
-        { $lookup: { from: this.usersCollection, localField: 'userObjectId', foreignField: '_id', as: 'users' } },
+        { $lookup: { from: this.usersCollection, localField: 'userId', foreignField: '_id', as: 'users' } },
       ])
       .toArray();
     return document ?? null;
+  }
+
+  /** The ObjectId the session's user id names, when there is a user and a users collection to join. */
+  private userIdOf(data: SessionData): ObjectId | undefined {
+    const id = data.user?._id;
+    return this.usersCollection && typeof id === 'string' && ObjectId.isValid(id) && id.length === 24
+      ? new ObjectId(id)
+      : undefined;
   }
 
   /**
@@ -343,31 +361,12 @@ export class MongoSessionStore extends MongoDBStore {
   }
 }
 
-/**
- * The ObjectId a session's user id names, or null for anything else: a session is data, and a
- * malformed one must not fail the read (`$toObjectId` would, on a string that is not 24 hex digits).
- */
-function userObjectIdOf(field: string): Document {
-  return {
-    $cond: {
-      if: { $eq: [{ $type: field }, 'string'] },
-      then: {
-        $cond: {
-          if: { $regexMatch: { input: field, regex: '^[0-9a-fA-F]{24}$' } },
-          then: { $toObjectId: field },
-          else: null,
-        },
-      },
-      else: null,
-    },
-  };
-}
-
 /** The update of a loaded session: the fields that differ from `baseline`, the cookie and the expiry. */
 function changesOf(
   data: SessionData,
   baseline: Map<string, string>,
   always: { cookie: SessionData['cookie']; expires: Date; touchedAt: number },
+  userId: ObjectId | undefined,
 ): Document {
   const $set: Document = {
     expires: always.expires,
@@ -378,8 +377,12 @@ function changesOf(
   const current = new Set<string>();
   for (const [field, value] of applicationFields(data)) {
     current.add(field);
-    if (baseline.get(field) !== JSON.stringify(value)) $set[`session.${field}`] = value;
+    if (baseline.get(field) !== JSON.stringify(value)) {
+      $set[`session.${field}`] = value;
+      if (field === 'user' && userId) $set.userId = userId;
+    }
   }
+  if (baseline.has('user') && !current.has('user')) $unset.userId = '';
   for (const field of baseline.keys()) {
     if (!current.has(field)) $unset[`session.${field}`] = '';
   }

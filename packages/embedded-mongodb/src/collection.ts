@@ -38,6 +38,28 @@ export class Collection {
     return [...this.indexes.values()].map((index) => index.spec);
   }
 
+  /** Whether a single-field index on `field` exists (one lookup finds every document with a value). */
+  hasSingleFieldIndex(field: string): boolean {
+    for (const index of this.indexes.values()) if (index.fields.length === 1 && index.fields[0] === field) return true;
+    return false;
+  }
+
+  /**
+   * The documents whose `field` (`_id`, or a field with a single-field index) equals one of
+   * `values` (exact values: what `isScalar` accepts), in the order of the collection's documents.
+   */
+  findByValues(field: string, values: unknown[]): Document[] {
+    const keys = new Set(values.map(valueKey));
+    if (field === '_id') return this.lookup([...keys]);
+    const index = [...this.indexes.values()].find(
+      (candidate) => candidate.fields.length === 1 && candidate.fields[0] === field,
+    );
+    if (!index) throw new Error(`no index on ${field}`);
+    const idKeys = new Set<string>();
+    for (const key of keys) for (const idKey of index.entries.get(key) ?? []) idKeys.add(idKey);
+    return this.lookup([...idKeys]);
+  }
+
   getByIdKey(idKey: string): Document | undefined {
     return this.docs.get(idKey);
   }

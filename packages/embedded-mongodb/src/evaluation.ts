@@ -1,11 +1,11 @@
 import type { Document } from 'bson';
-import { Aggregator } from 'mingo';
+import { Aggregator } from './mingo';
 import type { AnyObject, Options } from 'mingo/types';
 import { badValue } from './errors';
 import type { Storage } from './storage';
+import type { Collection } from './collection';
 import { storedView } from './numbers';
 import { copyDocument } from './values';
-import { ENGINE_CONTEXT } from './expression-operators';
 
 /**
  * What a filter, pipeline or pipeline update may refer to beyond the document at hand: the
@@ -15,6 +15,8 @@ import { ENGINE_CONTEXT } from './expression-operators';
 export interface Evaluation {
   variables?: Document;
   collection?: (name: string) => Document[];
+  /** The collection itself, with its indexes: for the stages the engine runs without mingo. */
+  collectionObject?: (name: string) => Collection | undefined;
 }
 
 /** The evaluation context of a command on database `dbName`, with its `let` if it has one. */
@@ -28,6 +30,7 @@ export function evaluationOf(command: Document, storage: Storage, dbName: string
     // (Numbers joined from them are JS numbers: only the pipeline's own input gets its types back.)
     collection: (name) =>
       [...(storage.collection(dbName, name)?.docs.values() ?? [])].map((doc) => copyDocument(storedView(doc))),
+    collectionObject: (name) => storage.collection(dbName, name),
   };
   if (variables === undefined) return evaluation;
   // `let` values are expressions ({ $literal: '$x' } is the string '$x'), evaluated once, on no document.
@@ -40,10 +43,9 @@ export function evaluationOf(command: Document, storage: Storage, dbName: string
 }
 
 export function mingoOptions(evaluation: Evaluation | undefined): Partial<Options> {
-  if (!evaluation) return { context: ENGINE_CONTEXT };
+  if (!evaluation) return {};
   const resolver = evaluation.collection;
   return {
-    context: ENGINE_CONTEXT,
     ...(evaluation.variables ? { variables: evaluation.variables as AnyObject } : {}),
     ...(resolver ? { collectionResolver: (name: string) => resolver(name) as AnyObject[] } : {}),
   };

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { Aggregator, Query, find as mingoFind } from 'mingo';
+import { Aggregator, Query, find as mingoFind } from './mingo';
 import type { AnyObject, Criteria, Projection, SortSpec } from 'mingo/types';
 import type { Collection } from './collection';
 import { badValue } from './errors';
@@ -7,7 +7,7 @@ import { equalityMatcher } from './equality-filter';
 import { sortBySimpleKeys } from './sort';
 import { type Evaluation, mingoOptions } from './evaluation';
 import { promoteView, restoreNumbers, storedView } from './numbers';
-import { valueKey } from './values';
+import { isScalar, valueKey, valuesAtPath } from './values';
 
 /**
  * Reads through mingo: the collection narrows the candidates by index, mingo decides which of them
@@ -112,7 +112,55 @@ export function aggregateDocuments(
     : [...(collection?.docs.values() ?? [])];
   const rest = leadingMatch ? pipeline.slice(1) : pipeline;
   if (rest.length === 0) return input;
-  return countStages(input, rest) ?? runPipeline(input, rest, evaluation, storedView);
+  return (
+    countStages(input, rest) ??
+    nativeStages(input, rest, evaluation) ??
+    runPipeline(input, rest, evaluation, storedView)
+  );
+}
+
+/**
+ * `$limit`, `$skip` and `$lookup` by a local and a foreign field that the foreign collection
+ * indexes (`_id` or a single-field index), run without mingo, whose `$lookup` reads a copy of the
+ * whole foreign collection for every command: the session store reads a session and its user this
+ * way on every page view. Undefined unless every stage is one of these, with a plain spec (no
+ * `let` or `pipeline`, a plain `as`, local values that an index finds exactly).
+ */
+function nativeStages(input: Document[], stages: Document[], evaluation?: Evaluation): Document[] | undefined {
+  let docs = input;
+  for (const stage of stages) {
+    const name = onlyKey(stage);
+    if (name === '$limit' && isCount(stage.$limit) && stage.$limit > 0) docs = docs.slice(0, stage.$limit);
+    else if (name === '$skip' && isCount(stage.$skip)) docs = docs.slice(stage.$skip);
+    else if (name === '$lookup') {
+      const joined = indexedLookup(docs, stage.$lookup, evaluation);
+      if (!joined) return undefined;
+      docs = joined;
+    } else return undefined;
+  }
+  return docs;
+}
+
+function indexedLookup(docs: Document[], spec: unknown, evaluation?: Evaluation): Document[] | undefined {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
+  const { from, localField, foreignField, as, ...others } = spec as Document;
+  if (Object.keys(others).length > 0) return undefined;
+  if (![from, localField, foreignField, as].every((value) => typeof value === 'string' && value !== ''))
+    return undefined;
+  if ((as as string).includes('.') || (as as string).startsWith('$')) return undefined;
+  const foreign = evaluation?.collectionObject?.(from as string);
+  const byId = foreignField === '_id';
+  if (foreign && !byId && !foreign.hasSingleFieldIndex(foreignField as string)) return undefined;
+  const joinedDocs: Document[] = [];
+  for (const doc of docs) {
+    const locals = valuesAtPath(doc, localField as string).filter((value) => value !== undefined && value !== null);
+    // A missing or null local value matches foreign documents whose field is null or missing: never `_id`.
+    const missing = locals.length < valuesAtPath(doc, localField as string).length || locals.length === 0;
+    if ((missing && !byId) || !locals.every((value) => isScalar(value))) return undefined;
+    const matches = foreign ? foreign.findByValues(foreignField as string, locals) : [];
+    joinedDocs.push({ ...doc, [as as string]: matches });
+  }
+  return joinedDocs;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ObjectId, type Document } from 'bson';
-import { Aggregator, update as mingoUpdate } from 'mingo';
+import { Aggregator, update as mingoUpdate } from './mingo';
 import type { AnyObject } from 'mingo/types';
 import type { Modifier } from 'mingo/updater';
 import { CommandError, ErrorCodes, badValue } from './errors';

@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, ObjectId, type Db } from 'mongodb';
+import { MongoClient, MongoServerError, ObjectId, type Db, type Document } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../src';
 
 /** These tests use string and number ids as well as ObjectIds, as applications do. */
@@ -204,5 +204,91 @@ describe('what the engine refuses instead of ignoring', () => {
     }
     const names = (await db.listCollections().toArray()).map((info) => info.name);
     expect(names.filter((name) => name.startsWith('refused-'))).toEqual([]);
+  });
+});
+
+describe('conversion to ObjectId', () => {
+  test('$toObjectId and $convert to objectId answer as MongoDB does, onError and onNull included', async () => {
+    const hex = new ObjectId().toHexString();
+    const items = db.collection<Doc>('conversions');
+    await items.insertMany([
+      { _id: 1, value: hex },
+      { _id: 2, value: 'not an id' },
+      { _id: 3, value: null },
+    ]);
+    const [converted] = await items
+      .aggregate([
+        { $match: { _id: 1 } },
+        {
+          $project: {
+            direct: { $toObjectId: '$value' },
+            converted: { $convert: { input: '$value', to: 'objectId' } },
+            byNumber: { $convert: { input: '$value', to: 7 } },
+          },
+        },
+      ])
+      .toArray();
+    expect(converted.direct).toEqual(new ObjectId(hex));
+    expect(converted.converted).toEqual(new ObjectId(hex));
+    expect(converted.byNumber).toEqual(new ObjectId(hex));
+
+    const fallbacks = await items
+      .aggregate([
+        { $match: { _id: { $in: [2, 3] } } },
+        { $sort: { _id: 1 } },
+        {
+          $project: {
+            value: { $convert: { input: '$value', to: 'objectId', onError: 'bad', onNull: 'none' } },
+          },
+        },
+      ])
+      .toArray();
+    expect(fallbacks.map((doc) => doc.value)).toEqual(['bad', 'none']);
+    // Without onError, a string that is no ObjectId fails the command, as on MongoDB.
+    await refusal(() =>
+      items.aggregate([{ $match: { _id: 2 } }, { $project: { value: { $toObjectId: '$value' } } }]).toArray(),
+    );
+    // The other targets are mingo's own, unchanged.
+    const [text] = await items
+      .aggregate([{ $match: { _id: 1 } }, { $project: { n: { $convert: { input: '42', to: 'int' } } } }])
+      .toArray();
+    expect(text.n).toBe(42);
+  });
+});
+
+describe('$lookup by an indexed field, without mingo', () => {
+  beforeAll(async () => {
+    await db.collection<Doc>('owners').insertMany([
+      { _id: 1, code: 'a', tags: ['x', 'y'] },
+      { _id: 2, code: 'b', tags: ['y'] },
+      { _id: 3, code: 'a', tags: [] },
+    ]);
+    await db.collection('owners').createIndex({ code: 1 });
+    await db.collection<Doc>('pets').insertMany([
+      { _id: 10, owner: 1, ownerCode: 'a', wants: ['x', 'y'] },
+      { _id: 11, owner: 9, ownerCode: 'c' },
+      { _id: 12, ownerCode: 'b', wants: 'y' },
+    ]);
+  });
+
+  /** The same join, once as the engine runs it and once forced through mingo by a stage it leaves to mingo. */
+  async function bothWays(lookup: Document): Promise<[Document[], Document[]]> {
+    const pets = db.collection<Doc>('pets');
+    const direct = await pets.aggregate([{ $match: {} }, { $lookup: lookup }]).toArray();
+    const throughMingo = await pets.aggregate([{ $match: {} }, { $lookup: lookup }, { $addFields: {} }]).toArray();
+    return [direct, throughMingo];
+  }
+
+  test.each([
+    ['_id', { from: 'owners', localField: 'owner', foreignField: '_id', as: 'found' }],
+    ['an indexed field', { from: 'owners', localField: 'ownerCode', foreignField: 'code', as: 'found' }],
+    ['an array of local values', { from: 'owners', localField: 'wants', foreignField: 'tags', as: 'found' }],
+    ['a missing collection', { from: 'nobody', localField: 'owner', foreignField: '_id', as: 'found' }],
+  ])('by %s gives what the general $lookup gives', async (_name, lookup) => {
+    const [direct, throughMingo] = await bothWays(lookup);
+    const sorted = (docs: Document[]) =>
+      docs.map((doc) => ({ ...doc, found: [...(doc.found as Document[])].sort((a, b) => a._id - b._id) }));
+    expect(sorted(direct)).toEqual(sorted(throughMingo));
+    expect(direct.some((doc) => (doc.found as Document[]).length > 0) || lookup.from === 'nobody').toBe(true);
   });
 });
