@@ -1,6 +1,5 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
-import cookieParser from 'cookie-parser';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
 import { systemClock, type Clock } from './platform/clock';
@@ -85,13 +84,11 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Before the session: stylesheets and images cost no session lookup.
   app.use(staticFiles(path.join(ROOT, 'public')));
 
-  // The flash messages' signed cookie and the visitors' CSRF cookie; the session reads its own.
-  app.use(cookieParser(config.sessionSecrets));
   app.use(sessionMiddleware(config, sessionStore));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
   app.use(loadUser({ cookie, sessionStore, securityLog }));
   app.use(provideCsrfTokenToShoppers);
-  app.use(showFlash);
+  app.use(showFlash(config.sessionSecrets));
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig, type Config } from './platform/config';
-import { createLogger, type Logger } from './platform/logger';
+import { createLogger, flushLogger, type Logger } from './platform/logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
 import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
@@ -25,7 +25,7 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { buffered: config.isProduction });
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a generated secret (development keeps it in .data/session-secret)');
   }
@@ -87,6 +87,9 @@ async function main(): Promise<void> {
   shutDownOnSignals({ server, sessionStore, database, logger, timeoutMs: config.shutdownTimeoutMs, onConnectionLost });
 }
 
+/** How long the last log lines may take to reach the output at exit. */
+const LOG_FLUSH_MS = 500;
+
 function shutDownOnSignals(parts: {
   server: Server;
   sessionStore: MongoSessionStore;
@@ -114,11 +117,12 @@ function shutDownOnSignals(parts: {
       process.exit(1);
     }
     stopping = true;
-    logger.info(`${signal}: shutting down`);
+    // Armed before anything is logged: whatever the output does, the process ends in time.
     setTimeout(() => {
       logger.error(`shutdown took longer than ${timeoutMs} ms: exiting now`);
       process.exit(1);
     }, timeoutMs).unref();
+    logger.info(`${signal}: shutting down`);
 
     try {
       // Stop accepting requests and let those in flight finish; idle keep-alive sockets would hold close() open.
@@ -132,9 +136,11 @@ function shutDownOnSignals(parts: {
       await mongoose.disconnect();
       await database.stop();
       logger.info('stopped');
+      await flushLogger(logger, LOG_FLUSH_MS);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
+      await flushLogger(logger, LOG_FLUSH_MS);
       process.exit(1);
     }
   };

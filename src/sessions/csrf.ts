@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { csrfSync } from 'csrf-sync';
 import { doubleCsrf } from 'csrf-csrf';
+import cookieParser from 'cookie-parser';
 import { formField } from '../http/form-field';
 
 /** The token a form or a script sent: the `_csrf` field, or the `x-csrf-token` header. */
@@ -36,7 +37,7 @@ export interface VisitorCsrf {
   /** A token for a visitor's form; its cookie goes out with the response. */
   token(req: Request, res: Response): string;
   /** Whether a POST carries the token of its own cookie. */
-  verify(req: Request): boolean;
+  verify(req: Request, res: Response): boolean;
 }
 
 /**
@@ -56,8 +57,19 @@ export function createVisitorCsrf(options: { secrets: string[]; isProduction: bo
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.isProduction, httpOnly: true },
     getCsrfTokenFromRequest: tokenSentWith,
   });
+  // Only a visitor's form needs the request's cookies parsed: done here rather than on every request.
+  const parseCookies = cookieParser(options.secrets);
+  const withCookies = (req: Request, res: Response): void => {
+    if (req.cookies === undefined) parseCookies(req, res, () => {});
+  };
   return {
-    token: (req, res) => generateCsrfToken(req, res),
-    verify: (req) => validateRequest(req),
+    token: (req, res) => {
+      withCookies(req, res);
+      return generateCsrfToken(req, res);
+    },
+    verify: (req, res) => {
+      withCookies(req, res);
+      return validateRequest(req);
+    },
   };
 }

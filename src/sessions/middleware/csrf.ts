@@ -16,7 +16,7 @@ export function csrfProtection(visitorCsrf: VisitorCsrf, visitorPaths: readonly 
       verifySessionCsrfToken(req, res, next);
       return;
     }
-    if (visitorCsrf.verify(req)) next();
+    if (visitorCsrf.verify(req, res)) next();
     else next(new HttpError(403, 'invalid csrf token'));
   };
 }
