@@ -17,8 +17,9 @@
  * Options: --duration S (10), --connections N (50), --rounds N (5: the alternation's slices),
  * --products N (1,000), --sessions N (50,000), --login-every N (5), --lookup-sessions N (100,000),
  * --quick (3 s runs in 3 rounds, 5,000 and 10,000 sessions), --only a,c,g,h,c20 (those runs, no
- * memory part), --cpu-prof DIR (the shop, the engine, the floor and the peers run under
- * node --cpu-prof; their top functions are printed at the end), --record.
+ * memory part), --cpu-prof DIR (the engine and every server run under node --cpu-prof; each
+ * page's top functions in its server and in the engine, during its measured slices only, are
+ * printed at the end and written to DIR/summary.json), --record.
  * Exits with 1 when any run saw an error, a timeout or an unexpected status.
  */
 import { execFileSync } from 'node:child_process';
@@ -51,7 +52,7 @@ import { seedShop, type BenchUser } from './bench/seed';
 import { problemsOf, runAlternating, runScenario, type Scenario, type ScenarioResult } from './bench/load-run';
 import { compareLookups, createSessions, fillSessions, openLoginPage, submitLogin } from './bench/sessions';
 import { comparisons, printResults, TARGETS, verdicts, type BenchReport } from './bench/report';
-import { printProfile } from './bench/profile-summary';
+import { printSummary, summarizeProfile, type ProfileSummary } from './bench/profile-summary';
 
 const { values: args } = parseArgs({
   options: {
@@ -121,6 +122,8 @@ const SMALL_LOOKUP_SESSIONS = 1_000;
 const KILL_AFTER_MS = 10_000;
 
 const children: ChildHandle[] = [];
+/** The pages measured, for their profiles once the processes have written them. */
+const measured: ScenarioResult[] = [];
 /** The shop's cookie secret; the floor server verifies the same cookies with it. */
 const SESSION_SECRET = crypto.randomBytes(32).toString('hex');
 /** The peers' own. */
@@ -179,12 +182,13 @@ async function main(): Promise<void> {
     );
     const productsFile = path.join(tempDir, 'products.json');
     fs.writeFileSync(productsFile, JSON.stringify(shown.map((id) => byId.get(id))));
-    const ceilingUrl = await startServer('ceiling', 'scripts/bench/ceiling-server.ts', [
-      '--products',
-      productsFile,
-      '--total',
-      String(options.products),
-    ]);
+    const ceilingUrl = await startServer(
+      'ceiling',
+      'scripts/bench/ceiling-server.ts',
+      ['--products', productsFile, '--total', String(options.products)],
+      {},
+      cpuProfFlags('ceiling'),
+    );
     const floorUrl = await startServer(
       'floor',
       'scripts/bench/floor-server.ts',
@@ -397,6 +401,7 @@ async function main(): Promise<void> {
       );
     }
     const results = chosen.map((scenario) => byKey.get(scenario.key)!);
+    measured.push(...results);
     const ceiling = results.find((r) => r.key === 'a');
     for (const result of results)
       if (ceiling) result.ratioToCeiling = result.requestsPerSecond / ceiling.requestsPerSecond;
@@ -558,16 +563,34 @@ function cpuProfFlags(name: string): string[] {
 }
 
 /** The main thread's profile of each profiled process (the largest file: tsx's loader thread has its own). */
+/**
+ * For each page measured, the profile of its server and of the engine during that page's measured
+ * slices only (not the start-up, the warm-up or the other pages): printed, and written to
+ * summary.json in the profiles' folder.
+ */
 function printProfiles(): void {
   if (!options.cpuProfDir) return;
-  for (const name of ['shop', 'engine', 'floor', 'peer-course', 'peer-passport']) {
+  const profiles = new Map<string, string>();
+  for (const name of ['shop', 'engine', 'floor', 'ceiling', 'peer-course', 'peer-passport']) {
     const dir = path.join(options.cpuProfDir, name);
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).map((file) => path.join(dir, file)) : [];
     const main = files.sort((x, y) => fs.statSync(y).size - fs.statSync(x).size)[0];
-    if (!main) continue;
-    console.log(`\n${name}: ${path.relative(process.cwd(), main)}`);
-    printProfile(main, 20);
+    if (main) profiles.set(name === 'engine' ? 'embedded engine' : name, main);
   }
+  console.log(`\nprofiles: ${[...profiles.values()].map((file) => path.relative(process.cwd(), file)).join(', ')}`);
+  const summaries: Array<{ key: string; process: string; file: string; summary: ProfileSummary }> = [];
+  for (const result of measured) {
+    for (const name of [result.server, ...(result.usesEngine ? ['embedded engine'] : [])]) {
+      const file = profiles.get(name);
+      if (!file) continue;
+      const summary = summarizeProfile(file, 40, result.windowsUs);
+      summaries.push({ key: result.key, process: name, file, summary });
+      printSummary(`(${result.key}) ${result.label}, ${name}`, summary, name === result.server ? 25 : 12);
+    }
+  }
+  const summaryFile = path.join(options.cpuProfDir, 'summary.json');
+  fs.writeFileSync(summaryFile, `${JSON.stringify(summaries, null, 2)}\n`);
+  console.log(`\nprofile summaries written to ${path.relative(process.cwd(), summaryFile)}`);
 }
 
 /**

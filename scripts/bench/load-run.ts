@@ -48,6 +48,11 @@ export interface ScenarioResult {
   cpuMsPerRequest: Record<string, number>;
   /** In alternation: the rate of each slice, in the order measured. */
   sliceRequestsPerSecond?: number[];
+  /**
+   * When each measured slice ran, [start, end] in µs of the monotonic clock (process.hrtime), the
+   * clock of V8's CPU profiles: a profile's samples of this page are those inside these windows.
+   */
+  windowsUs: Array<[number, number]>;
   /** Filled in once the ceiling is known. */
   ratioToCeiling?: number;
 }
@@ -63,6 +68,7 @@ export interface LoadOptions {
 
 /** What one autocannon run of one page saw. */
 interface Slice {
+  windowUs: [number, number];
   seconds: number;
   answered: number;
   errors: number;
@@ -116,6 +122,7 @@ async function warmUp(scenario: Scenario, options: LoadOptions): Promise<void> {
 async function measure(scenario: Scenario, options: LoadOptions, seconds: number): Promise<Slice> {
   const cpuBefore = Object.entries(options.processes).map(([name, pid]) => [name, pid, cpuMs(pid)] as const);
   const latencies: number[] = [];
+  const startedUs = nowUs();
   const run = autocannon({
     url: scenario.url,
     method: scenario.method ?? 'GET',
@@ -129,12 +136,14 @@ async function measure(scenario: Scenario, options: LoadOptions, seconds: number
   // Every response, 3xx included (autocannon's own histogram keeps only the 2xx).
   run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await run;
+  const windowUs: [number, number] = [startedUs, nowUs()];
   const cpuMsUsed: Record<string, number> = {};
   for (const [name, pid, before] of cpuBefore) cpuMsUsed[name] = cpuMs(pid) - before;
   const statusCodes = Object.fromEntries(
     Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
   );
   return {
+    windowUs,
     seconds: result.duration,
     answered: Object.values(statusCodes).reduce((sum, count) => sum + count, 0),
     errors: result.errors,
@@ -144,6 +153,8 @@ async function measure(scenario: Scenario, options: LoadOptions, seconds: number
     cpuMs: cpuMsUsed,
   };
 }
+
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** CPU time a process has used so far, in ms (Linux: NaN elsewhere). */
 function cpuMs(pid: number): number {
@@ -180,6 +191,7 @@ function merge(scenario: Scenario, options: LoadOptions, slices: Slice[]): Scena
     statusCodes,
     cpuMsPerRequest,
     sliceRequestsPerSecond: slices.length > 1 ? slices.map((slice) => slice.answered / slice.seconds) : undefined,
+    windowsUs: slices.map((slice) => slice.windowUs),
   };
 }
 
