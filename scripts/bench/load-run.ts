@@ -46,8 +46,9 @@ export interface ScenarioResult {
    * moves much less than requests per second, so it is what to compare before and after a change.
    */
   cpuMsPerRequest: Record<string, number>;
-  /** In alternation: the rate of each slice, in the order measured. */
+  /** In alternation: the rate and the p99 of each slice, in the order measured. */
   sliceRequestsPerSecond?: number[];
+  sliceP99Ms?: number[];
   /**
    * When each measured slice ran, [start, end] in µs of the monotonic clock (process.hrtime), the
    * clock of V8's CPU profiles: a profile's samples of this page are those inside these windows.
@@ -191,6 +192,15 @@ function merge(scenario: Scenario, options: LoadOptions, slices: Slice[]): Scena
     statusCodes,
     cpuMsPerRequest,
     sliceRequestsPerSecond: slices.length > 1 ? slices.map((slice) => slice.answered / slice.seconds) : undefined,
+    sliceP99Ms:
+      slices.length > 1
+        ? slices.map((slice) =>
+            percentile(
+              [...slice.latencies].sort((x, y) => x - y),
+              0.99,
+            ),
+          )
+        : undefined,
     windowsUs: slices.map((slice) => slice.windowUs),
   };
 }
