@@ -196,27 +196,11 @@ async function main(): Promise<void> {
       { SESSION_SECRET },
       cpuProfFlags('floor'),
     );
-    const courseUrl = wants('g')
-      ? await startServer(
-          'peer-course',
-          'scripts/bench/peer-course-server.ts',
-          ['--uri', uri],
-          {
-            SESSION_SECRET: PEER_SECRET,
-          },
-          cpuProfFlags('peer-course'),
-        )
-      : undefined;
+    const startPeer = (name: string, file: string) =>
+      startServer(name, file, ['--uri', uri], { SESSION_SECRET: PEER_SECRET }, cpuProfFlags(name));
+    const courseUrl = wants('g') ? await startPeer('peer-course', 'scripts/bench/peer-course-server.ts') : undefined;
     const passportUrl = wants('h')
-      ? await startServer(
-          'peer-passport',
-          'scripts/bench/peer-passport-server.ts',
-          ['--uri', uri],
-          {
-            SESSION_SECRET: PEER_SECRET,
-          },
-          cpuProfFlags('peer-passport'),
-        )
+      ? await startPeer('peer-passport', 'scripts/bench/peer-passport-server.ts')
       : undefined;
     const ceilingPage = await getPage(ceilingUrl, '/products', {}, 'the ceiling');
     const sameHtml = ceilingPage.body === anonymous.body;
@@ -370,7 +354,7 @@ async function main(): Promise<void> {
     const chosen = scenarios.filter((scenario) => wants(scenario.key));
     const alternated = chosen.filter((scenario) => ALTERNATED.includes(scenario.key));
     const byKey = new Map<string, ScenarioResult>();
-    const report = (result: ScenarioResult) =>
+    const printRun = (result: ScenarioResult) =>
       console.log(
         `(${result.key}) ${result.label}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms${problemsOf(result) ? `  FAILED: ${problemsOf(result)}` : ''}`,
       );
@@ -389,7 +373,7 @@ async function main(): Promise<void> {
         console.log('');
         for (const result of together) {
           byKey.set(result.key, result);
-          report(result);
+          printRun(result);
         }
         continue;
       }
@@ -431,7 +415,7 @@ async function main(): Promise<void> {
       lookups = { small, big, ratio: big.medianMs / small.medianMs };
     }
 
-    const benchReport: BenchReport = {
+    const report: BenchReport = {
       date: new Date().toISOString(),
       ...gitState(),
       machine: {
@@ -455,10 +439,10 @@ async function main(): Promise<void> {
       targets: TARGETS,
       verdicts: [],
     };
-    benchReport.verdicts = verdicts(benchReport);
-    printResults(benchReport);
+    report.verdicts = verdicts(report);
+    printResults(report);
 
-    const fileName = `bench-${benchReport.date.replace(/[:.]/g, '-')}.json`;
+    const fileName = `bench-${report.date.replace(/[:.]/g, '-')}.json`;
     const outDirs = [
       path.join(ROOT, 'bench-results'),
       ...(options.record ? [path.join(ROOT, 'docs', 'performance')] : []),
@@ -466,7 +450,7 @@ async function main(): Promise<void> {
     for (const outDir of outDirs) {
       fs.mkdirSync(outDir, { recursive: true });
       const outFile = path.join(outDir, fileName);
-      fs.writeFileSync(outFile, `${JSON.stringify(benchReport, null, 2)}\n`);
+      fs.writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);
       console.log(`${outDir === outDirs[0] ? '\n' : ''}figures written to ${path.relative(process.cwd(), outFile)}`);
     }
 
@@ -594,8 +578,9 @@ function printProfiles(): void {
 }
 
 /**
- * The ceiling (a) or the floor (f), a process of its own in production mode on a free port:
- * scripts/bench/ceiling-server.ts, or scripts/bench/floor-server.ts on the shop's database with its secret.
+ * One of the bench's servers, a process of its own in production mode on a free port, once it
+ * answers GET /products: the ceiling (a), the floor (f) on the shop's database with its secret, or a
+ * peer, (g) or (h), on the shop's database with a secret of its own.
  */
 async function startServer(
   name: string,
