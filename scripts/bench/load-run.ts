@@ -121,6 +121,7 @@ async function warmUp(scenario: Scenario, options: LoadOptions): Promise<void> {
 }
 
 async function measure(scenario: Scenario, options: LoadOptions, seconds: number): Promise<Slice> {
+  await settle(options.processes);
   const cpuBefore = Object.entries(options.processes).map(([name, pid]) => [name, pid, cpuMs(pid)] as const);
   const latencies: number[] = [];
   const startedUs = nowUs();
@@ -156,6 +157,31 @@ async function measure(scenario: Scenario, options: LoadOptions, seconds: number
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+const SETTLE_STEP_MS = 200;
+/** Below this share of one core over a step, a process counts as idle. */
+const IDLE_SHARE = 0.05;
+const SETTLE_MAX_MS = 5_000;
+
+/**
+ * Waits until every process is idle. When autocannon stops it closes its connections, but the
+ * server still works through the requests it had (50 at 5 ms of CPU each is a quarter of a second,
+ * and the engine's commands for them): without this, the next page's first requests would queue
+ * behind that work, its p99 would carry it, and the engine's share of it would count for the
+ * wrong page.
+ */
+async function settle(processes: Record<string, number>): Promise<void> {
+  const pids = Object.values(processes);
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  let before = pids.map(cpuMs);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_STEP_MS));
+    const now = pids.map(cpuMs);
+    const busy = now.some((ms, i) => ms - before[i] > SETTLE_STEP_MS * IDLE_SHARE);
+    if (!busy) return;
+    before = now;
+  }
+}
 
 /** CPU time a process has used so far, in ms (Linux: NaN elsewhere). */
 function cpuMs(pid: number): number {
