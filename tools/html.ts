@@ -27,3 +27,8 @@ export function productIdsIn(html: string): string[] {
 export function showsLogout(html: string): boolean {
   return html.includes('action="/logout"');
 }
+
+/** The page with every CSRF token's value blanked: pages of different sessions, compared. */
+export function withoutCsrfTokens(html: string): string {
+  return html.replace(new RegExp(CSRF_FIELD.source, 'g'), 'name="_csrf" value=""');
+}

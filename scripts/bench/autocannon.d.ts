@@ -34,8 +34,17 @@ declare module 'autocannon' {
       requests: Histogram & { sent: number };
       throughput: Histogram;
     }
+
+    /** A run: its events, and (then) its result. */
+    interface Instance extends PromiseLike<Result> {
+      /** Every response, whatever its status; `responseTime` in ms. */
+      on(
+        event: 'response',
+        listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+      ): this;
+    }
   }
 
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  function autocannon(options: autocannon.Options): autocannon.Instance;
   export = autocannon;
 }

@@ -1,7 +1,10 @@
 /**
  * The functions that took the most CPU time in a V8 profile (node --cpu-prof), by self time and
- * by package, so the bench can say where the shop spends its time.
- *   node --import tsx scripts/bench/profile-summary.ts FILE.cpuprofile [--top 25]
+ * by package, so the bench can say where the shop spends its time. Shares are of the busy time
+ * (the samples that were not idle). With windows, only the samples inside them count: the bench
+ * passes the times of one page's measured slices, so that a profile of a process that served
+ * several pages (the engine), or that also started up, says what that page cost.
+ *   node --import tsx scripts/bench/profile-summary.ts FILE.cpuprofile... [--top 25]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +18,8 @@ interface ProfileNode {
 
 interface Profile {
   nodes: ProfileNode[];
+  /** µs of the monotonic clock (process.hrtime's). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -23,27 +28,44 @@ export interface Hotspot {
   name: string;
   where: string;
   selfMs: number;
+  /** Of the busy time. */
   share: number;
 }
 
-/** Self time per function and per package (node_modules/<name>, the shop's src/, node internals). */
-export function summarizeProfile(
-  file: string,
-  top = 25,
-): { totalMs: number; functions: Hotspot[]; packages: Hotspot[] } {
+export interface ProfileSummary {
+  /** Sampled time, idle included, inside the windows. */
+  totalMs: number;
+  busyMs: number;
+  functions: Hotspot[];
+  packages: Hotspot[];
+}
+
+/** Self time per function and per package (node_modules/<name>, the shop's folders, node's by area). */
+export function summarizeProfile(file: string, top = 25, windowsUs?: Array<[number, number]>): ProfileSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const inWindow = (t: number) => !windowsUs || windowsUs.some(([from, to]) => t >= from && t <= to);
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let time = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    time += delta;
+    if (inWindow(time)) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
 
   const functions = new Map<string, Hotspot>();
   const packages = new Map<string, Hotspot>();
   let totalUs = 0;
+  let idleUs = 0;
   for (const [id, us] of selfUs) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     totalUs += us;
-    const where = `${shortPath(url)}:${lineNumber + 1}`;
     const name = functionName || '(anonymous)';
+    if (name === '(idle)') {
+      idleUs += us;
+      continue;
+    }
+    const where = `${shortPath(url)}:${lineNumber + 1}`;
     const key = `${name} ${where}`;
     const entry = functions.get(key) ?? { name, where, selfMs: 0, share: 0 };
     entry.selfMs += us / 1000;
@@ -53,12 +75,13 @@ export function summarizeProfile(
     pkgEntry.selfMs += us / 1000;
     packages.set(pkg, pkgEntry);
   }
+  const busyMs = (totalUs - idleUs) / 1000;
   const ranked = (map: Map<string, Hotspot>) =>
     [...map.values()]
-      .map((h) => ({ ...h, share: h.selfMs / (totalUs / 1000) }))
+      .map((h) => ({ ...h, share: busyMs > 0 ? h.selfMs / busyMs : 0 }))
       .sort((x, y) => y.selfMs - x.selfMs)
       .slice(0, top);
-  return { totalMs: totalUs / 1000, functions: ranked(functions), packages: ranked(packages) };
+  return { totalMs: totalUs / 1000, busyMs, functions: ranked(functions), packages: ranked(packages) };
 }
 
 function shortPath(url: string): string {
@@ -70,23 +93,56 @@ function shortPath(url: string): string {
   return clean.startsWith(root) ? clean.slice(root.length) : clean;
 }
 
+/** Native functions of node's that the profile names without a file, by what they do. */
+const NATIVE_AREAS: Record<string, string> = {
+  writev: 'node: http and sockets',
+  writeBuffer: 'node: http and sockets',
+  writeUtf8String: 'node: http and sockets',
+  writeLatin1String: 'node: http and sockets',
+  onStreamRead: 'node: http and sockets',
+  Hmac: 'node: crypto',
+  Hash: 'node: crypto',
+  digest: 'node: crypto',
+  randomBytes: 'node: crypto',
+  timingSafeEqual: 'node: crypto',
+};
+
 function packageOf(url: string, name: string): string {
-  if (!url) return name.startsWith('(') ? name : '(native)';
-  const clean = url.replace(/^file:\/\//, '');
+  if (!url) return name.startsWith('(') ? name : (NATIVE_AREAS[name] ?? '(native)');
+  const clean = url.replace(/^file:\/\//, '').replace(/^"|"$/g, '');
+  // EJS compiles each template into a function named by its file.
+  if (clean.endsWith('.ejs')) return 'views (compiled EJS templates)';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(clean.slice(clean.lastIndexOf('node_modules/')));
   if (clean.includes('node_modules/') && match) return match[1];
-  if (clean.startsWith('node:')) return 'node internals';
+  if (clean.startsWith('node:')) return nodeArea(clean, name);
   const root = path.join(__dirname, '..', '..') + path.sep;
   return clean.startsWith(root) ? path.dirname(clean.slice(root.length)) : clean;
 }
 
-export function printProfile(file: string, top = 25): void {
-  const { totalMs, functions, packages } = summarizeProfile(file, top);
-  console.log(`\n${path.basename(file)}: ${(totalMs / 1000).toFixed(1)} s of samples`);
-  console.log('self time by package:');
-  for (const p of packages.slice(0, 12)) console.log(`  ${(p.share * 100).toFixed(1).padStart(5)}%  ${p.name}`);
+/** node's own JavaScript, by area: what the server asked of it. */
+function nodeArea(url: string, name: string): string {
+  if (/node:(_http|http|net|internal\/(http|streams|stream_base|net|dns))/.test(url)) return 'node: http and sockets';
+  if (url.startsWith('node:internal/crypto') || NATIVE_AREAS[name] === 'node: crypto') return 'node: crypto';
+  if (/node:internal\/(modules|source_map|vm)|node:vm/.test(url)) return 'node: module loading';
+  if (/node:(events|internal\/(process\/task_queues|timers|async_hooks))|node:timers/.test(url))
+    return 'node: events, timers, ticks';
+  return 'node: other';
+}
+
+export function printSummary(title: string, summary: ProfileSummary, top = 25): void {
+  const { totalMs, busyMs, functions, packages } = summary;
+  console.log(
+    `\n${title}: ${(busyMs / 1000).toFixed(1)} s busy of ${(totalMs / 1000).toFixed(1)} s sampled (${totalMs > 0 ? ((busyMs / totalMs) * 100).toFixed(0) : 0}%)`,
+  );
+  console.log('self time by package, share of the busy time:');
+  for (const p of packages.slice(0, 15)) console.log(`  ${(p.share * 100).toFixed(1).padStart(5)}%  ${p.name}`);
   console.log('self time by function:');
-  for (const f of functions) console.log(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
+  for (const f of functions.slice(0, top))
+    console.log(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
+}
+
+export function printProfile(file: string, top = 25, windowsUs?: Array<[number, number]>, title?: string): void {
+  printSummary(title ?? path.basename(file), summarizeProfile(file, top, windowsUs), top);
 }
 
 if (require.main === module) {
