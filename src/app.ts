@@ -12,6 +12,9 @@ import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
 import type { MongoSessionStore } from './sessions/mongo-session-store';
 import { sessionCookie } from './sessions/session-cookie';
 import { SecurityLog } from './sessions/security-log';
+import { SessionReferences } from './sessions/session-references';
+import { Mailer } from './platform/mailer';
+import { devMailRoutes } from './dev/dev-mail.routes';
 import { sessionMiddleware } from './sessions/middleware/session';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
@@ -40,8 +43,10 @@ export interface AppConnections {
   logger: Logger;
   /** The shop window's cache; by default one of its own per app, kept `config.catalogCacheMs`. */
   catalog?: Catalog;
-  /** The time for the absolute timeout and the login time; tests pass a controllable one. */
+  /** The time for the absolute timeout, the login time and the links in mail; tests pass a controllable one. */
   now?: Clock;
+  /** Outgoing mail; by default one made from `config.mail`. */
+  mailer?: Mailer;
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -56,6 +61,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const now = connections.now ?? systemClock;
   const cookie = sessionCookie(config);
   const securityLog = new SecurityLog(logger, config.sessionSecrets[0]);
+  const sessionReferences = new SessionReferences(config.sessionSecrets[0], 'devices');
+  const mailer = connections.mailer ?? new Mailer(config.mail, logger);
   const app = express();
 
   app.set('trust proxy', config.trustProxy);
@@ -73,8 +80,19 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   // The services own the writes and their rules; the controllers translate HTTP to them.
   const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
-  const accounts = new Accounts({ bcryptRounds: config.bcryptRounds, sessionStore });
   const cart = new Cart({ catalog });
+  // Mounted after the body parsers: the per-account limits read the email from the body.
+  const rateLimits = createAuthRateLimits(config);
+  const accounts = new Accounts({
+    bcryptRounds: config.bcryptRounds,
+    sessionStore,
+    mailer,
+    publicUrl: config.publicUrl,
+    now,
+    onPasswordReset: rateLimits.forgetFailedLogins,
+    // A deleted account's products leave the shop; its orders stay, without the email.
+    onAccountDeleted: [(userId) => catalog.removeSeller(userId), (userId) => cart.forgetBuyer(userId)],
+  });
 
   // First: probes come every few seconds and need no log line, session or security headers.
   app.disable('x-powered-by');
@@ -97,16 +115,22 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   app.use(catalogRoutes(createCatalogController({ catalog })));
   app.use(cartRoutes(createCartController({ cart })));
-  // After the body parsers: the per-account limit reads the email from the body.
-  const rateLimits = createAuthRateLimits(config);
   app.use(
     authRoutes(
-      createAuthController({ accounts, cookie, securityLog, now }),
+      createAuthController({ accounts, cookie, securityLog, now, mailIsOn: mailer.kind !== 'off' }),
       rateLimits,
       provideVisitorCsrfToken(visitorCsrf),
     ),
   );
-  app.use('/account', accountRoutes(createAccountController({ accounts, cookie, securityLog, now }), rateLimits));
+  app.use(
+    '/account',
+    accountRoutes(
+      createAccountController({ accounts, cookie, securityLog, sessionStore, sessionReferences, now }),
+      rateLimits,
+    ),
+  );
+  // Development only: what the shop would have mailed (never mounted in production).
+  if (!config.isProduction && mailer.kind === 'mailbox') app.use('/dev/mail', devMailRoutes(mailer));
   app.use('/admin', adminRoutes(createAdminController({ catalog })));
 
   app.use(notFoundHandler);

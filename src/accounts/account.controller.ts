@@ -1,20 +1,28 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import type { Clock } from '../platform/clock';
-import { typedText } from '../http/form-field';
+import { formField, typedText } from '../http/form-field';
 import { flash } from '../http/flash';
+import { notFound } from '../http/http-error';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { destroySession, saveSession } from '../sessions/session-promises';
 import type { SessionCookie } from '../sessions/session-cookie';
 import { startLoggedInSession } from '../sessions/login';
 import type { SecurityLog } from '../sessions/security-log';
+import type { MongoSessionStore } from '../sessions/mongo-session-store';
+import type { SessionReferences } from '../sessions/session-references';
 import type { Accounts } from './accounts.service';
 import { loggedInUser, sessionUserFor } from './current-user';
+import { deviceOf } from './devices';
 
 export interface AccountControllerOptions {
   accounts: Accounts;
   cookie: SessionCookie;
   securityLog: SecurityLog;
+  /** Lists and ends the shopper's sessions. */
+  sessionStore: Pick<MongoSessionStore, 'sessionsOfUser' | 'destroyUserSession'>;
+  /** Names a session in the devices form: never its id. */
+  sessionReferences: SessionReferences;
   now: Clock;
 }
 
@@ -25,10 +33,33 @@ function renderChangePassword(res: Response, errors: FieldErrors): void {
   res.render('accounts/change-password', { pageTitle: 'Change password', path: '/account', errors });
 }
 
-/** The shopper's account page, password change and log out everywhere. */
-export function createAccountController({ accounts, cookie, securityLog, now }: AccountControllerOptions) {
+function renderChangeEmail(res: Response, email: string, errors: FieldErrors): void {
+  res.render('accounts/change-email', { pageTitle: 'Change email address', path: '/account', email, errors });
+}
+
+function renderDelete(res: Response, errors: FieldErrors): void {
+  res.render('accounts/delete', { pageTitle: 'Delete your account', path: '/account', errors });
+}
+
+/** The shopper's account: its address, password, devices, and its end. */
+export function createAccountController(options: AccountControllerOptions) {
+  const { accounts, cookie, securityLog, sessionStore, sessionReferences, now } = options;
+
   function getAccount(req: Request, res: Response): void {
-    res.render('accounts/account', { pageTitle: 'Your account', path: '/account', email: loggedInUser(req).email });
+    const user = loggedInUser(req);
+    res.render('accounts/account', {
+      pageTitle: 'Your account',
+      path: '/account',
+      email: user.email,
+      emailVerified: user.emailVerified === true,
+    });
+  }
+
+  async function postResendVerification(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    if (!user.emailVerified) await accounts.sendConfirmation(user);
+    flash(req, res, 'info', `A new confirmation link is on its way to ${user.email}.`);
+    res.redirect('/account');
   }
 
   function getChangePassword(_req: Request, res: Response): void {
@@ -59,6 +90,62 @@ export function createAccountController({ accounts, cookie, securityLog, now }: 
     res.redirect('/account');
   }
 
+  function getChangeEmail(_req: Request, res: Response): void {
+    renderChangeEmail(res, '', {});
+  }
+
+  /** The new address takes effect once it confirms; the current one is told at once. */
+  async function postChangeEmail(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const email = typedText(matchedData(req, { onlyValidData: false }).email);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      renderChangeEmail(res.status(422), email, errors);
+      return;
+    }
+    const outcome = await accounts.requestEmailChange(user, typedText(formField(req, 'currentPassword')), email);
+    if (outcome === 'wrong-password') {
+      renderChangeEmail(res.status(422), email, { currentPassword: WRONG_PASSWORD });
+      return;
+    }
+    if (outcome === 'same-address') {
+      renderChangeEmail(res.status(422), email, { email: 'That is already your address.' });
+      return;
+    }
+    securityLog.event(req, 'email-change-requested', { userId: user._id.toHexString() });
+    flash(req, res, 'info', `We have sent a link to ${email}: your address changes once you open it.`);
+    res.redirect('/account');
+  }
+
+  async function getSessions(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const sessions = await sessionStore.sessionsOfUser(user._id.toHexString());
+    const devices = sessions.map((session) => deviceOf(session, req.sessionID, sessionReferences));
+    res.render('accounts/sessions', { pageTitle: 'Your devices', path: '/account', devices });
+  }
+
+  /** Ends one of the shopper's sessions, named by its reference; their own ends like a logout. */
+  async function postRevokeSession(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const reference = typedText(matchedData(req, { onlyValidData: false }).session);
+    const userId = user._id.toHexString();
+    const target = hasErrors(fieldErrors(req))
+      ? undefined
+      : (await sessionStore.sessionsOfUser(userId)).find((session) => sessionReferences.of(session.id) === reference);
+    if (!target) throw notFound();
+    securityLog.event(req, 'session-ended', { userId });
+    if (target.id === req.sessionID) {
+      await destroySession(req);
+      res.clearCookie(cookie.name, cookie.options);
+      flash(req, res, 'success', 'This device has been logged out.');
+      res.redirect('/login');
+      return;
+    }
+    await sessionStore.destroyUserSession(userId, target.id);
+    flash(req, res, 'success', 'That device has been logged out.');
+    res.redirect('/account/sessions');
+  }
+
   async function postLogoutEverywhere(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
     await accounts.logOutEverywhere(user);
@@ -70,7 +157,41 @@ export function createAccountController({ accounts, cookie, securityLog, now }: 
     res.redirect('/login');
   }
 
-  return { getAccount, getChangePassword, postChangePassword, postLogoutEverywhere };
+  function getDelete(_req: Request, res: Response): void {
+    renderDelete(res, {});
+  }
+
+  async function postDelete(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      renderDelete(res.status(422), errors);
+      return;
+    }
+    if (!(await accounts.deleteAccount(user, typedText(formField(req, 'currentPassword'))))) {
+      renderDelete(res.status(422), { currentPassword: WRONG_PASSWORD });
+      return;
+    }
+    securityLog.event(req, 'account-deleted', { userId: user._id.toHexString() });
+    await destroySession(req);
+    res.clearCookie(cookie.name, cookie.options);
+    flash(req, res, 'success', 'Your account has been deleted. Thank you for shopping with us.');
+    res.redirect('/');
+  }
+
+  return {
+    getAccount,
+    postResendVerification,
+    getChangePassword,
+    postChangePassword,
+    getChangeEmail,
+    postChangeEmail,
+    getSessions,
+    postRevokeSession,
+    postLogoutEverywhere,
+    getDelete,
+    postDelete,
+  };
 }
 
 export type AccountController = ReturnType<typeof createAccountController>;

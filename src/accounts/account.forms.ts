@@ -46,13 +46,37 @@ const confirmation = () =>
 
 export const signupRules = [email(), newPassword('password', 'Choose a password.'), confirmation()];
 
-export const changePasswordRules = [
+const currentPassword = () =>
   body('currentPassword')
     .isString()
     .withMessage('Enter your current password.')
     .bail()
     .notEmpty()
-    .withMessage('Enter your current password.'),
+    .withMessage('Enter your current password.');
+
+export const changePasswordRules = [
+  currentPassword(),
   newPassword('password', 'Choose a new password.'),
   confirmation(),
+];
+
+export const resetRules = [email()];
+
+export const newPasswordRules = [
+  newPassword('password', 'Choose a new password.'),
+  confirmation(),
+  // The token travels in a hidden field; its shape is checked here, whether it works by the service.
+  body('passwordToken').isString().withMessage('This link is incomplete.'),
+];
+
+export const changeEmailRules = [currentPassword(), email()];
+
+export const deleteAccountRules = [currentPassword()];
+
+export const revokeSessionRules = [
+  body('session')
+    .isString()
+    .bail()
+    .matches(/^[0-9a-f]{32}$/)
+    .withMessage('No such device.'),
 ];

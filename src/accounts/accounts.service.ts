@@ -1,38 +1,83 @@
 import bcrypt from 'bcrypt';
+import type { Types } from 'mongoose';
+import type { Clock } from '../platform/clock';
+import type { MailMessage, Mailer } from '../platform/mailer';
 import type { MongoSessionStore } from '../sessions/mongo-session-store';
+import { AccountMail } from './account-mail';
+import { AccountToken, newToken, tokenHash, type TokenPurpose } from './account-token.model';
 import { User, type IUser, type UserDocument } from './user.model';
 
 export interface AccountsOptions {
   bcryptRounds: number;
   /** Finds and ends a shopper's sessions through the index on `session.user._id`. */
-  sessionStore: Pick<MongoSessionStore, 'destroyUserSessions'>;
+  sessionStore: Pick<MongoSessionStore, 'destroyUserSessions' | 'renameUser'>;
+  mailer: Pick<Mailer, 'post'>;
+  /** Where the links in mail point. */
+  publicUrl: string;
+  now: Clock;
+  /** After a password reset: forget the account's failed logins (its slow-down). */
+  onPasswordReset?: (email: string) => Promise<void>;
+  /**
+   * What the other areas do when an account goes, before the User itself is deleted (its products,
+   * its orders): given here so that accounts, below them, does not import them.
+   */
+  onAccountDeleted?: Array<(userId: Types.ObjectId) => Promise<void>>;
 }
 
-export type SignupResult = 'created' | 'email-taken';
+const HOUR = 60 * 60 * 1000;
+const RESET_LIFETIME_MS = HOUR;
+const CONFIRMATION_LIFETIME_MS = 24 * HOUR;
 
-/** Accounts: signing up, checking a password, changing it, and ending a shopper's sessions. */
+export type EmailConfirmation = 'confirmed' | 'changed' | 'address-taken' | 'invalid';
+export type EmailChangeRequest = 'sent' | 'wrong-password' | 'same-address';
+
+/**
+ * Accounts: signing up, checking a password, changing and resetting it, confirming the email
+ * address and changing it, ending a shopper's sessions and deleting the account. Mail goes out in
+ * the background (`Mailer.post`): an answer never waits for it, nor tells by its timing whether a
+ * message was sent.
+ */
 export class Accounts {
   private readonly bcryptRounds: number;
   private readonly sessionStore: AccountsOptions['sessionStore'];
+  private readonly mailer: AccountsOptions['mailer'];
+  private readonly mail: AccountMail;
+  private readonly now: Clock;
+  private readonly onPasswordReset?: AccountsOptions['onPasswordReset'];
+  private readonly onAccountDeleted: NonNullable<AccountsOptions['onAccountDeleted']>;
   private dummyHash: Promise<string> | undefined;
 
-  constructor({ bcryptRounds, sessionStore }: AccountsOptions) {
-    this.bcryptRounds = bcryptRounds;
-    this.sessionStore = sessionStore;
+  constructor(options: AccountsOptions) {
+    this.bcryptRounds = options.bcryptRounds;
+    this.sessionStore = options.sessionStore;
+    this.mailer = options.mailer;
+    this.mail = new AccountMail(options.publicUrl);
+    this.now = options.now;
+    this.onPasswordReset = options.onPasswordReset;
+    this.onAccountDeleted = options.onAccountDeleted ?? [];
   }
 
-  /** A new account with an empty cart; an email can have one account only (the unique index decides races). */
-  async signUp(email: string, password: string): Promise<SignupResult> {
-    if (await User.exists({ email })) return 'email-taken';
+  /**
+   * A new account with an empty cart, and a link to confirm its address. An address that has an
+   * account already gets the same answer, after the same work (the password is hashed either way),
+   * and its owner a message instead: nobody learns from signup which addresses have accounts.
+   */
+  async signUp(email: string, password: string): Promise<void> {
     const passwordHash = await bcrypt.hash(password, this.bcryptRounds);
+    if (await User.exists({ email })) {
+      this.post(this.mail.signupAttempt(email));
+      return;
+    }
+    let user: UserDocument;
     try {
-      await User.create({ email, password: passwordHash, cart: { items: [] } });
+      user = await User.create({ email, password: passwordHash, cart: { items: [] } });
     } catch (error) {
       // Two signups with one email at the same moment: the unique index decides.
-      if (isDuplicateKeyError(error)) return 'email-taken';
-      throw error;
+      if (!isDuplicateKeyError(error)) throw error;
+      this.post(this.mail.signupAttempt(email));
+      return;
     }
-    return 'created';
+    await this.sendConfirmation(user);
   }
 
   /**
@@ -45,6 +90,11 @@ export class Accounts {
     return user && matches ? user : undefined;
   }
 
+  /** Whether `password` is the shopper's (a comparison in constant time). */
+  checkPassword(user: UserDocument, password: string): Promise<boolean> {
+    return bcrypt.compare(password, user.password);
+  }
+
   /**
    * Sets a new password when the current one is right and ends every session of the shopper:
    * whoever else holds one (a stolen cookie, a forgotten computer) is out. Returns the shopper's
@@ -52,14 +102,112 @@ export class Accounts {
    * password is wrong.
    */
   async changePassword(user: UserDocument, passwords: { current: string; next: string }): Promise<number | undefined> {
-    if (!(await bcrypt.compare(passwords.current, user.password))) return undefined;
+    if (!(await this.checkPassword(user, passwords.current))) return undefined;
     const password = await bcrypt.hash(passwords.next, this.bcryptRounds);
-    return this.endSessions(user, { password });
+    return this.endSessions(user._id, { password });
   }
 
   /** Ends every session of the shopper, the one asking included. */
   async logOutEverywhere(user: UserDocument): Promise<void> {
-    await this.endSessions(user);
+    await this.endSessions(user._id);
+  }
+
+  /**
+   * Mails a link to choose a new password, valid for one hour and once, when the address has an
+   * account; nothing otherwise. The caller answers the same either way.
+   */
+  async requestPasswordReset(email: string): Promise<void> {
+    const user = await User.findOne({ email }).select('_id email');
+    if (!user) return;
+    const token = await this.issueToken(user._id, 'reset-password', user.email, RESET_LIFETIME_MS);
+    this.post(this.mail.resetPassword(user.email, token));
+  }
+
+  /** Whether a reset link is still good (the form is shown only then); it is not used up by looking. */
+  async resetTokenIsValid(token: string): Promise<boolean> {
+    return (await this.liveToken(token, ['reset-password'])) !== null;
+  }
+
+  /**
+   * Uses a reset link: the new password, every session of the shopper ended, the failed logins
+   * forgotten, and the address counted as confirmed (the link reached it). Returns the shopper and
+   * their new session generation, or undefined for a link that is unknown, used or expired.
+   */
+  async resetPassword(
+    token: string,
+    password: string,
+  ): Promise<{ user: UserDocument; generation: number } | undefined> {
+    const used = await this.useToken(token, ['reset-password']);
+    const user = used && (await User.findById(used.userId));
+    if (!user || user.email !== used.email) return undefined;
+    const generation = await this.endSessions(user._id, {
+      password: await bcrypt.hash(password, this.bcryptRounds),
+      emailVerified: true,
+    });
+    await this.onPasswordReset?.(user.email);
+    return { user, generation };
+  }
+
+  /** Mails the shopper a link that confirms their address, valid for 24 hours. */
+  async sendConfirmation(user: Pick<UserDocument, '_id' | 'email'>): Promise<void> {
+    const token = await this.issueToken(user._id, 'verify-email', user.email, CONFIRMATION_LIFETIME_MS);
+    this.post(this.mail.confirmEmail(user.email, token));
+  }
+
+  /**
+   * Uses a link mailed to an address: it confirms the shopper's address, or makes a requested new
+   * address theirs (and tells the old one).
+   */
+  async confirmEmail(token: string): Promise<EmailConfirmation> {
+    const used = await this.useToken(token, ['verify-email', 'change-email']);
+    const user = used && (await User.findById(used.userId));
+    if (!used || !user) return 'invalid';
+    if (used.purpose === 'verify-email') {
+      // A link to an address the account no longer has confirms nothing.
+      if (user.email !== used.email) return 'invalid';
+      await User.updateOne({ _id: user._id }, { $set: { emailVerified: true } });
+      return 'confirmed';
+    }
+    const oldEmail = user.email;
+    try {
+      await User.updateOne({ _id: user._id }, { $set: { email: used.email, emailVerified: true } });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'address-taken';
+      throw error;
+    }
+    await this.sessionStore.renameUser(user._id.toHexString(), used.email);
+    this.post(this.mail.emailChanged(oldEmail, used.email));
+    return 'changed';
+  }
+
+  /**
+   * A new address for the account, once it confirms: a link goes to the new address, a notice to
+   * the current one. An address that belongs to another account gets the same answer and nothing
+   * is sent: the form tells nobody whose it is.
+   */
+  async requestEmailChange(user: UserDocument, currentPassword: string, newEmail: string): Promise<EmailChangeRequest> {
+    if (!(await this.checkPassword(user, currentPassword))) return 'wrong-password';
+    if (newEmail === user.email) return 'same-address';
+    if (await User.exists({ email: newEmail })) return 'sent';
+    const token = await this.issueToken(user._id, 'change-email', newEmail, CONFIRMATION_LIFETIME_MS);
+    this.post(this.mail.confirmNewEmail(newEmail, token));
+    this.post(this.mail.emailChangeRequested(user.email, newEmail));
+    return 'sent';
+  }
+
+  /**
+   * Deletes the account when the password is right: what the other areas keep or remove of it
+   * first (`onAccountDeleted`), then its links, the User with its cart, and every session.
+   */
+  async deleteAccount(user: UserDocument, currentPassword: string): Promise<boolean> {
+    if (!(await this.checkPassword(user, currentPassword))) return false;
+    for (const hook of this.onAccountDeleted) await hook(user._id);
+    await AccountToken.deleteMany({ userId: user._id });
+    // The generation first, as for log out everywhere, then the document itself.
+    await this.endSessions(user._id);
+    await User.deleteOne({ _id: user._id });
+    this.post(this.mail.accountDeleted(user.email));
+    return true;
   }
 
   /**
@@ -68,14 +216,54 @@ export class Accounts {
    * A request of one of them still in flight can neither write it back (the store never upserts a
    * loaded session) nor, if it did come back some other way, use it.
    */
-  private async endSessions(user: UserDocument, changes: Partial<IUser> = {}): Promise<number> {
+  private async endSessions(userId: Types.ObjectId, changes: Partial<IUser> = {}): Promise<number> {
     const updated = await User.findOneAndUpdate(
-      { _id: user._id },
+      { _id: userId },
       { $set: changes, $inc: { sessionGeneration: 1 } },
       { returnDocument: 'after', projection: { sessionGeneration: 1 } },
     ).lean<Pick<IUser, 'sessionGeneration'>>();
-    await this.sessionStore.destroyUserSessions(user._id.toHexString());
+    await this.sessionStore.destroyUserSessions(userId.toHexString());
     return updated?.sessionGeneration ?? 0;
+  }
+
+  /** A new link of this purpose for the shopper; the ones sent before for the same purpose stop working. */
+  private async issueToken(
+    userId: Types.ObjectId,
+    purpose: TokenPurpose,
+    email: string,
+    lifetimeMs: number,
+  ): Promise<string> {
+    const token = newToken();
+    await AccountToken.deleteMany({ userId, purpose });
+    await AccountToken.create({
+      _id: tokenHash(token),
+      userId,
+      purpose,
+      email,
+      expiresAt: new Date(this.now() + lifetimeMs),
+    });
+    return token;
+  }
+
+  private liveToken(token: string, purposes: TokenPurpose[]) {
+    return AccountToken.findOne({
+      _id: tokenHash(token),
+      purpose: { $in: purposes },
+      expiresAt: { $gt: new Date(this.now()) },
+    }).lean();
+  }
+
+  /** Takes a token out in one step: two requests with the same link cannot both use it. */
+  private useToken(token: string, purposes: TokenPurpose[]) {
+    return AccountToken.findOneAndDelete({
+      _id: tokenHash(token),
+      purpose: { $in: purposes },
+      expiresAt: { $gt: new Date(this.now()) },
+    }).lean();
+  }
+
+  private post(message: Promise<MailMessage>): void {
+    this.mailer.post(message);
   }
 
   private hashOfNothing(): Promise<string> {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import type { Clock } from '../platform/clock';
-import { typedText } from '../http/form-field';
+import { formField, typedText } from '../http/form-field';
 import { localPath } from '../http/local-path';
 import { flash } from '../http/flash';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
@@ -10,6 +10,7 @@ import type { SessionCookie } from '../sessions/session-cookie';
 import { startLoggedInSession } from '../sessions/login';
 import type { SecurityLog } from '../sessions/security-log';
 import type { Accounts } from './accounts.service';
+import { wellFormedToken } from './account-token.model';
 import { sessionUserFor } from './current-user';
 
 export interface AuthControllerOptions {
@@ -17,10 +18,12 @@ export interface AuthControllerOptions {
   cookie: SessionCookie;
   securityLog: SecurityLog;
   now: Clock;
+  /** Whether mail goes anywhere: without it the reset page says so instead of promising a message. */
+  mailIsOn: boolean;
 }
 
 const LOGIN_FAILED = 'Invalid email or password.';
-const EMAIL_TAKEN = 'An account with this email address already exists.';
+const SIGNED_UP = 'Your account is ready: log in to start shopping. We have sent a link to confirm your email address.';
 
 // Forms are shown again with what was typed, except passwords: those are never sent back.
 function renderLogin(res: Response, email: string, errors: FieldErrors, message?: string, returnTo?: string): void {
@@ -31,8 +34,20 @@ function renderSignup(res: Response, email: string, errors: FieldErrors): void {
   res.render('accounts/signup', { pageTitle: 'Sign up', path: '/signup', email, errors });
 }
 
-/** Login, signup and logout. */
-export function createAuthController({ accounts, cookie, securityLog, now }: AuthControllerOptions) {
+function renderLinkInvalid(res: Response): void {
+  res.status(410).render('accounts/link-invalid', { pageTitle: 'This link no longer works', path: '' });
+}
+
+/** Login, signup, logout, and the links mailed to an address: password reset and confirmation. */
+export function createAuthController({ accounts, cookie, securityLog, now, mailIsOn }: AuthControllerOptions) {
+  function renderReset(res: Response, view: { email: string; errors: FieldErrors; sent?: boolean }): void {
+    res.render('accounts/reset', { pageTitle: 'Reset your password', path: '/reset', mailIsOn, ...view });
+  }
+
+  function renderNewPassword(res: Response, passwordToken: string, errors: FieldErrors): void {
+    res.render('accounts/new-password', { pageTitle: 'Choose a new password', path: '', passwordToken, errors });
+  }
+
   function getLogin(req: Request, res: Response): void {
     renderLogin(res, '', {}, undefined, localPath(req.query.returnTo));
   }
@@ -40,7 +55,7 @@ export function createAuthController({ accounts, cookie, securityLog, now }: Aut
   async function postLogin(req: Request, res: Response): Promise<void> {
     const data = matchedData(req, { onlyValidData: false });
     const email = typedText(data.email);
-    const returnTo = localPath((req.body as Record<string, unknown> | undefined)?.returnTo);
+    const returnTo = localPath(formField(req, 'returnTo'));
     const errors = fieldErrors(req);
     if (hasErrors(errors)) {
       renderLogin(res.status(422), email, errors, undefined, returnTo);
@@ -67,6 +82,7 @@ export function createAuthController({ accounts, cookie, securityLog, now }: Aut
     renderSignup(res, '', {});
   }
 
+  /** The same answer whether the address was free or not (its owner is mailed instead). */
   async function postSignup(req: Request, res: Response): Promise<void> {
     const data = matchedData(req, { onlyValidData: false });
     const email = typedText(data.email);
@@ -75,11 +91,8 @@ export function createAuthController({ accounts, cookie, securityLog, now }: Aut
       renderSignup(res.status(422), email, errors);
       return;
     }
-    if ((await accounts.signUp(email, typedText(data.password))) === 'email-taken') {
-      renderSignup(res.status(422), email, { email: EMAIL_TAKEN });
-      return;
-    }
-    flash(req, res, 'success', 'Your account is ready. Log in to start shopping.');
+    await accounts.signUp(email, typedText(data.password));
+    flash(req, res, 'success', SIGNED_UP);
     res.redirect('/login');
   }
 
@@ -90,7 +103,96 @@ export function createAuthController({ accounts, cookie, securityLog, now }: Aut
     res.redirect('/');
   }
 
-  return { getLogin, postLogin, getSignup, postSignup, postLogout };
+  function getReset(_req: Request, res: Response): void {
+    renderReset(res, { email: '', errors: {} });
+  }
+
+  /** The same page, whether the address has an account or not: the message goes out in the background. */
+  async function postReset(req: Request, res: Response): Promise<void> {
+    const email = typedText(matchedData(req, { onlyValidData: false }).email);
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      renderReset(res.status(422), { email, errors });
+      return;
+    }
+    await accounts.requestPasswordReset(email);
+    securityLog.event(req, 'password-reset-requested');
+    renderReset(res, { email, errors: {}, sent: true });
+  }
+
+  /** The link from the mail: the form for a new password, while the link is good (looking does not use it up). */
+  async function getResetToken(req: Request, res: Response): Promise<void> {
+    const token = wellFormedToken(req.params.token);
+    if (!token || !(await accounts.resetTokenIsValid(token))) {
+      renderLinkInvalid(res);
+      return;
+    }
+    renderNewPassword(res, token, {});
+  }
+
+  /** A new password, every session of the shopper ended, and a login on a new session. */
+  async function postNewPassword(req: Request, res: Response): Promise<void> {
+    const data = matchedData(req, { onlyValidData: false });
+    const token = wellFormedToken(data.passwordToken);
+    if (!token) {
+      renderLinkInvalid(res);
+      return;
+    }
+    const errors = fieldErrors(req);
+    if (hasErrors(errors)) {
+      renderNewPassword(res.status(422), token, errors);
+      return;
+    }
+    const reset = await accounts.resetPassword(token, typedText(data.password));
+    if (!reset) {
+      renderLinkInvalid(res);
+      return;
+    }
+    await startLoggedInSession(req, {
+      user: sessionUserFor(reset.user),
+      generation: reset.generation,
+      loggedInAt: now(),
+    });
+    securityLog.event(req, 'password-reset', { userId: reset.user._id.toHexString() });
+    flash(req, res, 'success', 'Your password has been changed, and every other device logged out.');
+    await saveSession(req);
+    res.redirect('/');
+  }
+
+  /** The link that confirms an address: the shopper's own, or the new one of an email change. */
+  async function getVerifyEmail(req: Request, res: Response): Promise<void> {
+    const token = wellFormedToken(req.params.token);
+    const outcome = token ? await accounts.confirmEmail(token) : 'invalid';
+    if (outcome === 'invalid') {
+      renderLinkInvalid(res);
+      return;
+    }
+    if (outcome === 'address-taken') {
+      flash(req, res, 'error', 'That address belongs to another account now: your address has not changed.');
+    } else {
+      securityLog.event(req, 'email-confirmed');
+      flash(
+        req,
+        res,
+        'success',
+        outcome === 'changed' ? 'Your new email address is in use.' : 'Your email address is confirmed.',
+      );
+    }
+    res.redirect(req.user ? '/account' : '/login');
+  }
+
+  return {
+    getLogin,
+    postLogin,
+    getSignup,
+    postSignup,
+    postLogout,
+    getReset,
+    postReset,
+    getResetToken,
+    postNewPassword,
+    getVerifyEmail,
+  };
 }
 
 export type AuthController = ReturnType<typeof createAuthController>;

@@ -16,6 +16,8 @@ export interface IUser {
    * document that comes back by any path after that (a write in flight, a restored backup) is dead.
    */
   sessionGeneration: number;
+  /** Whether the shopper opened the link mailed to their address (browsing and ordering do not wait for it). */
+  emailVerified: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ const userSchema = new Schema<IUser, UserModel, IUserMethods>(
       items: { type: [cartItemSchema], default: [] },
     },
     sessionGeneration: { type: Number, default: 0 },
+    emailVerified: { type: Boolean, default: false },
   },
   { timestamps: true },
 );

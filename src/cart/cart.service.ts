@@ -84,6 +84,11 @@ export class Cart {
     }
   }
 
+  /** A buyer who leaves: their orders stay in the shop's books, without their email. */
+  async forgetBuyer(userId: Types.ObjectId): Promise<void> {
+    await Order.updateMany({ 'user.userId': userId }, { $unset: { 'user.email': '' } });
+  }
+
   /** The shopper's orders, newest first, each with its total. */
   async orders(user: UserDocument): Promise<OrderWithTotal[]> {
     const orders = await Order.find({ 'user.userId': user._id })
@@ -99,7 +104,12 @@ export class Cart {
     >();
     if (!order) return undefined;
     const id = order._id.toHexString();
-    const pdf = invoicePdf({ orderId: id, date: order.createdAt, customerEmail: order.user.email, items: order.items });
+    const pdf = invoicePdf({
+      orderId: id,
+      date: order.createdAt,
+      customerEmail: order.user.email ?? '(account deleted)',
+      items: order.items,
+    });
     return { filename: invoiceFilename(id), pdf };
   }
 }

@@ -10,7 +10,8 @@ export interface IOrderItem {
 
 export interface IOrder {
   items: IOrderItem[];
-  user: { userId: Types.ObjectId; email: string };
+  /** The buyer; the email is removed when they delete their account (the order stays for the books). */
+  user: { userId: Types.ObjectId; email?: string };
   createdAt: Date;
 }
 
@@ -31,7 +32,7 @@ const orderSchema = new Schema<IOrder, OrderModel>({
   items: { type: [orderItemSchema], required: true },
   user: {
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
-    email: { type: String, required: true },
+    email: { type: String },
   },
   createdAt: { type: Date, required: true, default: () => new Date() },
 });

@@ -127,6 +127,18 @@ export class Catalog {
     return true;
   }
 
+  /** A seller who leaves takes their products out of the shop, and out of every cart. */
+  async removeSeller(sellerId: Types.ObjectId): Promise<void> {
+    const productIds = (await Product.find({ userId: sellerId }).select('_id').lean()).map((product) => product._id);
+    if (productIds.length === 0) return;
+    await Product.deleteMany({ userId: sellerId });
+    this.changed();
+    await User.updateMany(
+      { 'cart.items.productId': { $in: productIds } },
+      { $pull: { 'cart.items': { productId: { $in: productIds } } } },
+    );
+  }
+
   /** After a change: this process's next views read afresh. */
   private changed(): void {
     this.generation += 1;

@@ -3,7 +3,7 @@ import ejs from 'ejs';
 import type { Express } from 'express';
 import { viewHelpers } from './view-helpers';
 
-const VIEWS_DIR = path.join(__dirname, '..', '..', 'views');
+export const VIEWS_DIR = path.join(__dirname, '..', '..', 'views');
 
 /**
  * EJS views from views/, with the helpers every view uses (app.locals).

@@ -52,6 +52,14 @@ export interface Config {
       perIp: number;
       windowMs: number;
     };
+    /** Password reset requests (and confirmation links sent again). */
+    reset: {
+      /** Requests from one address per window. */
+      perIp: number;
+      /** Requests for one account per window: each mails its owner. */
+      perAccount: number;
+      windowMs: number;
+    };
   };
   /** How long a product page or product may be served from memory (0: never); see services/catalog.ts. */
   catalogCacheMs: number;
@@ -72,6 +80,19 @@ export interface Config {
   };
   /** SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /**
+   * The shop's own address as shoppers reach it (`PUBLIC_URL`), for the links in mail: never the
+   * request's Host header, which anyone can set.
+   */
+  publicUrl: string;
+  mail: {
+    /** `smtp://user:pass@host:port` (or `smtps://`): mail goes out there. */
+    smtpUrl?: string;
+    /** Without `smtpUrl`, outside production: the development mailbox, messages kept in this folder. */
+    mailboxDir?: string;
+    /** The sender of every message. */
+    from: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -190,6 +211,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
       perIp: integer('SIGNUP_RATE_LIMIT_PER_IP', limitDefault(10), 1, 100_000),
       windowMs: integer('SIGNUP_RATE_LIMIT_WINDOW_MINUTES', 60, 1, 60 * 24) * minute,
     },
+    reset: { perIp: limitDefault(20), perAccount: limitDefault(5), windowMs: 60 * minute },
   };
 
   const catalogCacheMs = integer('CATALOG_CACHE_MS', 1000, 0, 60_000);
@@ -215,6 +237,32 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     requestTimeoutMs: integer('DB_REQUEST_TIMEOUT_MS', 5000, 100, 120_000),
   };
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
+
+  const smtpUrl = read('SMTP_URL');
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
+    problems.push('SMTP_URL must look like smtp://user:password@host:587 (or smtps:// for TLS from the start)');
+  }
+  const mailFrom = read('MAIL_FROM') ?? '"Session Shop" <shop@localhost>';
+  if (!/^[^\r\n]*<?[^@\s<>]+@[^@\s<>]+>?$/.test(mailFrom)) {
+    problems.push(
+      `MAIL_FROM must be an address, optionally with a name: "Session Shop" <shop@example.com> (got "${mailFrom}")`,
+    );
+  }
+  const rawPublicUrl = read('PUBLIC_URL');
+  let publicUrl = `http://localhost:${port}`;
+  if (rawPublicUrl !== undefined) {
+    if (/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(rawPublicUrl)) publicUrl = rawPublicUrl.replace(/\/+$/, '');
+    else
+      problems.push(`PUBLIC_URL must be the shop's address, such as https://shop.example.com (got "${rawPublicUrl}")`);
+  } else if (isProduction && smtpUrl !== undefined) {
+    problems.push('PUBLIC_URL is required when NODE_ENV=production and SMTP_URL is set: the links in mail point there');
+  }
+  const mail = {
+    smtpUrl,
+    // Development keeps what it would have sent in a mailbox of its own (/dev/mail); tests start an SMTP server.
+    mailboxDir: smtpUrl === undefined && nodeEnv === 'development' ? path.join(dataDir, 'mail') : undefined,
+    from: mailFrom,
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -242,6 +290,8 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     seedDemoData,
     database,
     shutdownTimeoutMs,
+    publicUrl,
+    mail,
   };
 }
 

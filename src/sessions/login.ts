@@ -25,6 +25,7 @@ export async function startLoggedInSession(
   req.session.user = { _id: login.user._id, email: login.user.email };
   req.session.loggedInAt = login.loggedInAt;
   req.session.sessionGeneration = login.generation;
+  req.session.device = { userAgent: (req.get('user-agent') ?? '').slice(0, 300), address: req.ip ?? '' };
   csrfToken(req, true);
 }
 

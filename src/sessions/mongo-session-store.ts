@@ -302,6 +302,27 @@ export class MongoSessionStore extends MongoDBStore {
     return deletedCount;
   }
 
+  /** A shopper's live sessions, oldest login first: for their list of devices. */
+  async sessionsOfUser(userId: string): Promise<Array<{ id: string; session: SessionData }>> {
+    const documents = await this.sessions
+      .find({ 'session.user._id': userId, expires: { $gt: new Date(this.now()) } })
+      .sort({ 'session.loggedInAt': 1 })
+      .limit(100)
+      .toArray();
+    return documents.map((document) => ({ id: document._id, session: document.session }));
+  }
+
+  /** Ends one session of a shopper, only if it is theirs. Returns whether one ended. */
+  async destroyUserSession(userId: string, sessionId: string): Promise<boolean> {
+    const { deletedCount } = await this.sessions.deleteOne({ _id: sessionId, 'session.user._id': userId });
+    return deletedCount === 1;
+  }
+
+  /** After a shopper's email changed: their sessions show the new one. */
+  async renameUser(userId: string, email: string): Promise<void> {
+    await this.sessions.updateMany({ 'session.user._id': userId }, { $set: { 'session.user.email': email } });
+  }
+
   /** The live sessions, keyed by id, like express-session's MemoryStore. */
   override all(callback: (error: unknown, sessions?: Record<string, SessionData> | null) => void): void {
     this.sessions

@@ -1,9 +1,20 @@
-import crypto from 'node:crypto';
 import type { Request } from 'express';
 import type { Logger } from '../platform/logger';
+import { SessionReferences } from './session-references';
 
 export type SecurityEvent =
-  'login' | 'login-failed' | 'logout' | 'logout-everywhere' | 'password-changed' | 'session-refused';
+  | 'login'
+  | 'login-failed'
+  | 'logout'
+  | 'logout-everywhere'
+  | 'password-changed'
+  | 'password-reset'
+  | 'password-reset-requested'
+  | 'email-confirmed'
+  | 'email-change-requested'
+  | 'session-ended'
+  | 'account-deleted'
+  | 'session-refused';
 
 /**
  * Security events on a logger of their own (`log: "security"` on every line): who, from where,
@@ -13,11 +24,11 @@ export type SecurityEvent =
  */
 export class SecurityLog {
   private readonly logger: Logger;
-  private readonly key: Buffer;
+  private readonly references: SessionReferences;
 
   constructor(logger: Logger, secret: string) {
     this.logger = logger.child({ log: 'security' });
-    this.key = crypto.createHash('sha256').update(`security-log:${secret}`).digest();
+    this.references = new SessionReferences(secret, 'security-log');
   }
 
   event(req: Request, event: SecurityEvent, fields: { userId?: string; reason?: string } = {}): void {
@@ -29,6 +40,6 @@ export class SecurityLog {
 
   /** 16 hex digits of the keyed hash: enough to tell sessions apart, nothing to replay. */
   sessionHash(sessionId: string): string {
-    return crypto.createHmac('sha256', this.key).update(sessionId).digest('hex').slice(0, 16);
+    return this.references.of(sessionId, 16);
   }
 }

@@ -9,6 +9,8 @@ declare module 'express-session' {
     loggedInAt?: number;
     /** The shopper's session generation when this session began: a later one ends it (user.model.ts). */
     sessionGeneration?: number;
+    /** Where the login came from, for the shopper's list of their devices: the browser's words and address. */
+    device?: { userAgent: string; address: string };
     /**
      * When the store last wrote this session's expiry (ms since the epoch). Kept by
      * MongoSessionStore's set/touch to throttle touches; application code never changes it.

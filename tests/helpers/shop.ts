@@ -10,6 +10,7 @@ import type { Catalog } from '../../src/catalog/catalog.service';
 import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
 import { csrfTokenIn } from '../../tools/html';
 import { dropDatabase, testServerUri, uniqueDbName } from './database';
+import { TestInbox } from './mail';
 
 // The CSRF token of a page: the toolbox reads it for the scripts and the tests alike.
 export { csrfTokenIn };
@@ -42,6 +43,8 @@ export interface ShopInstance {
 export interface TestShop extends ShopInstance {
   config: Config;
   dbName: string;
+  /** A real SMTP server the shop mails to: what it sent, to whom. */
+  inbox: TestInbox;
   /** Another app (own store and client) over the same database: a second server process. */
   startAnotherInstance(options?: InstanceOptions): Promise<ShopInstance>;
   close(): Promise<void>;
@@ -54,7 +57,8 @@ export function testConfig(): Config {
 /** Connects mongoose (one per test file) to a fresh database and builds the app on it. */
 export async function startTestShop(label: string, options: InstanceOptions = {}): Promise<TestShop> {
   const dbName = uniqueDbName(label);
-  const config = testConfig();
+  const inbox = await TestInbox.start();
+  const config: Config = { ...testConfig(), mail: { smtpUrl: inbox.url, from: '"Session Shop" <shop@example.com>' } };
   // Command monitoring on both clients lets tests count what a request sends to the database.
   await mongoose.connect(testServerUri(), { dbName, monitorCommands: true });
   await mongoose.connection.syncIndexes();
@@ -73,7 +77,12 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
     });
     await store.ready();
     const instance = {
-      app: createApp(config, { sessionStore: store, logger: silentLogger, catalog: instanceOptions.catalog }),
+      app: createApp(config, {
+        sessionStore: store,
+        logger: silentLogger,
+        catalog: instanceOptions.catalog,
+        now: instanceOptions.now,
+      }),
       store,
     };
     instances.push(instance);
@@ -85,11 +94,13 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
     ...first,
     config,
     dbName,
+    inbox,
     startAnotherInstance: (instanceOptions = {}) => startInstance(instanceOptions),
     async close() {
       for (const instance of instances) await instance.store.close();
       await mongoose.disconnect();
       await dropDatabase(dbName);
+      await inbox.close();
     },
   };
 }

@@ -162,6 +162,6 @@ describe('flash messages', () => {
       .type('form')
       .send({ _csrf, email, password: 'long enough!', confirmPassword: 'long enough!' })
       .expect(302);
-    expect((await agent.get('/login').expect(200)).text).toContain('Your account is ready.');
+    expect((await agent.get('/login').expect(200)).text).toContain('Your account is ready');
   });
 });

@@ -1,29 +1,40 @@
 import type { Request, RequestHandler } from 'express';
+import { slowDown } from 'express-slow-down';
 import type { Config } from '../../platform/config';
 import { rateLimiter } from '../../http/middleware/rate-limit';
 
 /*
- * Brute-force limits on the login, signup and password-change forms, per address and per account.
+ * Brute-force limits on the forms where guessing is possible, per address and per account.
  *
- * The counters live in express-rate-limit's default MemoryStore, one per app. That is enough for
- * one process: they are counters, not sessions, so a restart only forgets how many attempts were
- * made. Several processes behind a load balancer would each count alone; a shared store is the
- * step for that setup.
+ * Failed logins never lock the owner out. A hard limit counts failures per account *and* address:
+ * an attacker guessing from their own address is stopped there, the owner elsewhere is not. Across
+ * all addresses an account's failures slow its logins down (a growing delay, capped), which costs
+ * an attacker with many addresses time without closing the door on the owner; a password reset
+ * clears that count (`forgetFailedLogins`).
  *
- * The limiters read `req.body`, so they must run after the body parsers (src/app.ts mounts the
- * routes after them).
+ * The counters live in express-rate-limit's default MemoryStore, one per app: enough for one
+ * process (a restart only forgets how many attempts were made). Several processes need a shared
+ * store. The limiters read `req.body`, so they run after the body parsers.
  */
 
 export interface AuthRateLimits {
-  /** For POST /login: per address first, then per account. */
+  /** POST /login: per address, per account and address, and the account's slow-down. */
   login: RequestHandler[];
-  /** For POST /signup. */
+  /** POST /signup. */
   signup: RequestHandler[];
-  /** For POST /account/password: guessing the current password with a stolen session. */
-  passwordChange: RequestHandler[];
+  /** POST /reset: per address and per account (each asks for a mail to that account). */
+  reset: RequestHandler[];
+  /** POST /new-password: per address. */
+  newPassword: RequestHandler[];
+  /** The account forms that ask for the current password (change it, change the email, delete). */
+  currentPassword: RequestHandler[];
+  /** POST /account/verify-email: sending the confirmation link again. */
+  resendVerification: RequestHandler[];
+  /** After a password reset: the account's failed logins are forgotten. */
+  forgetFailedLogins(email: string): Promise<void>;
 }
 
-/** The account a login is for: the email as the shopper typed it, trimmed and lowercased; only strings. */
+/** The account a form is for: the email as typed, trimmed and lowercased; only strings. */
 function accountOf(req: Request): string | undefined {
   const body: unknown = req.body;
   if (typeof body !== 'object' || body === null) return undefined;
@@ -33,8 +44,31 @@ function accountOf(req: Request): string | undefined {
   return normalized === '' ? undefined : normalized;
 }
 
+/** Delay added per failed login past the account's limit, and the most it grows to. */
+const SLOWDOWN_STEP_MS = 250;
+const SLOWDOWN_MAX_MS = 5_000;
+
 /** Fresh limiters (with fresh counters) for one app. */
 export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLimits {
+  const accountSlowDown = slowDown({
+    identifier: 'login-account-slowdown',
+    windowMs: limits.login.windowMs,
+    delayAfter: limits.login.perAccount,
+    delayMs: (used) => (used - limits.login.perAccount) * SLOWDOWN_STEP_MS,
+    maxDelayMs: SLOWDOWN_MAX_MS,
+    skipSuccessfulRequests: true,
+    skip: (req) => accountOf(req) === undefined,
+    keyGenerator: (req) => accountOf(req) ?? '',
+  });
+  const perShopper = (identifier: string, retryPath: string) =>
+    rateLimiter({
+      identifier,
+      limit: limits.login.perAccount,
+      windowMs: limits.login.windowMs,
+      skipSuccessfulRequests: true,
+      keyGenerator: (req) => req.user?._id.toHexString() ?? '',
+      retryPath,
+    });
   return {
     login: [
       // The default key is the client address (`req.ip`, IPv6 grouped by /56 through ipKeyGenerator),
@@ -46,17 +80,17 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
         windowMs: limits.login.windowMs,
         retryPath: '/login',
       }),
-      // Only failures count (a successful login redirects, status 302): the owner who gets in is not
-      // slowed down, while guessing one account's password from many addresses is.
+      // Failures only (a successful login redirects, status 302), per account from one address.
       rateLimiter({
-        identifier: 'login-account',
+        identifier: 'login-account-address',
         limit: limits.login.perAccount,
         windowMs: limits.login.windowMs,
         skipSuccessfulRequests: true,
         skip: (req) => accountOf(req) === undefined,
-        keyGenerator: (req) => accountOf(req) ?? '',
+        keyGenerator: (req) => `${accountOf(req) ?? ''} ${req.ip ?? ''}`,
         retryPath: '/login',
       }),
+      accountSlowDown,
     ],
     signup: [
       rateLimiter({
@@ -66,16 +100,42 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
         retryPath: '/signup',
       }),
     ],
-    passwordChange: [
-      // Per shopper (the route needs a login), failures only, with the login's per-account limit.
+    reset: [
       rateLimiter({
-        identifier: 'password-change-account',
-        limit: limits.login.perAccount,
-        windowMs: limits.login.windowMs,
-        skipSuccessfulRequests: true,
-        keyGenerator: (req) => req.user?._id.toHexString() ?? '',
-        retryPath: '/account/password',
+        identifier: 'reset-ip',
+        limit: limits.reset.perIp,
+        windowMs: limits.reset.windowMs,
+        retryPath: '/reset',
+      }),
+      rateLimiter({
+        identifier: 'reset-account',
+        limit: limits.reset.perAccount,
+        windowMs: limits.reset.windowMs,
+        skip: (req) => accountOf(req) === undefined,
+        keyGenerator: (req) => accountOf(req) ?? '',
+        retryPath: '/reset',
       }),
     ],
+    newPassword: [
+      rateLimiter({
+        identifier: 'new-password-ip',
+        limit: limits.reset.perIp,
+        windowMs: limits.reset.windowMs,
+        retryPath: '/reset',
+      }),
+    ],
+    currentPassword: [perShopper('account-password', '/account')],
+    resendVerification: [
+      rateLimiter({
+        identifier: 'verify-resend',
+        limit: limits.reset.perAccount,
+        windowMs: limits.reset.windowMs,
+        keyGenerator: (req) => req.user?._id.toHexString() ?? '',
+        retryPath: '/account',
+      }),
+    ],
+    forgetFailedLogins: async (email) => {
+      await accountSlowDown.resetKey(email.trim().toLowerCase());
+    },
   };
 }
