@@ -19,22 +19,19 @@ export class TestInbox {
   readonly messages: ReceivedMail[] = [];
   private waiters: Array<() => void> = [];
 
-  private constructor(
-    private readonly server: SMTPServer,
-    readonly port: number,
-  ) {}
+  private readonly server: SMTPServer;
+  private port = 0;
 
-  static async start(): Promise<TestInbox> {
-    let inbox: TestInbox | undefined;
-    const server = new SMTPServer({
+  private constructor() {
+    this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
-      onData(stream, _session, callback) {
+      onData: (stream, _session, callback) => {
         simpleParser(stream).then(
           (parsed) => {
             const to = parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '';
-            inbox?.receive({
+            this.receive({
               to,
               from: parsed.from?.text ?? '',
               subject: parsed.subject ?? '',
@@ -47,8 +44,12 @@ export class TestInbox {
         );
       },
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    inbox = new TestInbox(server, (server.server.address() as AddressInfo).port);
+  }
+
+  static async start(): Promise<TestInbox> {
+    const inbox = new TestInbox();
+    await new Promise<void>((resolve) => inbox.server.listen(0, '127.0.0.1', resolve));
+    inbox.port = (inbox.server.server.address() as AddressInfo).port;
     return inbox;
   }
 
