@@ -28,7 +28,8 @@ afterAll(async () => {
 /** The shop on the same database and session store, with small limits and counters of its own. */
 function shopWithLimits(limits: Record<string, string>): Express {
   const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, ...limits });
-  return createApp(config, { sessionStore: shop.store, logger: silentLogger });
+  // Its mail goes to the test's SMTP server, like the helper's app's.
+  return createApp({ ...config, mail: shop.config.mail }, { sessionStore: shop.store, logger: silentLogger });
 }
 
 async function registered(email: string, password: string): Promise<void> {
@@ -126,4 +127,83 @@ test('guessing the current password on the change-password form is limited per s
   expectTooManyAttempts(await guess(password), 15);
   // Still the old password: the refused attempt changed nothing.
   expectRedirect(await logIn(request.agent(app), 'stolen-session@example.com', password), '/');
+});
+
+describe('no lockout of the owner', () => {
+  const password = 'the right password';
+
+  /** A browser behind the one trusted proxy, seen from `address`. */
+  function from(app: Express, address: string) {
+    return request.agent(app).set('X-Forwarded-For', address);
+  }
+
+  test('failures from many addresses slow the account down but never close it to its owner', async () => {
+    const app = shopWithLimits({ LOGIN_RATE_LIMIT_PER_ACCOUNT: '3', TRUST_PROXY: '1' });
+    await registered('besieged@example.com', password);
+    // An attacker with many addresses, each below the per-address limits (from the 4th on, slowed).
+    for (let n = 1; n <= 6; n++) {
+      expect((await logIn(from(app, `203.0.113.${n}`), 'besieged@example.com', 'a wrong guess')).status).toBe(422);
+    }
+    // The owner, from their own address, with the right password: in, however late.
+    const started = Date.now();
+    expectRedirect(await logIn(from(app, '198.51.100.7'), 'besieged@example.com', password), '/');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    // One address that keeps guessing one account is stopped there.
+    const attacker = from(app, '203.0.113.99');
+    for (let n = 0; n < 3; n++) await logIn(attacker, 'besieged@example.com', 'a wrong guess');
+    expectTooManyAttempts(await logIn(attacker, 'besieged@example.com', password), 15);
+  });
+
+  test('a password reset clears the slow-down', async () => {
+    const app = shopWithLimits({ LOGIN_RATE_LIMIT_PER_ACCOUNT: '2', TRUST_PROXY: '1' });
+    const email = 'reset-clears@example.com';
+    await registered(email, password);
+    for (let n = 1; n <= 5; n++) await logIn(from(app, `203.0.113.${n}`), email, 'a wrong guess');
+    // Reset through this app (its counters): the mailed link, then a new password.
+    const agent = from(app, '198.51.100.8');
+    const resetPage = await agent.get('/reset');
+    await agent
+      .post('/reset')
+      .type('form')
+      .send({ _csrf: csrfTokenIn(resetPage.text), email })
+      .expect(200);
+    const mail = await shop.inbox.waitFor(email, /Reset your password/);
+    const link = /https?:\/\/[^\s/]+(\/reset\/\S+)/.exec(mail.text)![1];
+    const form = await agent.get(link).expect(200);
+    const passwordToken = /name="passwordToken" value="([^"]+)"/.exec(form.text)![1];
+    await agent
+      .post('/new-password')
+      .type('form')
+      .send({
+        _csrf: csrfTokenIn(form.text),
+        passwordToken,
+        password: 'a fresh password',
+        confirmPassword: 'a fresh password',
+      })
+      .expect(302);
+    const started = Date.now();
+    expectRedirect(await logIn(from(app, '198.51.100.9'), email, 'a fresh password'), '/');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('reset requests are limited per account, from any address', async () => {
+    const base = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, TRUST_PROXY: '1' });
+    const config = { ...base, rateLimit: { ...base.rateLimit, reset: { ...base.rateLimit.reset, perAccount: 2 } } };
+    const app = createApp(config, { sessionStore: shop.store, logger: silentLogger });
+    await registered('flooded@example.com', password);
+    const ask = async (address: string, email: string) => {
+      const agent = from(app, address);
+      const page = await agent.get('/reset');
+      return agent
+        .post('/reset')
+        .type('form')
+        .send({ _csrf: csrfTokenIn(page.text), email });
+    };
+    // Spelling variants are the same account.
+    expect((await ask('192.0.2.1', 'flooded@example.com')).status).toBe(200);
+    expect((await ask('192.0.2.2', 'Flooded@Example.com ')).status).toBe(200);
+    expectTooManyAttempts(await ask('192.0.2.3', 'flooded@example.com'), 60);
+    // Another account from the same address is not limited.
+    expect((await ask('192.0.2.3', 'someone-else@example.com')).status).toBe(200);
+  });
 });
