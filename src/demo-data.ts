@@ -54,6 +54,7 @@ export async function seedDemoData({
       email: DEMO_LOGIN.email,
       password: await bcrypt.hash(DEMO_LOGIN.password, bcryptRounds),
       cart: { items: [] },
+      emailVerified: true,
     }));
   await Product.insertMany(DEMO_PRODUCTS.map((product) => ({ ...product, imageUrl: '', userId: demoUser._id })));
   logger.info({ products: DEMO_PRODUCTS.length, email: DEMO_LOGIN.email }, 'demo data added');

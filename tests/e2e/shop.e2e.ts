@@ -170,3 +170,30 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
 
   await context.close();
 });
+
+test('a shopper who forgot the password resets it from the login page and is logged in', async () => {
+  const shopper = await newShopper(shop.app, 'forgetful');
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+
+  await page.goto('/login');
+  await Promise.all([page.waitForURL('**/reset'), page.getByRole('link', { name: 'Forgot your password?' }).click()]);
+  await page.getByLabel('Email').fill(shopper.email);
+  await page.getByRole('button', { name: 'Send the link' }).click();
+  await expect(page.getByText('a link to choose a new password is on its way').count()).resolves.toBe(1);
+  await screenshot(page, 'reset-asked');
+
+  // The message, through the test's SMTP server; its link on this server.
+  const message = await shop.inbox.waitFor(shopper.email, /Reset your password/);
+  const link = /https?:\/\/[^\s/]+(\/reset\/\S+)/.exec(message.text)![1];
+  await page.goto(link);
+  await page.getByLabel('New password', { exact: true }).fill('a new browser password');
+  await page.getByLabel('Repeat the new password').fill('a new browser password');
+  await screenshot(page, 'new-password');
+  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: 'Change password' }).click()]);
+  await expect(page.getByRole('navigation').getByText(shopper.email).count()).resolves.toBe(1);
+  await expect(page.getByText('Your password has been changed').count()).resolves.toBe(1);
+  await screenshot(page, 'reset-logged-in');
+  await context.close();
+});
