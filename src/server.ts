@@ -26,6 +26,9 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel, { buffered: config.isProduction });
+  if (config.isProduction && !config.mail.smtpUrl) {
+    logger.warn('SMTP_URL is not set: mail is off, so password resets and email confirmations cannot be sent');
+  }
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a generated secret (development keeps it in .data/session-secret)');
   }

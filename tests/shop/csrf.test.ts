@@ -153,3 +153,23 @@ describe("a visitor's forms: no session before login", () => {
     expect(accepted.status).not.toBe(403);
   });
 });
+
+test("the account's forms refuse a POST without the session's token", async () => {
+  const shopper = await newShopper(shop.app, 'account-forms');
+  for (const path of [
+    '/account/verify-email',
+    '/account/email',
+    '/account/sessions/revoke',
+    '/account/delete',
+    '/account/password',
+    '/account/logout-everywhere',
+  ]) {
+    const response = await shopper.agent
+      .post(path)
+      .type('form')
+      .send({ currentPassword: shopper.password, email: 'x@example.com', session: '0'.repeat(32) });
+    expect({ path, status: response.status }).toEqual({ path, status: 403 });
+  }
+  expect(await User.exists({ email: shopper.email })).not.toBeNull();
+  await shopper.agent.get('/cart').expect(200);
+});
