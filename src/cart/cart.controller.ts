@@ -57,23 +57,12 @@ function addressForm(address: ShippingAddress | undefined): AddressForm {
 }
 
 /**
- * Where add-to-cart sends the shopper back to: the form's `returnTo` when it is a path on this
- * site; without that field, the page the browser says it came from, when that page is on this
- * site; otherwise (or for anything off-site) the cart.
+ * Where add-to-cart sends the shopper back to: the form's `returnTo` (the page the form was on)
+ * when it is a plain path on this site; without it (scripts, the contract's bare form) or for
+ * anything else ("//evil.example", "/\evil", "https://..."), the cart.
  */
 function returnPathOf(req: Request): string {
-  const returnTo = formField(req, 'returnTo');
-  if (returnTo !== undefined) return localPath(returnTo) ?? '/cart';
-  const referer = req.get('Referer');
-  if (referer) {
-    try {
-      const url = new URL(referer);
-      if (url.host === req.get('host')) return localPath(`${url.pathname}${url.search}`) ?? '/cart';
-    } catch {
-      // Not a URL: no way back but the cart.
-    }
-  }
-  return '/cart';
+  return localPath(formField(req, 'returnTo')) ?? '/cart';
 }
 
 /** The cart, checkout, ordering, the orders pages and invoices: all for the logged-in shopper only. */
@@ -146,8 +135,8 @@ export function createCartController({ cart }: CartControllerOptions) {
 
   /**
    * Orders the cart. With the checkout form's address (validated: a 422 shows the checkout again
-   * with what was typed), which is kept for next time; without one, to the address kept, and with
-   * none kept, the checkout asks for it.
+   * with what was typed), which is kept for next time. A POST without any address field (the
+   * contract's bare "order now", scripts) still orders: to the address kept, or with none.
    */
   async function postOrder(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
@@ -173,9 +162,6 @@ export function createCartController({ cart }: CartControllerOptions) {
     const outcome = await cart.placeOrder(user, address);
     if (outcome.kind === 'placed') {
       res.redirect(`/orders/${outcome.order.id}/confirmation`);
-    } else if (outcome.kind === 'needs-address') {
-      flash(req, res, 'info', 'Where should your order go? Enter the shipping address, then place the order.');
-      res.redirect('/checkout');
     } else {
       flash(req, res, 'info', EMPTY_CART_NOTICE);
       res.redirect('/cart');

@@ -2,11 +2,14 @@ import type { Types } from 'mongoose';
 import type { CartItem, ShippingAddress, UserDocument } from '../accounts/user.model';
 import type { Catalog } from '../catalog/catalog.service';
 import { Product, type ProductRecord } from '../catalog/product.model';
-import { SELLER } from '../platform/seller';
+import { SHOP_ADDRESS, SHOP_NAME } from '../http/view-helpers';
 import { Order, centsOf, type OrderRecord } from './order.model';
 import { invoiceNumberOf, nextOrderNumber, orderLabel } from './order-number';
-import { invoiceFilename, invoicePdf } from './invoice-pdf';
+import { invoiceFilename, invoicePdf, type Seller } from './invoice-pdf';
 import { addressLines, isDeliveryCountry } from './shipping';
+
+/** The seller on invoices: the shop's name and the address its footer shows, a line per part. */
+const SELLER: Seller = { name: SHOP_NAME, addressLines: SHOP_ADDRESS.split(/,\s*/) };
 
 export interface CartLine {
   product: ProductRecord;
@@ -57,9 +60,7 @@ export type AddOutcome =
 export type OrderOutcome =
   | { kind: 'placed'; order: { id: string; number: string } }
   /** Nothing in the cart (any more): no order. */
-  | { kind: 'empty' }
-  /** No address was given and none is kept: the checkout asks for one. */
-  | { kind: 'needs-address' };
+  | { kind: 'empty' };
 
 export interface Invoice {
   filename: string;
@@ -128,19 +129,13 @@ export class Cart {
 
   /**
    * Turns the shopper's cart into an order shipped to `address`, which is kept on the User for next
-   * time; without one, to the address kept. The cart is claimed (emptied) in one atomic step first,
-   * so two parallel checkouts cannot both order it; if the order then cannot be saved, the claimed
-   * items go back into the cart.
+   * time; without one, to the address kept, if any (the contract's bare POST /create-order). The
+   * cart is claimed (emptied) in one atomic step first, so two parallel checkouts cannot both order
+   * it; if the order then cannot be saved, the claimed items go back into the cart.
    */
   async placeOrder(user: UserDocument, address: ShippingAddress | undefined): Promise<OrderOutcome> {
-    let shipTo = address;
-    if (shipTo) await user.saveShippingAddress(shipTo);
-    else {
-      // The cart as loaded: with nothing in it, "empty" says more than "where to?".
-      if (user.cart.items.length === 0) return { kind: 'empty' };
-      shipTo = savedAddress(user);
-      if (!shipTo) return { kind: 'needs-address' };
-    }
+    if (address) await user.saveShippingAddress(address);
+    const shipTo = address ?? savedAddress(user);
 
     const claimed = await user.takeCart();
     if (claimed.length === 0) return { kind: 'empty' };

@@ -1,7 +1,12 @@
 import PDFDocument from 'pdfkit';
-import type { Seller } from '../platform/seller';
 import { SHOP_NAME, formatCents, formatDate } from '../http/view-helpers';
 import { PAYMENT_METHOD } from './shipping';
+
+/** Who sells: the business named on the invoice, with its postal address a line each. */
+export interface Seller {
+  name: string;
+  addressLines: readonly string[];
+}
 
 /** What an invoice shows: plain data, so that it can be rendered from any order-like record. */
 export interface InvoiceData {
@@ -10,7 +15,7 @@ export interface InvoiceData {
   /** The order's number, as the shopper's pages show it. */
   orderNumber: string;
   date: Date;
-  /** Who sells: name and postal address (src/platform/seller.ts). */
+  /** Who sells: the shop's name and address (SHOP_NAME and SHOP_ADDRESS in src/http/view-helpers.ts). */
   seller: Seller;
   customerEmail: string;
   /** The shipping address, a line each; empty for an order from before checkout asked for one. */
@@ -83,7 +88,7 @@ export function invoicePdf(invoice: InvoiceData): PDFKit.PDFDocument {
     `Payment: ${PAYMENT_METHOD}`,
   ]);
   const { seller } = invoice;
-  const sellerEnd = block(doc, SELLER_COLUMN, top, 'Seller', [seller.name, ...seller.addressLines, seller.email]);
+  const sellerEnd = block(doc, SELLER_COLUMN, top, 'Seller', [seller.name, ...seller.addressLines]);
   let y = Math.max(detailsEnd, sellerEnd) + ROW_GAP * 2;
   if (invoice.shipTo.length > 0) y = block(doc, DETAILS, y, 'Ship to', invoice.shipTo) + ROW_GAP * 2;
   y += ROW_GAP;

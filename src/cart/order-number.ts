@@ -11,7 +11,10 @@ interface ICounter {
   seq: number;
 }
 
-const counterSchema = new Schema<ICounter>({ _id: { type: String, required: true }, seq: { type: Number, required: true } });
+const counterSchema = new Schema<ICounter>({
+  _id: { type: String, required: true },
+  seq: { type: Number, required: true },
+});
 
 const Counter = model<ICounter>('Counter', counterSchema);
 

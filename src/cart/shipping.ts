@@ -8,8 +8,30 @@ export const PAYMENT_METHOD = 'Pay on delivery';
  * country is one of these (a select, checked again on the server); orders keep the code.
  */
 const CODES = [
-  'AT', 'AU', 'BE', 'CA', 'CH', 'CZ', 'DE', 'DK', 'ES', 'FI', 'FR', 'GB', 'GR', 'IE', 'IT', 'JP',
-  'LU', 'NL', 'NO', 'NZ', 'PL', 'PT', 'SE', 'US',
+  'AT',
+  'AU',
+  'BE',
+  'CA',
+  'CH',
+  'CZ',
+  'DE',
+  'DK',
+  'ES',
+  'FI',
+  'FR',
+  'GB',
+  'GR',
+  'IE',
+  'IT',
+  'JP',
+  'LU',
+  'NL',
+  'NO',
+  'NZ',
+  'PL',
+  'PT',
+  'SE',
+  'US',
 ] as const;
 
 const names = new Intl.DisplayNames(['en'], { type: 'region' });
@@ -20,9 +42,10 @@ export interface Country {
 }
 
 /** Sorted by name, as the select shows them. */
-export const DELIVERY_COUNTRIES: readonly Country[] = CODES.map((code) => ({ code, name: names.of(code) ?? code })).sort(
-  (a, b) => a.name.localeCompare(b.name, 'en'),
-);
+export const DELIVERY_COUNTRIES: readonly Country[] = CODES.map((code) => ({
+  code,
+  name: names.of(code) ?? code,
+})).sort((a, b) => a.name.localeCompare(b.name, 'en'));
 
 const byCode = new Map(DELIVERY_COUNTRIES.map((country) => [country.code, country.name]));
 

@@ -11,7 +11,9 @@ export function textOf(html: string): string {
   return html
     .replace(/<(button|label)\b[\s\S]*?<\/\1>/g, ' ')
     .replace(/<span class="visually-hidden">[\s\S]*?<\/span>/g, ' ')
-    .replace(/<input\b[^>]*>/g, (input) => (/type="number"/.test(input) ? ` ${/value="([^"]*)"/.exec(input)?.[1] ?? ''} ` : ' '))
+    .replace(/<input\b[^>]*>/g, (input) =>
+      /type="number"/.test(input) ? ` ${/value="([^"]*)"/.exec(input)?.[1] ?? ''} ` : ' ',
+    )
     .replace(/<[^>]*>/g, ' ')
     .replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, name: string) => ENTITIES[name])
     .replace(/\s+/g, ' ')

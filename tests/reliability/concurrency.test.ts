@@ -61,7 +61,10 @@ test('"Order now" clicked 10 times at once: one order with the whole cart, and a
   const responses = await Promise.all(Array.from({ length: 10 }, () => orderNow(buyer)));
   // One lands on its order's confirmation; the others found the cart already empty and go back to it.
   const locations = responses
-    .map((response) => `${response.status} ${String(response.headers.location).replace(CONFIRMATION_PATH, '/orders/:id/confirmation')}`)
+    .map(
+      (response) =>
+        `${response.status} ${String(response.headers.location).replace(CONFIRMATION_PATH, '/orders/:id/confirmation')}`,
+    )
     .sort();
   expect(locations).toEqual([
     '302 /cart',
