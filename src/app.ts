@@ -36,6 +36,8 @@ import { Cart } from './cart/cart.service';
 import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
 import { provideCartLocals } from './cart/middleware/cart-locals';
+import { completePendingOrders } from './cart/middleware/complete-pending-orders';
+import { crashHook } from './platform/crash-points';
 import { createHealthController } from './health/health.controller';
 import { healthRoutes } from './health/health.routes';
 
@@ -83,7 +85,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   // The services own the writes and their rules; the controllers translate HTTP to them.
   const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
-  const cart = new Cart({ catalog });
+  const cart = new Cart({ catalog, now, crash: crashHook(config.testCrashAt) });
   // Mounted after the body parsers: the per-account limits read the email from the body.
   const rateLimits = createAuthRateLimits(config);
   const accounts = new Accounts({
@@ -110,6 +112,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(sessionMiddleware(config, sessionStore));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
   app.use(loadUser({ cookie, sessionStore, securityLog }));
+  app.use(completePendingOrders(cart, logger));
   app.use(provideCartLocals);
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash(config.sessionSecrets));

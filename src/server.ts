@@ -9,6 +9,7 @@ import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
 import { User } from './accounts/user.model';
+import { completeInterruptedOrders } from './cart/cart.service';
 import { createApp } from './app';
 
 function readConfig(): Config {
@@ -68,6 +69,16 @@ async function main(): Promise<void> {
     await seedDemoData({ bcryptRounds: config.bcryptRounds, logger });
     // On every start, not only the first: `npm run dev` restarts on each change.
     showDemoLogin = await demoLoginWorks();
+  }
+
+  // Orders a crash left half-way (cart claimed, order not yet settled) are completed before serving:
+  // their shoppers may never come back to trigger it. A failure is logged, not fatal: the records
+  // stay, and each shopper's next request completes theirs.
+  try {
+    const completed = await completeInterruptedOrders();
+    if (completed > 0) logger.warn({ completed }, 'completed orders interrupted by a crash');
+  } catch (error) {
+    logger.error({ err: error }, 'could not complete the orders interrupted by a crash');
   }
 
   const app = createApp(config, { sessionStore, logger });

@@ -1,8 +1,19 @@
-import type { Types } from 'mongoose';
-import type { CartItem, ShippingAddress, UserDocument } from '../accounts/user.model';
+import { Types } from 'mongoose';
+import {
+  returnPendingOrderToCart,
+  settlePendingOrder,
+  usersWithPendingOrders,
+  type CartItem,
+  type PendingOrder,
+  type ShippingAddress,
+  type UserDocument,
+} from '../accounts/user.model';
 import type { Catalog } from '../catalog/catalog.service';
 import { Product, type ProductRecord } from '../catalog/product.model';
 import { SHOP_ADDRESS, SHOP_NAME } from '../http/view-helpers';
+import { systemClock, type Clock } from '../platform/clock';
+import { crashHook, type CrashHook } from '../platform/crash-points';
+import { isDatabaseUnavailable } from '../platform/database/unavailable';
 import { Order, centsOf, type OrderRecord } from './order.model';
 import { invoiceNumberOf, nextOrderNumber, orderLabel } from './order-number';
 import { invoiceFilename, invoicePdf, type Seller } from './invoice-pdf';
@@ -58,7 +69,7 @@ export type AddOutcome =
   | { kind: 'unknown-product' };
 
 export type OrderOutcome =
-  | { kind: 'placed'; order: { id: string; number: string } }
+  | { kind: 'placed'; order: { id: string } }
   /** Nothing in the cart (any more): no order. */
   | { kind: 'empty' };
 
@@ -70,6 +81,10 @@ export interface Invoice {
 export interface CartOptions {
   /** Says whether a product exists and names it (from its short cache); carts and orders read prices afresh. */
   catalog: Catalog;
+  /** An order's date. */
+  now?: Clock;
+  /** Called between the steps of an order: tests end the process there (platform/crash-points.ts). */
+  crash?: CrashHook;
 }
 
 /** Units in a cart: the sum of its quantities. */
@@ -93,9 +108,13 @@ export function savedAddress(user: UserDocument): ShippingAddress | undefined {
  */
 export class Cart {
   private readonly catalog: Catalog;
+  private readonly now: Clock;
+  private readonly crash: CrashHook;
 
-  constructor({ catalog }: CartOptions) {
+  constructor({ catalog, now = systemClock, crash = crashHook(undefined) }: CartOptions) {
     this.catalog = catalog;
+    this.now = now;
+    this.crash = crash;
   }
 
   /** Adds one unit, up to the line's limit. */
@@ -129,39 +148,34 @@ export class Cart {
 
   /**
    * Turns the shopper's cart into an order shipped to `address`, which is kept on the User for next
-   * time; without one, to the address kept, if any (the contract's bare POST /create-order). The
-   * cart is claimed (emptied) in one atomic step first, so two parallel checkouts cannot both order
-   * it; if the order then cannot be saved, the claimed items go back into the cart.
+   * time; without one, to the address kept, if any (the contract's bare POST /create-order).
+   *
+   * Three steps, each a single-document write, so that a crash between any two (SIGKILL, no
+   * transaction on a standalone MongoDB) loses and duplicates nothing (docs/reliability.md):
+   *  1. claim: one update empties the cart and records its lines as a pending order with a new id;
+   *  2. the order is inserted with that id: doing it twice is a duplicate key, not a second order;
+   *  3. the pending record is removed.
+   * An order interrupted after 1 is completed by the shopper's next request or the next start-up.
    */
   async placeOrder(user: UserDocument, address: ShippingAddress | undefined): Promise<OrderOutcome> {
-    if (address) await user.saveShippingAddress(address);
-    const shipTo = address ?? savedAddress(user);
+    const orderId = new Types.ObjectId();
+    const pending = await user.claimCart(orderId, address ?? savedAddress(user), new Date(this.now()));
+    if (!pending) return { kind: 'empty' };
+    this.crash('after-claim');
+    const placed = await completeOrder({ _id: user._id, email: user.email }, pending, this.crash);
+    return placed ? { kind: 'placed', order: { id: orderId.toHexString() } } : { kind: 'empty' };
+  }
 
-    const claimed = await user.takeCart();
-    if (claimed.length === 0) return { kind: 'empty' };
-    try {
-      const lines = await cartLines(claimed);
-      if (lines.length === 0) return { kind: 'empty' };
-      const order = await Order.create({
-        number: await nextOrderNumber(),
-        items: lines.map(({ product, quantity }) => ({
-          productId: product._id,
-          title: product.title,
-          price: product.price,
-          quantity,
-        })),
-        user: { userId: user._id, email: user.email },
-        shippingAddress: shipTo,
-      });
-      return { kind: 'placed', order: { id: order._id.toHexString(), number: orderLabel(order) } };
-    } catch (error) {
-      // addToCart merges with whatever the shopper added meanwhile, past the line's limit if need be:
-      // nothing claimed is lost. The order's error is what counts.
-      await Promise.allSettled(
-        claimed.map((item) => user.addToCart(item.productId, item.quantity, { upTo: Number.POSITIVE_INFINITY })),
-      );
-      throw error;
+  /**
+   * Completes the shopper's orders that a crash interrupted (steps 2 and 3 above), from the User
+   * loadUser already read: with none pending, no database command at all.
+   */
+  async completePendingOrders(user: UserDocument): Promise<number> {
+    let completed = 0;
+    for (const pending of user.pendingOrders ?? []) {
+      if (await completeOrder({ _id: user._id, email: user.email }, pending, this.crash)) completed++;
     }
+    return completed;
   }
 
   /** A buyer who leaves: their orders stay in the shop's books, without their email. */
@@ -237,4 +251,77 @@ async function cartLines(items: readonly CartItem[]): Promise<CartLine[]> {
     const unitCents = centsOf(product.price);
     return [{ product, quantity: item.quantity, unitCents, lineCents: unitCents * item.quantity }];
   });
+}
+
+/**
+ * Steps 2 and 3 of placing an order: insert it under the pending record's id (a duplicate key on
+ * _id means a run before this one got that far), then remove the record. False when none of its
+ * products exists any more: there is nothing to order, and the record goes all the same.
+ *
+ * When the order cannot be inserted: during an outage the record stays, for the next request or
+ * start-up; any other failure (the order's data refused) would fail again, so the lines go back
+ * into the cart, and the error is thrown on.
+ */
+async function completeOrder(
+  buyer: { _id: Types.ObjectId; email: string },
+  pending: PendingOrder,
+  crash: CrashHook,
+): Promise<boolean> {
+  const lines = await cartLines(pending.items);
+  if (lines.length > 0) {
+    try {
+      await Order.create({
+        _id: pending.id,
+        number: await nextOrderNumber(),
+        items: lines.map(({ product, quantity }) => ({
+          productId: product._id,
+          title: product.title,
+          price: product.price,
+          quantity,
+        })),
+        user: { userId: buyer._id, email: buyer.email },
+        shippingAddress: pending.address,
+        createdAt: pending.at,
+      });
+    } catch (error) {
+      if (!isDuplicateOrderId(error)) {
+        // Another run may have inserted it meanwhile: then it is done, not refused.
+        if (!isDatabaseUnavailable(error) && !(await Order.exists({ _id: pending.id }))) {
+          await returnPendingOrderToCart(buyer._id, pending.id);
+        }
+        throw error;
+      }
+    }
+    crash('after-order');
+  }
+  await settlePendingOrder(buyer._id, pending.id);
+  crash('after-clear');
+  return lines.length > 0;
+}
+
+function isDuplicateOrderId(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    error.code === 11000 &&
+    'keyPattern' in error &&
+    typeof error.keyPattern === 'object' &&
+    error.keyPattern !== null &&
+    '_id' in error.keyPattern
+  );
+}
+
+/**
+ * At start-up: completes every order that a crash left pending, whoever's it is (the shoppers'
+ * next requests would too, but a shopper may not come back). Returns how many were completed.
+ */
+export async function completeInterruptedOrders(): Promise<number> {
+  let completed = 0;
+  for (const user of await usersWithPendingOrders()) {
+    for (const pending of user.pendingOrders ?? []) {
+      if (await completeOrder(user, pending, crashHook(undefined))) completed++;
+    }
+  }
+  return completed;
 }

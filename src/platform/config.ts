@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CRASH_POINTS, isCrashPoint, type CrashPoint } from './crash-points';
 
 /**
  * The shop's whole configuration, read from the environment once at start-up.
@@ -93,6 +94,8 @@ export interface Config {
     /** The sender of every message. */
     from: string;
   };
+  /** Tests only (SHOP_TEST_CRASH_AT, NODE_ENV=test): the step of an order at which the process kills itself. */
+  testCrashAt?: CrashPoint;
 }
 
 export class ConfigError extends Error {
@@ -264,6 +267,14 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     from: mailFrom,
   };
 
+  const rawCrashAt = read('SHOP_TEST_CRASH_AT');
+  let testCrashAt: CrashPoint | undefined;
+  if (rawCrashAt !== undefined) {
+    if (nodeEnv !== 'test') problems.push('SHOP_TEST_CRASH_AT is a test hook: it is only accepted with NODE_ENV=test');
+    else if (isCrashPoint(rawCrashAt)) testCrashAt = rawCrashAt;
+    else problems.push(`SHOP_TEST_CRASH_AT must be one of ${CRASH_POINTS.join(', ')} (got "${rawCrashAt}")`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -292,6 +303,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     shutdownTimeoutMs,
     publicUrl,
     mail,
+    testCrashAt,
   };
 }
 

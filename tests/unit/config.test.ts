@@ -158,3 +158,21 @@ test('without SESSION_SECRET, development keeps one generated secret across rest
     fs.rmSync(own, { recursive: true, force: true });
   }
 });
+
+test('the crash test hook SHOP_TEST_CRASH_AT: only with NODE_ENV=test, only a known step', () => {
+  expect(load({}).testCrashAt).toBeUndefined();
+  expect(load({ NODE_ENV: 'test', SHOP_TEST_CRASH_AT: 'after-claim' }).testCrashAt).toBe('after-claim');
+  for (const env of ['development', 'production']) {
+    expect(
+      problemsOf({
+        NODE_ENV: env,
+        SESSION_SECRET: 'a-production-secret-that-is-long-enough',
+        MONGODB_URI: 'mongodb://db.example/shop',
+        SHOP_TEST_CRASH_AT: 'after-claim',
+      }),
+    ).toEqual(['SHOP_TEST_CRASH_AT is a test hook: it is only accepted with NODE_ENV=test']);
+  }
+  expect(problemsOf({ NODE_ENV: 'test', SHOP_TEST_CRASH_AT: 'whenever' })).toEqual([
+    'SHOP_TEST_CRASH_AT must be one of after-claim, after-order, after-clear (got "whenever")',
+  ]);
+});

@@ -1,0 +1,26 @@
+/**
+ * Where a test may have the shop kill itself: between the steps of moving a cart into an order
+ * (src/cart/cart.service.ts). Set with SHOP_TEST_CRASH_AT, which the configuration accepts only
+ * with NODE_ENV=test, so that tests/reliability/crash-checkout.test.ts can prove that an order
+ * interrupted at any of these points loses and duplicates nothing.
+ */
+export const CRASH_POINTS = ['after-claim', 'after-order', 'after-clear'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export function isCrashPoint(value: string): value is CrashPoint {
+  return CRASH_POINTS.some((point) => point === value);
+}
+
+/** Called at each point; ends the process at the configured one. */
+export type CrashHook = (point: CrashPoint) => void;
+
+/**
+ * SIGKILL to itself at `at`: no handler runs, nothing is flushed or closed, as when the kernel's
+ * out-of-memory killer or a deploy's SIGKILL ends the process. Without `at`, nothing.
+ */
+export function crashHook(at: CrashPoint | undefined): CrashHook {
+  if (at === undefined) return () => {};
+  return (point) => {
+    if (point === at) process.kill(process.pid, 'SIGKILL');
+  };
+}
