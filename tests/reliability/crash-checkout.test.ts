@@ -1,0 +1,202 @@
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { Order } from '../../src/cart/order.model';
+import { User, returnPendingOrderToCart } from '../../src/accounts/user.model';
+import { CRASH_POINTS, type CrashPoint } from '../../src/platform/crash-points';
+import { startShopProcess, type ShopProcess } from '../../tools/processes';
+import { ShopClient } from '../../tools/shop-client';
+import { testServerUri } from '../helpers/database';
+import {
+  TEST_ADDRESS,
+  TEST_SECRET,
+  addProduct,
+  newShopper,
+  sessionCookieOf,
+  startTestShop,
+  type Shopper,
+  type TestShop,
+} from '../helpers/shop';
+import { rowOf } from '../helpers/tables';
+
+/*
+ * Issue 17: a checkout interrupted at any point by SIGKILL loses and duplicates nothing, on a
+ * standalone database without transactions (cart.service.ts, docs/reliability.md). Real shop
+ * processes (src/server.ts) over this file's database kill themselves at each step of an order
+ * (SHOP_TEST_CRASH_AT); then either the shopper's next request or a restarted process completes
+ * the order, and every unit is in the cart or in exactly one order.
+ */
+
+jest.setTimeout(300_000);
+
+let shop: TestShop;
+let teaId: string;
+let cupId: string;
+const running: ShopProcess[] = [];
+
+/** What each shopper put in the cart before ordering: 2 teas and 1 cup. */
+const UNITS = 3;
+
+const STATE_AT_CRASH: Record<
+  CrashPoint,
+  { inCart: number; inOrders: number[]; onlyPending: number; pendingRecords: number }
+> = {
+  // The cart is empty and its lines are in the pending record; no order yet.
+  'after-claim': { inCart: 0, inOrders: [], onlyPending: UNITS, pendingRecords: 1 },
+  // The order is in; its pending record not yet removed.
+  'after-order': { inCart: 0, inOrders: [UNITS], onlyPending: 0, pendingRecords: 1 },
+  // Done; only the answer was lost.
+  'after-clear': { inCart: 0, inOrders: [UNITS], onlyPending: 0, pendingRecords: 0 },
+};
+
+function databaseUri(): string {
+  const url = new URL(testServerUri());
+  url.pathname = `/${shop.dbName}`;
+  return url.toString();
+}
+
+async function shopProcess(env: Record<string, string> = {}): Promise<ShopProcess> {
+  const started = await startShopProcess({
+    NODE_ENV: 'test',
+    SESSION_SECRET: TEST_SECRET,
+    MONGODB_URI: databaseUri(),
+    ...env,
+  });
+  running.push(started);
+  return started;
+}
+
+/**
+ * A shopper fills the cart through the test's own app, then orders through a shop process that
+ * kills itself at `point`: the order gets no answer, the process ends by SIGKILL.
+ */
+async function orderIntoACrash(point: CrashPoint, name: string): Promise<{ shopper: Shopper; cookie: string }> {
+  const shopper = await newShopper(shop.app, name);
+  for (const productId of [teaId, teaId, cupId]) {
+    await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302);
+  }
+  const cookie = await sessionCookieOf(shopper.agent);
+  const doomed = await shopProcess({ SHOP_TEST_CRASH_AT: point });
+  const browser = new ShopClient(doomed.url, { headers: { cookie } });
+  await expect(browser.postForm('/create-order', { _csrf: shopper.csrf, ...TEST_ADDRESS })).rejects.toThrow();
+  browser.close();
+  await doomed.exited;
+  expect(doomed.child.signalCode).toBe('SIGKILL');
+  // Each unit in exactly one place: the cart, the pending record, or the order.
+  const { orders: _orders, ...state } = await whereUnitsAre(shopper);
+  expect(state).toEqual(STATE_AT_CRASH[point]);
+  return { shopper, cookie };
+}
+
+/** Where the shopper's units are: the cart, pending records, orders. */
+async function whereUnitsAre(shopper: Shopper) {
+  const user = await User.findOne({ email: shopper.email }).lean();
+  if (!user) throw new Error(`no user ${shopper.email}`);
+  const orders = await Order.find({ 'user.userId': user._id }).lean();
+  const sum = (items: ReadonlyArray<{ quantity: number }>) => items.reduce((total, item) => total + item.quantity, 0);
+  const pending = user.pendingOrders ?? [];
+  const orderIds = new Set(orders.map((order) => order._id.toHexString()));
+  return {
+    inCart: sum(user.cart.items),
+    inOrders: orders.map((order) => sum(order.items)),
+    // A pending record whose order is already in the orders collection holds no units of its own.
+    onlyPending: sum(pending.filter((record) => !orderIds.has(record.id.toHexString())).flatMap((r) => r.items)),
+    pendingRecords: pending.length,
+    orders,
+  };
+}
+
+beforeAll(async () => {
+  shop = await startTestShop('crash_checkout');
+  const seller = await newShopper(shop.app, 'seller');
+  teaId = await addProduct(seller, { title: 'Green Tea', price: '4.10' });
+  cupId = await addProduct(seller, { title: 'Tea Cup', price: '0.20' });
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((child) => child.stop('SIGKILL')));
+  await shop?.close();
+});
+
+/** Every unit ordered, once: no unit left pending or in the cart, one order with all three. */
+async function expectOrderedOnce(shopper: Shopper): Promise<void> {
+  const { orders, ...state } = await whereUnitsAre(shopper);
+  expect(state).toEqual({ inCart: 0, inOrders: [UNITS], onlyPending: 0, pendingRecords: 0 });
+  expect(orders[0].items.map((item) => [item.productId.toHexString(), item.quantity])).toEqual([
+    [teaId, 2],
+    [cupId, 1],
+  ]);
+  expect(orders[0].shippingAddress).toEqual(TEST_ADDRESS);
+  expect(orders[0].number).toEqual(expect.any(Number));
+}
+
+describe.each(CRASH_POINTS)('killed %s', (point) => {
+  test("the shopper's next request completes the order: exactly one, with every unit and the address", async () => {
+    const { shopper, cookie } = await orderIntoACrash(point, `${point}-next-request`);
+    const pendingId = (await User.findOne({ email: shopper.email }).lean())?.pendingOrders?.[0]?.id;
+    // The next request, served by another process (this test's app): no restart in between.
+    const page = await request(shop.app).get('/orders').set('Cookie', cookie).expect(200);
+    expect(rowOf(page.text, 'Green Tea')).toEqual(['Green Tea', '$4.10', '2', '$8.20']);
+    expect(rowOf(page.text, 'Tea Cup')).toEqual(['Tea Cup', '$0.20', '1', '$0.20']);
+    await expectOrderedOnce(shopper);
+    // The order bears the id the claim chose.
+    const [order] = (await whereUnitsAre(shopper)).orders;
+    if (pendingId) expect(order._id.equals(pendingId)).toBe(true);
+
+    // Settled: further requests change nothing.
+    await request(shop.app).get('/cart').set('Cookie', cookie).expect(200);
+    await expectOrderedOnce(shopper);
+  });
+
+  test('a restarted shop process completes it at start-up, and the shopper is still logged in there', async () => {
+    const { shopper, cookie } = await orderIntoACrash(point, `${point}-restart`);
+    const restarted = await shopProcess();
+    await expectOrderedOnce(shopper).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nThe restarted shop's output:\n${restarted.output()}`);
+    });
+    if (point === 'after-clear') expect(restarted.output()).not.toContain('completed orders interrupted by a crash');
+    else expect(restarted.output()).toMatch(/"completed":1,"msg":"completed orders interrupted by a crash"/);
+
+    const browser = new ShopClient(restarted.url, { headers: { cookie } });
+    const orders = await browser.get('/orders');
+    browser.close();
+    expect(orders.status).toBe(200);
+    expect(rowOf(orders.body, 'Total')).toEqual(['Total', '$8.40']);
+    expect(await restarted.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('an order whose data is refused gives its lines back', () => {
+  test('in one update, merged into lines added meanwhile, only once', async () => {
+    const shopper = await newShopper(shop.app, 'given-back');
+    const user = await User.findOne({ email: shopper.email });
+    const orderId = new mongoose.Types.ObjectId();
+    const tea = new mongoose.Types.ObjectId(teaId);
+    const cup = new mongoose.Types.ObjectId(cupId);
+    await User.updateOne(
+      { _id: user!._id },
+      {
+        $set: {
+          'cart.items': [{ productId: tea, quantity: 1 }],
+          pendingOrders: [
+            {
+              id: orderId,
+              items: [
+                { productId: tea, quantity: 2 },
+                { productId: cup, quantity: 1 },
+              ],
+              at: new Date(),
+            },
+          ],
+        },
+      },
+    );
+    await returnPendingOrderToCart(user!._id, orderId);
+    await returnPendingOrderToCart(user!._id, orderId);
+    const after = await User.findById(user!._id).lean();
+    expect(after?.cart.items).toEqual([
+      { productId: tea, quantity: 3 },
+      { productId: cup, quantity: 1 },
+    ]);
+    expect(after?.pendingOrders).toEqual([]);
+  });
+});
