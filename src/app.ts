@@ -35,6 +35,7 @@ import { adminRoutes } from './catalog/admin.routes';
 import { Cart } from './cart/cart.service';
 import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
+import { provideCartLocals } from './cart/middleware/cart-locals';
 import { createHealthController } from './health/health.controller';
 import { healthRoutes } from './health/health.routes';
 
@@ -74,6 +75,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
     csrfToken: '',
     visitorCsrfToken: '',
     flash: [],
+    cartCount: 0,
+    cartReturnTo: '',
   });
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
@@ -107,6 +110,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(sessionMiddleware(config, sessionStore));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
   app.use(loadUser({ cookie, sessionStore, securityLog }));
+  app.use(provideCartLocals);
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash(config.sessionSecrets));
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
