@@ -7,6 +7,7 @@ import { useViews } from './http/view-engine';
 import { requestLogger } from './http/middleware/request-logger';
 import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
+import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
 import { showFlash } from './http/middleware/show-flash';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
@@ -81,8 +82,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // The services own the writes and their rules; the controllers translate HTTP to them.
   const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
   const cart = new Cart({ catalog });
-  // Mounted after the body parsers: the per-account limits read the email from the body.
-  const rateLimits = createAuthRateLimits(config);
+  // Mounted after the body parsers: the per-account limits read the email from the body. Counted
+  // in the shop's database, beside the sessions: every process of the shop counts together.
+  const counters = new RateLimitCounters({
+    collection: sessionStore.database.collection<RateLimitCounter>(RATE_LIMITS_COLLECTION),
+    now,
+  });
+  const rateLimits = createAuthRateLimits(config, { counters, logger });
   const accounts = new Accounts({
     bcryptRounds: config.bcryptRounds,
     sessionStore,

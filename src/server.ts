@@ -29,6 +29,12 @@ async function main(): Promise<void> {
   if (config.isProduction && !config.mail.smtpUrl) {
     logger.warn('SMTP_URL is not set: mail is off, so password resets and email confirmations cannot be sent');
   }
+  if (config.trustProxy === true) {
+    logger.warn(
+      'TRUST_PROXY=true believes the left-most X-Forwarded-For address, which any client writes itself: ' +
+        "the per-address limits can be bypassed; set the proxies' addresses or their number instead",
+    );
+  }
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a generated secret (development keeps it in .data/session-secret)');
   }

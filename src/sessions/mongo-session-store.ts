@@ -100,6 +100,8 @@ export class MongoSessionStore extends MongoDBStore {
   readonly sessions: Collection<SessionDocument>;
   /** The client the store's commands go through (to watch them: `monitorCommands`). */
   readonly commandClient: MongoClient;
+  /** The shop's database as the store reaches it: other shared state (the rate limits) lives there too. */
+  readonly database: Db;
   private readonly ownClient?: MongoClient;
   private readonly usersCollection?: string;
   private readonly idleTimeoutMs: number;
@@ -138,6 +140,7 @@ export class MongoSessionStore extends MongoDBStore {
       this.ownClient = new MongoClient(options.uri, options.connectionOptions);
       database = this.ownClient.db(options.databaseName);
     }
+    this.database = database;
     this.sessions = database.collection<SessionDocument>(SESSIONS_COLLECTION);
     this.commandClient = database.client;
     this.indexesReady = this.initialConnectionPromise
