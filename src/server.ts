@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig, type Config } from './platform/config';
-import { createLogger, flushLogger, type Logger } from './platform/logger';
+import { createLogger, flushOutput, printLine, type Logger } from './platform/logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
 import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
@@ -25,7 +25,7 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel, { buffered: config.isProduction });
+  const logger = createLogger(config.logLevel);
   if (config.isProduction && !config.mail.smtpUrl) {
     logger.warn('SMTP_URL is not set: mail is off, so password resets and email confirmations cannot be sent');
   }
@@ -83,9 +83,10 @@ async function main(): Promise<void> {
     logger.info(`shop listening on ${url}`);
     // Outside production, also as plain lines that stand out among the JSON log lines.
     if (!config.isProduction) {
-      console.log(`\nSession Shop: ${url}`);
-      if (showDemoLogin) console.log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
-      console.log('');
+      // Through the logger's own writer: process.stdout blocks the process on a full pipe.
+      printLine(`\nSession Shop: ${url}`);
+      if (showDemoLogin) printLine(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+      printLine('');
     }
   });
   server.on('error', (error) => {
@@ -145,11 +146,11 @@ function shutDownOnSignals(parts: {
       await mongoose.disconnect();
       await database.stop();
       logger.info('stopped');
-      await flushLogger(logger, LOG_FLUSH_MS);
+      await flushOutput(LOG_FLUSH_MS);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
-      await flushLogger(logger, LOG_FLUSH_MS);
+      await flushOutput(LOG_FLUSH_MS);
       process.exit(1);
     }
   };
