@@ -20,6 +20,7 @@ import { devMailRoutes } from './dev/dev-mail.routes';
 import { sessionMiddleware } from './sessions/middleware/session';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
+import { refusedFormWarning } from './sessions/insecure-request-warning';
 import { csrfProtection, provideCsrfTokenToShoppers, provideVisitorCsrfToken } from './sessions/middleware/csrf';
 import { Accounts } from './accounts/accounts.service';
 import { loadUser } from './accounts/middleware/load-user';
@@ -119,7 +120,10 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
   const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
-  app.use(csrfProtection(visitorCsrf, VISITOR_FORMS));
+  const onRefused = refusedFormWarning({ isProduction: config.isProduction, trustProxy: config.trustProxy, logger });
+  app.use(
+    csrfProtection(visitorCsrf, VISITOR_FORMS, { session: cookie.name, visitor: visitorCsrf.cookieName, onRefused }),
+  );
 
   app.use(catalogRoutes(createCatalogController({ catalog })));
   app.use(cartRoutes(createCartController({ cart })));
