@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import compression from 'compression';
+import mongoose from 'mongoose';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
 import { systemClock, type Clock } from './platform/clock';
@@ -39,6 +40,10 @@ import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
 import { createHealthController } from './health/health.controller';
 import { healthRoutes } from './health/health.routes';
+import { ShopMetrics } from './metrics/metrics';
+import { recordRequests } from './metrics/middleware/record-requests';
+import { createMetricsController } from './metrics/metrics.controller';
+import { metricsRoutes } from './metrics/metrics.routes';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -101,8 +106,20 @@ export function createApp(config: Config, connections: AppConnections): Express 
     onAccountDeleted: [(userId) => catalog.removeSeller(userId), (userId) => cart.forgetBuyer(userId)],
   });
 
-  // First: probes come every few seconds and need no log line, session or security headers.
   app.disable('x-powered-by');
+  if (config.metrics) {
+    // Every response counts, probes and scrapes included.
+    const metrics = new ShopMetrics({
+      countActiveSessions: (at) => sessionStore.countActive(at),
+      now,
+      // The session store's client is mongoose's in production (one pool); tests give it its own.
+      databaseClients: [...new Set([sessionStore.commandClient, mongoose.connection.getClient()])],
+      logger,
+    });
+    app.use(recordRequests(metrics));
+    app.use(metricsRoutes(createMetricsController({ metrics, token: config.metrics.token })));
+  }
+  // First: probes come every few seconds and need no log line, session or security headers.
   app.use(healthRoutes(createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs })));
   app.use(requestLogger(logger));
   // Text responses compressed (gzip); level 4 of 9: nearly the size of the default for less CPU.

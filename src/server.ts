@@ -50,7 +50,8 @@ async function main(): Promise<void> {
   // The driver's default server selection timeout (30 s) would hold every request that long while
   // the database is away; this one turns an outage into a 503 page within a few seconds.
   const serverSelectionTimeoutMS = config.database.requestTimeoutMs;
-  await mongoose.connect(database.uri, { serverSelectionTimeoutMS });
+  // With /metrics on, the driver reports each command's outcome: failures are counted.
+  await mongoose.connect(database.uri, { serverSelectionTimeoutMS, monitorCommands: config.metrics !== undefined });
   // The drivers reconnect on their own; these lines tell the operator when the outage began and ended.
   const onConnectionLost = () => logger.warn('database connection lost: requests get the 503 page');
   mongoose.connection.on('disconnected', onConnectionLost);

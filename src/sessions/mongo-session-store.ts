@@ -315,6 +315,14 @@ export class MongoSessionStore extends MongoDBStore {
     return documents.map((document) => ({ id: document._id, session: document.session }));
   }
 
+  /**
+   * Sessions not yet expired at `at`, logged in or not (a visitor has none): for the metrics. One
+   * count over the TTL index on `expires`; the metrics ask at most once a minute.
+   */
+  async countActive(at: Date): Promise<number> {
+    return this.sessions.countDocuments({ expires: { $gt: at } });
+  }
+
   /** Ends one session of a shopper, only if it is theirs. Returns whether one ended. */
   async destroyUserSession(userId: string, sessionId: string): Promise<boolean> {
     const { deletedCount } = await this.sessions.deleteOne({ _id: sessionId, 'session.user._id': userId });
