@@ -27,24 +27,30 @@ export class LogOutput {
   private readonly socket?: net.Socket;
   private broken = false;
 
+  private readonly fd: number = -1;
+
+  /** `output`: a file descriptor (standard output is 1), or a connected socket. */
   constructor(
-    private readonly fd: number,
+    output: number | net.Socket,
     private readonly maxPendingBytes = MAX_PENDING_LOG_BYTES,
   ) {
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.fstatSync(fd);
-    } catch {
-      this.broken = true; // no output at all: every line is dropped
-    }
-    if (stat && (stat.isFIFO() || stat.isSocket())) {
-      this.socket = new net.Socket({ fd, readable: false, writable: true });
-      // EPIPE and the like: the reader is gone, and so is every further line.
-      this.socket.on('error', () => {
-        this.broken = true;
-        this.socket?.destroy();
-      });
-    }
+    if (typeof output === 'number') {
+      this.fd = output;
+      let stat: fs.Stats | undefined;
+      try {
+        stat = fs.fstatSync(output);
+      } catch {
+        this.broken = true; // no output at all: every line is dropped
+      }
+      if (stat && (stat.isFIFO() || stat.isSocket())) {
+        this.socket = new net.Socket({ fd: output, readable: false, writable: true });
+      }
+    } else this.socket = output;
+    // EPIPE and the like: the reader is gone, and so is every further line.
+    this.socket?.on('error', () => {
+      this.broken = true;
+      this.socket?.destroy();
+    });
   }
 
   write(line: string): void {
