@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { HttpError } from '../../http/http-error';
 import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
+import type { RefusedFormWarning } from '../insecure-request-warning';
 
 /*
  * Every POST carries a CSRF token. A visitor's forms (login, signup) carry a double-submit token
@@ -8,16 +9,29 @@ import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
  * session's synchronizer token. Anonymous browsing therefore creates no session at all.
  */
 
-/** Every POST: a missing or wrong token is a 403. `visitorPaths` are the visitor's forms. */
-export function csrfProtection(visitorCsrf: VisitorCsrf, visitorPaths: readonly string[]): RequestHandler {
+/**
+ * Every POST: a missing or wrong token is a 403. `visitorPaths` are the visitor's forms. A refusal
+ * tells `onRefused` which cookie the form needed (the session's or the visitor's CSRF cookie).
+ */
+export function csrfProtection(
+  visitorCsrf: VisitorCsrf,
+  visitorPaths: readonly string[],
+  cookies: { session: string; visitor: string; onRefused: RefusedFormWarning },
+): RequestHandler {
   const visitorForms = new Set(visitorPaths);
   return (req, res, next) => {
     if (req.method !== 'POST' || !visitorForms.has(req.path)) {
-      verifySessionCsrfToken(req, res, next);
+      verifySessionCsrfToken(req, res, (error?: unknown) => {
+        if (error !== undefined) cookies.onRefused(req, cookies.session);
+        next(error);
+      });
       return;
     }
     if (visitorCsrf.verify(req, res)) next();
-    else next(new HttpError(403, 'invalid csrf token'));
+    else {
+      cookies.onRefused(req, cookies.visitor);
+      next(new HttpError(403, 'invalid csrf token'));
+    }
   };
 }
 
