@@ -50,7 +50,16 @@ afterAll(async () => {
 });
 
 const VISITOR_PAGES = ['/', '/products', '/products?q=tea', '/login', '/signup', '/reset'];
-const SHOPPER_PAGES = ['/', '/products', '/cart', '/checkout', '/orders', '/account', '/account/sessions', '/admin/add-product'];
+const SHOPPER_PAGES = [
+  '/',
+  '/products',
+  '/cart',
+  '/checkout',
+  '/orders',
+  '/account',
+  '/account/sessions',
+  '/admin/add-product',
+];
 
 /** A browser context at this size; `bypassCSP` only so that the test can inject axe-core. */
 async function contextAt(width: number, height: number): Promise<BrowserContext> {
