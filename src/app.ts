@@ -9,6 +9,7 @@ import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
 import { PUBLIC_DIR } from './http/assets';
 import { showFlash } from './http/middleware/show-flash';
+import { processNameHeader } from './http/middleware/process-name';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
 import type { MongoSessionStore } from './sessions/mongo-session-store';
 import { sessionCookie } from './sessions/session-cookie';
@@ -96,6 +97,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   // First: probes come every few seconds and need no log line, session or security headers.
   app.disable('x-powered-by');
+  if (config.processName !== undefined) app.use(processNameHeader(config.processName));
   app.use(healthRoutes(createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs })));
   app.use(requestLogger(logger));
   // Text responses compressed (gzip); level 4 of 9: nearly the size of the default for less CPU.
