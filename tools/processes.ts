@@ -48,6 +48,8 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   /** Every chunk of its output as it comes, besides what is kept (e.g. to show it with a prefix). */
   onOutput?: (chunk: string) => void;
+  /** Where it runs: the repository's root by default. */
+  cwd?: string;
 }
 
 /** Starts `file` (relative to the repository's root) under tsx; its output is kept, bounded. */
@@ -73,7 +75,11 @@ export function spawnProgram(
   args: string[],
   options: Omit<SpawnOptions, 'args' | 'nodeFlags'> = {},
 ): ChildHandle {
-  const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const name = options.name ?? path.basename(command);
   if (child.pid === undefined) throw new Error(`${name} could not be started`);
   let output = '';

@@ -307,7 +307,7 @@ function makeCertificate(runDir: string): { certificate: string } {
 }
 
 /** `npm run build` unless dist/server.js is newer than every file under src/. */
-function buildIfNeeded(mode: 'if-needed' | 'always', log: (message: string) => void): void {
+export function buildIfNeeded(mode: 'if-needed' | 'always', log: (message: string) => void): void {
   const compiled = path.join(ROOT, COMPILED_SERVER);
   if (mode === 'if-needed' && fs.existsSync(compiled)) {
     const builtAt = fs.statSync(compiled).mtimeMs;
