@@ -380,6 +380,14 @@ async function main(): Promise<number> {
     } finally {
       await client.close();
     }
+    if (stack && failures.some((failure) => failure.status === 502 || failure.status === 504)) {
+      // Why nginx gave up, in its own words (its error log goes to its output).
+      const lines = stack.nginx
+        .output()
+        .split('\n')
+        .filter((line) => /\[(error|warn|crit|alert)\]/.test(line));
+      console.log(`\nnginx said:\n${lines.slice(-10).join('\n')}`);
+    }
     if (kill) {
       const uncertain = shoppers.reduce((sum, shopper) => sum + shopper.ledger.uncertain, 0);
       const lost = lostToKill.map(
