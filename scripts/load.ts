@@ -13,7 +13,9 @@
  * proxy hop, rate limits raised, BCRYPT_ROUNDS 4 unless set) as processes of their own on free
  * ports, and stops them at the end. With --stack it starts the production topology instead
  * (tools/stack.ts: the engine, --processes shop processes, nginx with TLS) and the shoppers speak
- * HTTPS to nginx; --kill-one-at S then kills the first shop process with SIGKILL S seconds in and
+ * HTTPS to nginx; --kill-one-at S then kills the first shop process with SIGKILL (or
+ * --kill-signal SIGTERM: a restart as an operator does it, taken out of nginx's rotation first,
+ * which must fail no request at all) S seconds in and
  * starts it again at once, and a probe checks whether the login limits count across the processes
  * (a failing check with --shared-limits, information otherwise). Environment equivalents:
  * LOAD_SHOPPERS, LOAD_SECONDS, LOAD_URL, MONGODB_URI (for the check with --url).
@@ -44,6 +46,8 @@ interface Options {
   processes: number;
   /** Seconds into the run at which the first shop process is killed (SIGKILL) and started again. */
   killOneAt?: number;
+  /** SIGKILL (a crash: requests in flight on it fail) or SIGTERM (a restart: nothing may fail). */
+  killSignal: 'SIGKILL' | 'SIGTERM';
   /** The login limits must count across processes (a failing check rather than information). */
   sharedLimits: boolean;
 }
@@ -70,6 +74,7 @@ function readOptions(): Options {
       stack: { type: 'boolean', default: false },
       processes: { type: 'string', default: '2' },
       'kill-one-at': { type: 'string' },
+      'kill-signal': { type: 'string', default: 'SIGKILL' },
       'shared-limits': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -78,7 +83,7 @@ function readOptions(): Options {
     console.log(
       'usage: npm run load -- [--shoppers 10] [--seconds 10] [--products 12]\n' +
         '         [--url URL | --base-url URL] [--insecure] [--mongodb-uri URI]\n' +
-        '         [--stack [--processes 2] [--kill-one-at SECONDS] [--shared-limits]]',
+        '         [--stack [--processes 2] [--kill-one-at SECONDS [--kill-signal SIGTERM]] [--shared-limits]]',
     );
     process.exit(0);
   }
@@ -99,7 +104,11 @@ function readOptions(): Options {
     processes: whole('processes', values.processes, 1),
     killOneAt: values['kill-one-at'] === undefined ? undefined : whole('kill-one-at', values['kill-one-at'], 0),
     sharedLimits: values['shared-limits'],
+    killSignal: values['kill-signal'] === 'SIGTERM' ? 'SIGTERM' : 'SIGKILL',
   };
+  if (values['kill-signal'] !== 'SIGKILL' && values['kill-signal'] !== 'SIGTERM') {
+    throw new Error(`--kill-signal must be SIGKILL or SIGTERM (got "${values['kill-signal']}")`);
+  }
   if (options.url && !options.mongodbUri) {
     throw new Error('--url needs --mongodb-uri (or MONGODB_URI): the database the shop uses, for the check at the end');
   }
@@ -189,28 +198,42 @@ async function startTarget(options: Options): Promise<Target> {
 /** A shop process killed and started again during the run: when, and how long it took to answer. */
 interface Kill {
   name: string;
-  /** Just before SIGKILL, and once the process had gone (ms since the epoch). */
+  signal: 'SIGKILL' | 'SIGTERM';
+  /** Just before the signal, and once the process had gone (ms since the epoch). */
   sentAt: number;
   goneAt: number;
   restartMs: number;
 }
 
 /** Kills the first shop process `atSeconds` into the run and starts it again at once. */
-async function killAndRestart(stack: Stack, startedAt: number, atSeconds: number): Promise<Kill> {
+async function killAndRestart(
+  stack: Stack,
+  startedAt: number,
+  atSeconds: number,
+  signal: 'SIGKILL' | 'SIGTERM',
+): Promise<Kill> {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + atSeconds * 1000 - Date.now())));
   const name = stack.shops[0].name;
+  const at = () => `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
+  if (signal === 'SIGTERM') {
+    // A restart as an operator does it: out of nginx's rotation first, so nothing is sent to it as it stops.
+    await stack.drain(0);
+    console.log(`  ${at()}: ${name} taken out of nginx's rotation`);
+  }
   const sentAt = Date.now();
-  await stack.kill(0, 'SIGKILL');
+  await stack.kill(0, signal);
   const goneAt = Date.now();
-  console.log(`  ${((sentAt - startedAt) / 1000).toFixed(1)} s: ${name} killed (SIGKILL); starting it again`);
+  console.log(`  ${at()}: ${name} stopped (${signal}); starting it again`);
   const restartMs = await stack.restart(0);
-  console.log(`  ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${name} answers again (${restartMs} ms to start)`);
-  return { name, sentAt, goneAt, restartMs };
+  if (signal === 'SIGTERM') await stack.undrain(0);
+  console.log(`  ${at()}: ${name} answers again (${restartMs} ms to start)`);
+  return { name, signal, sentAt, goneAt, restartMs };
 }
 
 /** The request was on its way when the process died: sent before it was gone, failed after the kill. */
 function inFlightAtKill(failure: Failure, kill: Kill | undefined): boolean {
-  if (!kill || failure.startedAt === undefined || failure.endedAt === undefined) return false;
+  if (!kill || kill.signal !== 'SIGKILL' || failure.startedAt === undefined || failure.endedAt === undefined)
+    return false;
   const proxyGaveUp = failure.status === undefined || failure.status === 502 || failure.status === 504;
   return proxyGaveUp && failure.startedAt <= kill.goneAt && failure.endedAt >= kill.sentAt;
 }
@@ -223,7 +246,7 @@ async function main(): Promise<number> {
   try {
     const runId = `${Date.now().toString(36)}${crypto.randomBytes(2).toString('hex')}`;
     const what = stack
-      ? ` (nginx and ${stack.shops.length} shop processes started for this run${options.killOneAt === undefined ? '' : `, ${stack.shops[0].name} killed at ${options.killOneAt} s`})`
+      ? ` (nginx and ${stack.shops.length} shop processes started for this run${options.killOneAt === undefined ? '' : `, ${stack.shops[0].name} killed (${options.killSignal}) at ${options.killOneAt} s`})`
       : target.started.length > 0
         ? ' (shop and embedded engine started for this run)'
         : '';
@@ -265,7 +288,9 @@ async function main(): Promise<number> {
         }),
     );
     const killing =
-      stack && options.killOneAt !== undefined ? killAndRestart(stack, started, options.killOneAt) : undefined;
+      stack && options.killOneAt !== undefined
+        ? killAndRestart(stack, started, options.killOneAt, options.killSignal)
+        : undefined;
     // Awaited below, once the shoppers are done; a failure meanwhile must not end the process unhandled.
     killing?.catch(() => undefined);
     await Promise.all(shoppers.map((shopper) => shopper.run()));
@@ -309,7 +334,7 @@ async function main(): Promise<number> {
               .map((failure) => `${failure.label}: ${failure.what}`)
               .join('; ') + (failures.length > 5 ? ` (and ${failures.length - 5} more)` : ''),
     });
-    if (kill) {
+    if (kill?.signal === 'SIGKILL') {
       checks.push({
         name: `only requests in flight on ${kill.name} when it was killed failed (one per shopper at most)`,
         ok: lostToKill.length <= options.shoppers,
@@ -318,6 +343,8 @@ async function main(): Promise<number> {
             ? 'none'
             : `${lostToKill.length}: ${lostToKill.map((failure) => `${failure.label} (${failure.what})`).join(', ')}`,
       });
+    }
+    if (kill) {
       const loggedOut = failures.filter((failure) => /to \/login/.test(failure.what));
       checks.push({
         name: 'nobody was logged out by the kill (no logged-in request sent to /login)',
@@ -388,7 +415,7 @@ async function main(): Promise<number> {
         .filter((line) => /\[(error|warn|crit|alert)\]/.test(line));
       console.log(`\nnginx said:\n${lines.slice(-10).join('\n')}`);
     }
-    if (kill) {
+    if (kill?.signal === 'SIGKILL') {
       const uncertain = shoppers.reduce((sum, shopper) => sum + shopper.ledger.uncertain, 0);
       const lost = lostToKill.map(
         (failure) => `${failure.label} (${failure.what.replace(/^no answer: .*/, 'no answer')})`,

@@ -130,7 +130,18 @@ export class ShopClient {
     if (this.ownAgent) this.agent.destroy();
   }
 
-  private send(method: string, path: string, options: RequestOptions): Promise<ShopReply> {
+  private async send(method: string, path: string, options: RequestOptions): Promise<ShopReply> {
+    try {
+      return await this.sendOnce(method, path, options);
+    } catch (error) {
+      // A kept-alive connection the server (or proxy) closed just as this request went out: nothing
+      // of it was read, and a browser sends it again on a new connection. So does this client, once.
+      if (!(error instanceof ClosedBeforeAnswer)) throw error;
+      return this.sendOnce(method, path, options);
+    }
+  }
+
+  private sendOnce(method: string, path: string, options: RequestOptions): Promise<ShopReply> {
     const url = new URL(path, this.baseUrl);
     const cookieUrl = new URL(url.pathname + url.search, this.cookieOrigin).href;
     const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
@@ -171,13 +182,22 @@ export class ShopClient {
           });
         });
       });
-      request.on('error', reject);
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        reject(request.reusedSocket && error.code === 'ECONNRESET' ? new ClosedBeforeAnswer(error) : error),
+      );
       const timeoutMs = this.options.timeoutMs ?? 30_000;
       request.setTimeout(timeoutMs, () =>
         request.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)),
       );
       request.end(body);
     });
+  }
+}
+
+/** A reused keep-alive connection was closed before any answer came: the request may be sent again. */
+class ClosedBeforeAnswer extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
   }
 }
 

@@ -32,6 +32,12 @@ import {
   type ShopProcess,
 } from './processes';
 
+/**
+ * After a reload, how long until the old workers have finished: their requests in flight are short
+ * (the load test's take milliseconds), and they close their idle connections to the processes at once.
+ */
+const RELOAD_SETTLE_MS = 2000;
+
 /** The checked-in nginx configuration, relative to the repository's root. */
 export const NGINX_TEMPLATE = 'deploy/nginx/shop.conf.template';
 
@@ -89,6 +95,13 @@ export interface Stack {
   accessLog(): string;
   /** Ends one shop process with `signal` (SIGKILL by default: no shutdown at all); resolves once it is gone. */
   kill(index: number, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Takes a shop process out of nginx's rotation (marked `down`, nginx reloaded): once this resolves
+   * nginx sends it nothing and holds no connection to it, so a SIGTERM then drops no request.
+   */
+  drain(index: number): Promise<void>;
+  /** Puts a drained process back into the rotation. */
+  undrain(index: number): Promise<void>;
   /** Starts a killed shop process again on its port; resolves with the ms until it answered. */
   restart(index: number): Promise<number>;
   /** Stops nginx, the shop processes and the engine (in that order), then removes the run's folder. */
@@ -157,22 +170,38 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (options.seedDemoData) await startShop(shops[0], true);
     await Promise.all(shops.filter((shop) => shop.process === undefined).map((shop) => startShop(shop, false)));
 
-    const confPath = writeNginxConfig(runDir, {
+    // Processes taken out of nginx's rotation (`down`), for a restart that drops nothing.
+    const drained = new Set<number>();
+    const templateValues = () => ({
       SHOP_SERVER_NAME: 'localhost',
       SHOP_PUBLIC_URL: url,
       SHOP_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
       SHOP_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
       SHOP_TLS_CERTIFICATE: path.join(runDir, 'cert.pem'),
       SHOP_TLS_CERTIFICATE_KEY: path.join(runDir, 'key.pem'),
-      SHOP_UPSTREAM_SERVERS: shops.map((shop) => `server 127.0.0.1:${shop.port};`).join('\n    '),
+      SHOP_UPSTREAM_SERVERS: shops
+        .map((shop, i) => `server 127.0.0.1:${shop.port}${drained.has(i) ? ' down' : ''};`)
+        .join('\n    '),
     });
+    const confPath = writeNginxConfig(runDir, templateValues());
     const nginxArgs = ['-e', 'stderr', '-p', runDir, '-c', confPath];
-    const test = spawnSync(nginxPath, [...nginxArgs, '-t'], { encoding: 'utf8' });
-    if (test.status !== 0) throw new Error(`nginx refused its configuration:\n${test.stderr}`);
+    const testConfig = () => {
+      const test = spawnSync(nginxPath, [...nginxArgs, '-t'], { encoding: 'utf8' });
+      if (test.status !== 0) throw new Error(`nginx refused its configuration:\n${test.stderr}`);
+    };
+    testConfig();
     log(`starting nginx on ${url} (TLS, self-signed) and http://localhost:${httpPort} (redirect)`);
     const nginx = spawnProgram(nginxPath, nginxArgs, { name: 'nginx', onOutput: lines('nginx') });
     started.push(nginx);
     await waitForHttps(nginx, `${url}/healthz`, certificate);
+    const reload = async () => {
+      writeShopConf(runDir, templateValues());
+      testConfig();
+      // SIGHUP: new workers with the new configuration; the old ones finish their requests, close
+      // their idle connections to the processes and exit.
+      nginx.child.kill('SIGHUP');
+      await sleep(RELOAD_SETTLE_MS);
+    };
 
     const stack: Stack = {
       url,
@@ -196,6 +225,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const running = shop.process;
         shop.process = undefined;
         await running.stop(signal);
+      },
+      async drain(index) {
+        if (!shops[index]) throw new Error(`no shop process ${index}`);
+        drained.add(index);
+        await reload();
+      },
+      async undrain(index) {
+        drained.delete(index);
+        await reload();
       },
       async restart(index) {
         const shop = shops[index];
@@ -246,9 +284,7 @@ export function fillTemplate(template: string, values: Record<string, string>): 
  * names the process (upstream) behind each request.
  */
 function writeNginxConfig(runDir: string, values: Record<string, string>): string {
-  const template = fs.readFileSync(path.join(ROOT, NGINX_TEMPLATE), 'utf8');
-  const shopConf = path.join(runDir, 'shop.conf');
-  fs.writeFileSync(shopConf, fillTemplate(template, values));
+  const shopConf = writeShopConf(runDir, values);
   const temp = path.join(runDir, 'temp');
   fs.mkdirSync(temp, { mode: 0o711 });
   const conf = [
@@ -271,6 +307,14 @@ function writeNginxConfig(runDir: string, values: Record<string, string>): strin
   const confPath = path.join(runDir, 'nginx.conf');
   fs.writeFileSync(confPath, conf);
   return confPath;
+}
+
+/** The template filled in, as the run's shop.conf; returns its path. */
+function writeShopConf(runDir: string, values: Record<string, string>): string {
+  const template = fs.readFileSync(path.join(ROOT, NGINX_TEMPLATE), 'utf8');
+  const shopConf = path.join(runDir, 'shop.conf');
+  fs.writeFileSync(shopConf, fillTemplate(template, values));
+  return shopConf;
 }
 
 /** A self-signed certificate for localhost (and 127.0.0.1, ::1), made by openssl for this run. */
