@@ -168,7 +168,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log(`starting ${processes} shop processes (node ${COMPILED_SERVER}, NODE_ENV=production)`);
     // Seeding is not safe to race: the first process fills the database before the others start.
     if (options.seedDemoData) await startShop(shops[0], true);
-    await Promise.all(shops.filter((shop) => shop.process === undefined).map((shop) => startShop(shop, false)));
+    // Settled, not Promise.all: a process that starts after another failed must still be stopped below.
+    const starts = await Promise.allSettled(
+      shops.filter((shop) => shop.process === undefined).map((shop) => startShop(shop, false)),
+    );
+    for (const start of starts) if (start.status === 'rejected') throw start.reason;
 
     // Processes taken out of nginx's rotation (`down`), for a restart that drops nothing.
     const drained = new Set<number>();
