@@ -11,6 +11,7 @@ import { staticFiles } from './http/middleware/static-files';
 import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
 import { showFlash } from './http/middleware/show-flash';
+import { processNameHeader } from './http/middleware/process-name';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
 import type { MongoSessionStore } from './sessions/mongo-session-store';
 import { sessionCookie } from './sessions/session-cookie';
@@ -110,6 +111,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   });
 
   app.disable('x-powered-by');
+  if (config.processName !== undefined) app.use(processNameHeader(config.processName));
   if (config.metrics) {
     // Every response counts, probes and scrapes included.
     const metrics = new ShopMetrics({

@@ -90,6 +90,11 @@ export interface Config {
    * request's Host header, which anyone can set.
    */
   publicUrl: string;
+  /**
+   * This process's name among several behind a load balancer (`SHOP_PROCESS_NAME`): sent in an
+   * `X-Shop-Process` header so that a test or an operator sees which process answered. Unset: no header.
+   */
+  processName?: string;
   mail: {
     /** `smtp://user:pass@host:port` (or `smtps://`): mail goes out there. */
     smtpUrl?: string;
@@ -271,6 +276,12 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
   } else if (isProduction && smtpUrl !== undefined) {
     problems.push('PUBLIC_URL is required when NODE_ENV=production and SMTP_URL is set: the links in mail point there');
   }
+  const processName = read('SHOP_PROCESS_NAME');
+  if (processName !== undefined && !/^[\w.-]{1,64}$/.test(processName)) {
+    problems.push(
+      `SHOP_PROCESS_NAME must be up to 64 letters, digits, dots, dashes or underscores (got "${processName}")`,
+    );
+  }
   const mail = {
     smtpUrl,
     // Development keeps what it would have sent in a mailbox of its own (/dev/mail); tests start an SMTP server.
@@ -306,6 +317,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     shutdownTimeoutMs,
     metrics: metricsToken === undefined ? undefined : { token: metricsToken },
     publicUrl,
+    processName,
     mail,
   };
 }

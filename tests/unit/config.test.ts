@@ -76,6 +76,13 @@ test('TRUST_PROXY accepts a hop count, true, or addresses', () => {
   expect(load({}).trustProxy).toBe(false);
 });
 
+test('SHOP_PROCESS_NAME names the process: unset by default, a short word, nothing else', () => {
+  expect(load({}).processName).toBeUndefined();
+  expect(load({ SHOP_PROCESS_NAME: 'shop-2' }).processName).toBe('shop-2');
+  for (const bad of ['shop 2', 'a'.repeat(65), 'shop\r\nSet-Cookie: x=1', '<b>'])
+    expect(problemsOf({ SHOP_PROCESS_NAME: bad })).toEqual([expect.stringMatching(/^SHOP_PROCESS_NAME must be/)]);
+});
+
 test('with MONGODB_URI no demo data is seeded unless asked', () => {
   expect(load({ MONGODB_URI: 'mongodb://db.example/shop' }).seedDemoData).toBe(false);
   expect(load({ MONGODB_URI: 'mongodb://db.example/shop', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
