@@ -11,6 +11,24 @@ export const PRODUCTS_PER_PAGE = 6;
 /** A seller's own products per page: twice the shop's, since their cards are all the page holds. */
 export const SELLER_PRODUCTS_PER_PAGE = 12;
 
+/** How a product list is ordered: newest first (the default), or by price. */
+export type ProductSort = 'newest' | 'price-asc' | 'price-desc';
+export const PRODUCT_SORTS: readonly ProductSort[] = ['newest', 'price-asc', 'price-desc'];
+
+/** Which products a list page shows: the search's words (all must match), the order, the page. */
+export interface ProductListQuery {
+  words: string[];
+  sort: ProductSort;
+  page: number;
+}
+
+const SORT_SPECS: Record<ProductSort, Record<string, 1 | -1>> = {
+  newest: { _id: -1 },
+  // _id breaks ties, so that pages of equal prices neither repeat nor skip a product.
+  'price-asc': { price: 1, _id: 1 },
+  'price-desc': { price: -1, _id: -1 },
+};
+
 /** What a seller writes of a product. */
 export type ProductFields = Pick<IProduct, 'title' | 'price' | 'description' | 'imageUrl'>;
 
@@ -52,7 +70,7 @@ export class Catalog {
   private readonly perPage: number;
   private readonly images: ProductImages;
   // The key says which generation; the context (page number, product id) says what to read.
-  private readonly pages?: LRUCache<string, CatalogPage, number>;
+  private readonly pages?: LRUCache<string, CatalogPage, ProductListQuery>;
   private readonly products?: LRUCache<string, ProductRecord, Types.ObjectId>;
   /**
    * Part of every key. A change moves to new keys instead of clearing the caches: clearing would
@@ -67,10 +85,10 @@ export class Catalog {
     if (cacheMs === 0) return;
     // ttlResolution 0: the clock is read on every look-up (not a copy cached for a millisecond).
     const common = { ttl: cacheMs, ttlResolution: 0, perf: now ? { now } : undefined };
-    this.pages = new LRUCache<string, CatalogPage, number>({
+    this.pages = new LRUCache<string, CatalogPage, ProductListQuery>({
       ...common,
       max: 500,
-      fetchMethod: (_key, _stale, { context: page }) => this.readPage(page),
+      fetchMethod: (_key, _stale, { context: query }) => this.readPage(query),
     });
     this.products = new LRUCache<string, ProductRecord, Types.ObjectId>({
       ...common,
@@ -81,12 +99,14 @@ export class Catalog {
   }
 
   /**
-   * One page of products (1 = the newest) and the page count; a page past the end comes back empty.
-   * Any page number may be asked for: the cache holds at most `max` pages, least recently used first out.
+   * One page of a product list (a search's, or all products) and its page count; a page past the
+   * end comes back empty. Any query may be asked for: the cache holds at most `max` pages, least
+   * recently used first out.
    */
-  async page(page: number): Promise<CatalogPage> {
-    if (!this.pages) return this.readPage(page);
-    return (await this.pages.fetch(`${this.generation}:${page}`, { context: page }))!;
+  async page(query: ProductListQuery): Promise<CatalogPage> {
+    if (!this.pages) return this.readPage(query);
+    const key = `${this.generation}:${query.sort}:${query.page}:${query.words.join(' ')}`;
+    return (await this.pages.fetch(key, { context: query }))!;
   }
 
   async product(productId: Types.ObjectId): Promise<ProductRecord | undefined> {
@@ -195,14 +215,17 @@ export class Catalog {
     this.generation += 1;
   }
 
-  private async readPage(page: number): Promise<CatalogPage> {
-    // The collection's own count: no scan, and no filter to apply.
-    const pageCount = pageCountFor(await Product.estimatedDocumentCount(), this.perPage);
+  private async readPage({ words, sort, page }: ProductListQuery): Promise<CatalogPage> {
+    // Every word must match one of the product's keywords (search.ts): an index serves it.
+    const filter = words.length > 0 ? { keywords: { $all: words } } : {};
+    // Without a search, the collection's own count: no scan, and no filter to apply.
+    const total = words.length > 0 ? await Product.countDocuments(filter) : await Product.estimatedDocumentCount();
+    const pageCount = pageCountFor(total, this.perPage);
     // Past the end (?page=999999999) costs no find, and no skip that MongoDB would refuse.
     if (page > pageCount) return { products: [], pageCount };
     // _id grows with insertion time and is always indexed: a stable order for skip/limit.
-    const products = await Product.find()
-      .sort({ _id: -1 })
+    const products = await Product.find(filter)
+      .sort(SORT_SPECS[sort])
       .skip((page - 1) * this.perPage)
       .limit(this.perPage)
       .lean<ProductRecord[]>();

@@ -1,4 +1,5 @@
 import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
+import { keywordsOf } from './search';
 
 /**
  * An uploaded photo: one set of files in GridFS (product-images.service.ts), re-encoded at each of
@@ -22,6 +23,8 @@ export interface IProduct {
   image?: ProductImage | null;
   /** The shopper who created the product: only they may edit or delete it. */
   userId: Types.ObjectId;
+  /** The words (and prefixes) it is found by; kept by the hooks below, never read with it (search.ts). */
+  keywords?: string[];
 }
 
 /** A product as read with `lean()`: plain data, no document methods. */
@@ -49,8 +52,30 @@ const productSchema = new Schema<IProduct, ProductModel>(
       default: undefined,
     },
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
+    keywords: { type: [String], select: false, index: true },
   },
   { timestamps: true },
 );
+
+// The sort by price, on MongoDB: a page of the cheapest or dearest reads only that page.
+productSchema.index({ price: 1, _id: 1 });
+
+// The keywords follow the title and the description, however a product is written.
+productSchema.pre('save', function keepKeywords() {
+  if (this.isModified('title') || this.isModified('description'))
+    this.keywords = keywordsOf(this.title, this.description);
+});
+productSchema.pre('insertMany', function keepKeywords(docs: Partial<IProduct> | Array<Partial<IProduct>>) {
+  for (const doc of Array.isArray(docs) ? docs : [docs])
+    doc.keywords = keywordsOf(doc.title ?? '', doc.description ?? '');
+});
+productSchema.pre(['updateOne', 'updateMany', 'findOneAndUpdate'], function keepKeywords() {
+  const update = this.getUpdate();
+  const set = update && !Array.isArray(update) ? (update.$set as Partial<IProduct> | undefined) : undefined;
+  // The catalog always changes both together; a change of one alone would leave the other unknown.
+  if (set?.title !== undefined && set.description !== undefined) {
+    this.setUpdate({ ...update, $set: { ...set, keywords: keywordsOf(set.title, set.description) } });
+  }
+});
 
 export const Product = model<IProduct, ProductModel>('Product', productSchema);

@@ -37,15 +37,24 @@ export function pageCountFor(totalItems: number, pageSize: number): number {
   return Math.max(1, Math.ceil(totalItems / pageSize));
 }
 
-export function pageHref(basePath: string, page: number): string {
-  return page === 1 ? basePath : `${basePath}?page=${page}`;
+/**
+ * The address of a page of a list: `params` (a search, a sort) kept in every link, `page` last and
+ * only from page 2 on.
+ */
+export function pageHref(basePath: string, page: number, params: Record<string, string> = {}): string {
+  const search = new URLSearchParams(params);
+  if (page !== 1) search.set('page', String(page));
+  const query = search.toString();
+  return query === '' ? basePath : `${basePath}?${query}`;
 }
 
-function link(basePath: string, n: number, page: number): PageLink {
-  return { page: n, href: pageHref(basePath, n), current: n === page };
-}
-
-export function pagination(basePath: string, page: number, pageCount: number): Pagination {
+export function pagination(
+  basePath: string,
+  page: number,
+  pageCount: number,
+  params: Record<string, string> = {},
+): Pagination {
+  const link = (n: number): PageLink => ({ page: n, href: pageHref(basePath, n, params), current: n === page });
   // Only a handful of numbers, however many pages there are.
   const shown = new Set([1, pageCount]);
   for (let n = Math.max(1, page - NEARBY_PAGES); n <= Math.min(pageCount, page + NEARBY_PAGES); n++) shown.add(n);
@@ -53,16 +62,16 @@ export function pagination(basePath: string, page: number, pageCount: number): P
   let previous = 0;
   for (const n of [...shown].sort((a, b) => a - b)) {
     // A gap of one page shows that page: "…" would take as much room.
-    if (n === previous + 2) links.push(link(basePath, n - 1, page));
+    if (n === previous + 2) links.push(link(n - 1));
     else if (n > previous + 2) links.push(null);
-    links.push(link(basePath, n, page));
+    links.push(link(n));
     previous = n;
   }
   return {
     page,
     pageCount,
-    previousHref: page > 1 ? pageHref(basePath, page - 1) : undefined,
-    nextHref: page < pageCount ? pageHref(basePath, page + 1) : undefined,
+    previousHref: page > 1 ? pageHref(basePath, page - 1, params) : undefined,
+    nextHref: page < pageCount ? pageHref(basePath, page + 1, params) : undefined,
     links,
   };
 }

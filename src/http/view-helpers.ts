@@ -1,8 +1,13 @@
+import { assetUrl } from './assets';
+
 /** Shown for a product without an image. */
 export const PLACEHOLDER_IMAGE = '/images/placeholder.svg';
 
 /** The shop's name, on every page title and on invoices. */
 export const SHOP_NAME = 'Session Shop';
+
+/** Where the shop is, in the footer and on invoices (a demo address). */
+export const SHOP_ADDRESS = '12 Example Street, 10115 Berlin, Germany';
 
 // The one price format of the shop (pages and invoices alike): prices are kept in US dollars.
 const priceFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -15,6 +20,8 @@ export const formatDate = (date: Date): string =>
 /** Helpers every view can use (app.locals). */
 export const viewHelpers = {
   shopName: SHOP_NAME,
+  shopAddress: SHOP_ADDRESS,
+  asset: assetUrl,
   placeholderImage: PLACEHOLDER_IMAGE,
   formatPrice,
   formatCents,

@@ -14,9 +14,17 @@ export function regenerateSession(req: Request): Promise<void> {
   });
 }
 
+/**
+ * Saves the session, or rejects; a session that could not be saved is dropped from the request, so
+ * that express-session does not try again as the error page goes out (a second failure would
+ * arrive after the page began and cut it off).
+ */
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.session.save((error: unknown) => (error ? reject(toError(error)) : resolve()));
+    req.session.save((error: unknown) => {
+      if (!error) resolve();
+      else req.session.destroy(() => reject(toError(error)));
+    });
   });
 }
 

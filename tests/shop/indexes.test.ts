@@ -42,8 +42,13 @@ test('users: email is unique; cart items by product', async () => {
   );
 });
 
-test('products: by _id and by owner, and no index that no query uses', async () => {
-  expect(await indexesOf('products')).toEqual([{ key: { _id: 1 } }, { key: { userId: 1 } }]);
+test('products: by _id, by owner, by search word and by price, and no index that no query uses', async () => {
+  expect(await indexesOf('products')).toEqual([
+    { key: { _id: 1 } },
+    { key: { userId: 1 } },
+    { key: { keywords: 1 } },
+    { key: { price: 1, _id: 1 } },
+  ]);
 });
 
 test("orders: by the shopper's id", async () => {

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { slowDown } from 'express-slow-down';
 import type { Config } from '../../platform/config';
 import { rateLimiter } from '../../http/middleware/rate-limit';
@@ -87,7 +88,8 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
         windowMs: limits.login.windowMs,
         skipSuccessfulRequests: true,
         skip: (req) => accountOf(req) === undefined,
-        keyGenerator: (req) => `${accountOf(req) ?? ''} ${req.ip ?? ''}`,
+        // The address as express-rate-limit keys it (IPv6 grouped by /56), beside the account.
+        keyGenerator: (req) => `${accountOf(req) ?? ''} ${ipKeyGenerator(req.ip ?? '')}`,
         retryPath: '/login',
       }),
       accountSlowDown,

@@ -23,12 +23,15 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
  */
 export function errorHandler(options: { logger: Logger; showDetails: boolean }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
+    const log = req.log ?? options.logger;
     if (res.headersSent) {
-      // Too late for a page: Express's own handler ends the connection.
-      next(error);
+      // Too late for a page. A response already ended (the error came after it, e.g. express-session's
+      // save at the end of a response whose page was already an error page) is left to finish, and
+      // the error logged; otherwise Express's own handler ends the connection.
+      if (res.writableEnded) log.error({ err: error }, 'error after the response ended');
+      else next(error);
       return;
     }
-    const log = req.log ?? options.logger;
     if (isDatabaseUnavailable(error)) {
       // An outage, not a bug: one short line per request, and a page asking to try again.
       log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');

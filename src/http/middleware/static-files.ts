@@ -1,6 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
+import { isFingerprinted } from '../assets';
+
+/** A file asked for with its fingerprint never changes at that address; without it, an hour. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const SHORT = 'public, max-age=3600';
 
 /**
  * public/ served by express.static, mounted once per folder (/css, /images, ...) and for each file
@@ -9,7 +14,13 @@ import express, { Router } from 'express';
  */
 export function staticFiles(folder: string): Router {
   const router = Router();
-  const options = { index: false } as const;
+  const options = {
+    index: false,
+    setHeaders(res: Response, file: string) {
+      const name = `/${path.relative(folder, file).split(path.sep).join('/')}`;
+      res.setHeader('Cache-Control', isFingerprinted(name, res.req.query.v) ? IMMUTABLE : SHORT);
+    },
+  };
   const topFiles: string[] = [];
   for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
     if (entry.isDirectory()) router.use(`/${entry.name}`, express.static(path.join(folder, entry.name), options));
