@@ -4,7 +4,7 @@ import type { Clock } from '../platform/clock';
 import { pageCountFor } from '../http/pagination';
 import { User } from '../accounts/user.model';
 import { Product, type IProduct, type ProductImage, type ProductRecord } from './product.model';
-import { ProductImages, type PreparedImage } from './product-images.service';
+import { ProductImages } from './product-images.service';
 
 /** Products per page on the index and the product list: two or three full rows of cards. */
 export const PRODUCTS_PER_PAGE = 6;
@@ -32,8 +32,8 @@ const SORT_SPECS: Record<ProductSort, Record<string, 1 | -1>> = {
 /** What a seller writes of a product. */
 export type ProductFields = Pick<IProduct, 'title' | 'price' | 'description' | 'imageUrl'>;
 
-/** What an edit does to the product's uploaded photo; none: it stays. */
-export type PhotoChange = { replaceWith: PreparedImage } | { remove: true };
+/** What an edit does to the product's uploaded photo (an upload's bytes, as sent); none: it stays. */
+export type PhotoChange = { upload: Buffer } | { remove: true };
 
 export interface CatalogPage {
   /** At most `perPage` products, newest first. */
@@ -132,10 +132,14 @@ export class Catalog {
     return (await Product.findOne({ _id: productId, userId: sellerId }).lean<ProductRecord>()) ?? undefined;
   }
 
-  /** Adds a product, with its photo's files stored first: a product never names files that are not there. */
-  async createProduct(sellerId: Types.ObjectId, fields: ProductFields, photo?: PreparedImage): Promise<void> {
+  /**
+   * Adds a product. A photo (an upload's bytes) is checked and re-encoded first (ImageRefusedError
+   * when it is no photo), and its files stored before the product: a product never names files
+   * that are not there, and files whose product could not be saved are deleted at once.
+   */
+  async createProduct(sellerId: Types.ObjectId, fields: ProductFields, photo?: Buffer): Promise<void> {
     const productId = new Types.ObjectId();
-    const image = photo && (await this.images.save(productId, photo));
+    const image = photo && (await this.images.save(productId, await this.images.prepare(photo)));
     try {
       await Product.create({ _id: productId, ...fields, image, userId: sellerId });
     } catch (error) {
@@ -146,8 +150,9 @@ export class Catalog {
   }
 
   /**
-   * Changes one of the seller's own products; false when they have no such product. A photo
-   * replaced or removed has its files deleted, once the product no longer names them.
+   * Changes one of the seller's own products; false when they have no such product. A new photo
+   * is checked and stored as on creation; the photo replaced or removed has its files deleted,
+   * once the product no longer names them. Two edits at once each delete the photo they replaced.
    */
   async updateProduct(
     sellerId: Types.ObjectId,
@@ -155,7 +160,12 @@ export class Catalog {
     fields: ProductFields,
     photo?: PhotoChange,
   ): Promise<boolean> {
-    const image = photo && 'replaceWith' in photo ? await this.images.save(productId, photo.replaceWith) : undefined;
+    let image: ProductImage | undefined;
+    if (photo && 'upload' in photo) {
+      // Someone else's product is not worth a photo's work, nor its files.
+      if (!(await Product.exists({ _id: productId, userId: sellerId }))) return false;
+      image = await this.images.save(productId, await this.images.prepare(photo.upload));
+    }
     const update: UpdateQuery<IProduct> = image
       ? { $set: { ...fields, image } }
       : photo
@@ -188,9 +198,9 @@ export class Catalog {
     ).lean<{ image?: ProductImage | null }>();
     if (!deleted) return false;
     this.changed();
-    if (deleted.image) await this.images.remove([deleted.image]);
     // No one can order a deleted product: it leaves every cart (through the cart.items.productId index).
     await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+    if (deleted.image) await this.images.remove([deleted.image]);
     return true;
   }
 
@@ -203,11 +213,11 @@ export class Catalog {
     if (productIds.length === 0) return;
     await Product.deleteMany({ userId: sellerId });
     this.changed();
-    await this.images.remove(products.flatMap((product) => (product.image ? [product.image] : [])));
     await User.updateMany(
       { 'cart.items.productId': { $in: productIds } },
       { $pull: { 'cart.items': { productId: { $in: productIds } } } },
     );
+    await this.images.remove(products.flatMap((product) => (product.image ? [product.image] : [])));
   }
 
   /** After a change: this process's next views read afresh. */
