@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { HttpError } from '../../http/http-error';
+import { isMultipart } from '../../http/upload';
 import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
 
 /*
@@ -8,10 +9,25 @@ import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
  * session's synchronizer token. Anonymous browsing therefore creates no session at all.
  */
 
-/** Every POST: a missing or wrong token is a 403. `visitorPaths` are the visitor's forms. */
-export function csrfProtection(visitorCsrf: VisitorCsrf, visitorPaths: readonly string[]): RequestHandler {
+/**
+ * Every POST: a missing or wrong token is a 403. `visitorPaths` are the visitor's forms.
+ * `multipartPaths` are forms that may also come as multipart/form-data, whose fields (the token
+ * among them) are only read by their route, after its login check: sent so, they are left to
+ * `verifyCsrfAfterUpload` there. Any other multipart POST is checked here, has no token in its
+ * unread body, and is refused.
+ */
+export function csrfProtection(
+  visitorCsrf: VisitorCsrf,
+  visitorPaths: readonly string[],
+  multipartPaths: readonly string[] = [],
+): RequestHandler {
   const visitorForms = new Set(visitorPaths);
+  const multipartForms = new Set(multipartPaths);
   return (req, res, next) => {
+    if (req.method === 'POST' && multipartForms.has(req.path) && isMultipart(req)) {
+      next();
+      return;
+    }
     if (req.method !== 'POST' || !visitorForms.has(req.path)) {
       verifySessionCsrfToken(req, res, next);
       return;
@@ -20,6 +36,15 @@ export function csrfProtection(visitorCsrf: VisitorCsrf, visitorPaths: readonly 
     else next(new HttpError(403, 'invalid csrf token'));
   };
 }
+
+/**
+ * On a route of `multipartPaths`, once the multipart form has been read: its token is checked as
+ * any other form's. (A form sent urlencoded was checked by csrfProtection already.)
+ */
+export const verifyCsrfAfterUpload: RequestHandler = (req, res, next) => {
+  if (isMultipart(req)) verifySessionCsrfToken(req, res, next);
+  else next();
+};
 
 /** For the pages with a visitor's form: `res.locals.visitorCsrfToken` for the view. */
 export function provideVisitorCsrfToken(visitorCsrf: VisitorCsrf): RequestHandler {
