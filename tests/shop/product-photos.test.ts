@@ -143,6 +143,13 @@ describe('an uploaded photo', () => {
     expect(stored.every((file) => file.metadata?.productId?.toHexString() === productId)).toBe(true);
   });
 
+  test("GridFS's indexes serve its reads: files by name, a file's chunks in order", async () => {
+    const keys = async (collection: ReturnType<typeof files>) =>
+      (await collection.indexes()).map(({ key, unique }) => ({ key, ...(unique ? { unique } : {}) }));
+    expect(await keys(files())).toEqual([{ key: { _id: 1 } }, { key: { filename: 1, uploadDate: 1 } }]);
+    expect(await keys(chunks())).toEqual([{ key: { _id: 1 } }, { key: { files_id: 1, n: 1 }, unique: true }]);
+  });
+
   test('is served as WebP at each width, with a strong ETag, a year of caching and nosniff', async () => {
     for (const [width, height] of [
       [400, 300],
