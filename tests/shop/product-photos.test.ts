@@ -8,6 +8,7 @@ import { Catalog } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
 import { IMAGES_BUCKET, ProductImages } from '../../src/catalog/product-images.service';
 import { addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import { commandsDuring } from '../helpers/commands';
 
 /*
  * Product photos: uploaded with the add and edit forms (multipart, multer), checked by their
@@ -186,6 +187,23 @@ describe('an uploaded photo', () => {
     await request(shop.app).get(url).set('If-None-Match', '"something-else"').expect(200);
     const head = await request(shop.app).head(url).expect(200);
     expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+  });
+
+  test('costs three indexed reads and no session; a 304 costs one', async () => {
+    const url = `/product-images/${imageId}/800`;
+    // A logged-in shopper's cookie too: the route comes before the session is read.
+    const served = await commandsDuring(shop.store, () => owner.agent.get(url).expect(200));
+    expect(served.commands.map((c) => `${c.name} ${c.collection}`)).toEqual([
+      `find ${IMAGES_BUCKET}.files`,
+      `find ${IMAGES_BUCKET}.files`,
+      `find ${IMAGES_BUCKET}.chunks`,
+    ]);
+    expect(served.commands[0].command.filter).toEqual({ filename: `${imageId}/800` });
+    const etag = `"${imageId}-800"`;
+    const revalidated = await commandsDuring(shop.store, () =>
+      owner.agent.get(url).set('If-None-Match', etag).expect(304),
+    );
+    expect(revalidated.commands.map((c) => `${c.name} ${c.collection}`)).toEqual([`find ${IMAGES_BUCKET}.files`]);
   });
 
   test('keeps nothing of the metadata: the EXIF of the camera is gone', async () => {
