@@ -434,6 +434,15 @@ describe('refused uploads: the form again with what was typed, and nothing store
       .send('--abc\r\nContent-Disposition: form-data; name="title"\r\n\r\nCamera Bag\r\n--abc\r\nContent-Dispo');
     expect(response.status).toBe(400);
     expect(response.text).toContain('The form arrived incomplete');
+    for (const contentType of ['multipart/form-data', 'multipart/form-data; boundary=abc', 'multipart/mixed']) {
+      const broken = await owner.agent
+        .post('/admin/add-product')
+        .set('x-csrf-token', owner.csrf)
+        .set('Content-Type', contentType)
+        .send('');
+      expect(broken.status).toBe(400);
+      expect(broken.text).toContain('The form arrived incomplete');
+    }
     expect(await files().countDocuments()).toBe(0);
   });
 });
