@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import compression from 'compression';
+import mongoose from 'mongoose';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
 import { systemClock, type Clock } from './platform/clock';
@@ -7,6 +8,7 @@ import { useViews } from './http/view-engine';
 import { requestLogger } from './http/middleware/request-logger';
 import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
+import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
 import { showFlash } from './http/middleware/show-flash';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
@@ -19,6 +21,7 @@ import { devMailRoutes } from './dev/dev-mail.routes';
 import { sessionMiddleware } from './sessions/middleware/session';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
+import { refusedFormWarning } from './sessions/insecure-request-warning';
 import { csrfProtection, provideCsrfTokenToShoppers, provideVisitorCsrfToken } from './sessions/middleware/csrf';
 import { Accounts } from './accounts/accounts.service';
 import { loadUser } from './accounts/middleware/load-user';
@@ -39,8 +42,13 @@ import { catalogViewHelpers } from './catalog/product-picture';
 import { Cart } from './cart/cart.service';
 import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
+import { provideCartLocals } from './cart/middleware/cart-locals';
 import { createHealthController } from './health/health.controller';
 import { healthRoutes } from './health/health.routes';
+import { ShopMetrics } from './metrics/metrics';
+import { recordRequests } from './metrics/middleware/record-requests';
+import { createMetricsController } from './metrics/metrics.controller';
+import { metricsRoutes } from './metrics/metrics.routes';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -79,6 +87,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
     csrfToken: '',
     visitorCsrfToken: '',
     flash: [],
+    cartCount: 0,
+    cartReturnTo: '',
   });
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
@@ -88,8 +98,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const catalog =
     connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs, images });
   const cart = new Cart({ catalog });
-  // Mounted after the body parsers: the per-account limits read the email from the body.
-  const rateLimits = createAuthRateLimits(config);
+  // Mounted after the body parsers: the per-account limits read the email from the body. Counted
+  // in the shop's database, beside the sessions: every process of the shop counts together.
+  const counters = new RateLimitCounters({
+    collection: sessionStore.database.collection<RateLimitCounter>(RATE_LIMITS_COLLECTION),
+    now,
+  });
+  const rateLimits = createAuthRateLimits(config, { counters, logger });
   const accounts = new Accounts({
     bcryptRounds: config.bcryptRounds,
     sessionStore,
@@ -101,8 +116,20 @@ export function createApp(config: Config, connections: AppConnections): Express 
     onAccountDeleted: [(userId) => catalog.removeSeller(userId), (userId) => cart.forgetBuyer(userId)],
   });
 
-  // First: probes come every few seconds and need no log line, session or security headers.
   app.disable('x-powered-by');
+  if (config.metrics) {
+    // Every response counts, probes and scrapes included.
+    const metrics = new ShopMetrics({
+      countActiveSessions: (at) => sessionStore.countActive(at),
+      now,
+      // The session store's client is mongoose's in production (one pool); tests give it its own.
+      databaseClients: [...new Set([sessionStore.commandClient, mongoose.connection.getClient()])],
+      logger,
+    });
+    app.use(recordRequests(metrics));
+    app.use(metricsRoutes(createMetricsController({ metrics, token: config.metrics.token })));
+  }
+  // First: probes come every few seconds and need no log line, session or security headers.
   app.use(healthRoutes(createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs })));
   app.use(requestLogger(logger));
   // Text responses compressed (gzip); level 4 of 9: nearly the size of the default for less CPU.
@@ -115,14 +142,23 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(sessionMiddleware(config, sessionStore));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
   app.use(loadUser({ cookie, sessionStore, securityLog }));
+  app.use(provideCartLocals);
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash(config.sessionSecrets));
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
   const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
+  const onRefused = refusedFormWarning({ isProduction: config.isProduction, trustProxy: config.trustProxy, logger });
   // The product forms may come as multipart (a photo): their routes check the token once they have read it.
-  app.use(csrfProtection(visitorCsrf, VISITOR_FORMS, PRODUCT_FORMS));
+  app.use(
+    csrfProtection(
+      visitorCsrf,
+      VISITOR_FORMS,
+      { session: cookie.name, visitor: visitorCsrf.cookieName, onRefused },
+      PRODUCT_FORMS,
+    ),
+  );
 
   app.use(catalogRoutes(createCatalogController({ catalog })));
   app.use(cartRoutes(createCartController({ cart })));

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig, type Config } from './platform/config';
-import { createLogger, flushLogger, type Logger } from './platform/logger';
+import { createLogger, flushOutput, printLine, type Logger } from './platform/logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
 import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
@@ -30,9 +30,15 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel, { buffered: config.isProduction });
+  const logger = createLogger(config.logLevel);
   if (config.isProduction && !config.mail.smtpUrl) {
     logger.warn('SMTP_URL is not set: mail is off, so password resets and email confirmations cannot be sent');
+  }
+  if (config.trustProxy === true) {
+    logger.warn(
+      'TRUST_PROXY=true believes the left-most X-Forwarded-For address, which any client writes itself: ' +
+        "the per-address limits can be bypassed; set the proxies' addresses or their number instead",
+    );
   }
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a generated secret (development keeps it in .data/session-secret)');
@@ -49,7 +55,8 @@ async function main(): Promise<void> {
   // The driver's default server selection timeout (30 s) would hold every request that long while
   // the database is away; this one turns an outage into a 503 page within a few seconds.
   const serverSelectionTimeoutMS = config.database.requestTimeoutMs;
-  await mongoose.connect(database.uri, { serverSelectionTimeoutMS });
+  // With /metrics on, the driver reports each command's outcome: failures are counted.
+  await mongoose.connect(database.uri, { serverSelectionTimeoutMS, monitorCommands: config.metrics !== undefined });
   // The drivers reconnect on their own; these lines tell the operator when the outage began and ended.
   const onConnectionLost = () => logger.warn('database connection lost: requests get the 503 page');
   mongoose.connection.on('disconnected', onConnectionLost);
@@ -90,9 +97,10 @@ async function main(): Promise<void> {
     logger.info(`shop listening on ${url}`);
     // Outside production, also as plain lines that stand out among the JSON log lines.
     if (!config.isProduction) {
-      console.log(`\nSession Shop: ${url}`);
-      if (showDemoLogin) console.log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
-      console.log('');
+      // Through the logger's own writer: process.stdout blocks the process on a full pipe.
+      printLine(`\nSession Shop: ${url}`);
+      if (showDemoLogin) printLine(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+      printLine('');
     }
   });
   server.on('error', (error) => {
@@ -152,11 +160,11 @@ function shutDownOnSignals(parts: {
       await mongoose.disconnect();
       await database.stop();
       logger.info('stopped');
-      await flushLogger(logger, LOG_FLUSH_MS);
+      await flushOutput(LOG_FLUSH_MS);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
-      await flushLogger(logger, LOG_FLUSH_MS);
+      await flushOutput(LOG_FLUSH_MS);
       process.exit(1);
     }
   };

@@ -8,9 +8,9 @@ import type { Db, ObjectId } from 'mongodb';
 /** What the shop acknowledged to one shopper. */
 export interface Ledger {
   email: string;
-  /** Units the shop acknowledged (302 to /cart), by product id. */
+  /** Units the shop acknowledged (302 back to the page of the add), by product id. */
   addedUnits: Map<string, number>;
-  /** Orders the shop acknowledged (302 to /orders). */
+  /** Orders the shop acknowledged (302 to the order's confirmation page). */
   orders: number;
   /** Adds or orders that got no answer: they may or may not have happened. */
   uncertain: number;

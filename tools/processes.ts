@@ -45,6 +45,11 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Before `--import tsx`, e.g. `--cpu-prof`. */
   nodeFlags?: string[];
+  /**
+   * Its standard output is a pipe nobody reads (a stalled log shipper): nothing is kept of it, and
+   * the pipe fills up. `child.stdout.destroy()` then plays a reader that has gone.
+   */
+  unreadStdout?: boolean;
 }
 
 /** Starts `file` (relative to the repository's root) under tsx; its output is kept, bounded. */
@@ -64,7 +69,11 @@ export function spawnTs(file: string, options: SpawnOptions = {}): ChildHandle {
     if (output.length > 2 * OUTPUT_KEPT)
       output = output.slice(0, OUTPUT_KEPT / 2) + '\n[...]\n' + output.slice(-OUTPUT_KEPT);
   };
-  child.stdout!.on('data', keep);
+  if (options.unreadStdout) {
+    child.stdout!.pause();
+    // Its output is never read, so the stream would never end: no 'close' after the exit without this.
+    child.once('exit', () => child.stdout!.destroy());
+  } else child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   // 'close', not 'exit': by then its output has been read to the end.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -195,13 +204,14 @@ export interface ShopProcess extends ChildHandle {
  */
 export async function startShopProcess(
   env: Record<string, string>,
-  options: { nodeFlags?: string[] } = {},
+  options: Pick<SpawnOptions, 'nodeFlags' | 'unreadStdout'> = {},
 ): Promise<ShopProcess> {
   const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
   const handle = spawnTs('src/server.ts', {
     name: 'shop',
     env: shopEnvironment({ ...env, PORT: String(port) }),
     nodeFlags: options.nodeFlags,
+    unreadStdout: options.unreadStdout,
   });
   const url = `http://127.0.0.1:${port}`;
   await killIfNot(handle, waitForHttp(handle, `${url}/healthz`));

@@ -1,6 +1,6 @@
 /**
  * One virtual shopper of the load test: signs up once, then, until the time is up, logs in,
- * browses, adds to the cart, usually orders, and logs out. Its ledger keeps what the shop
+ * browses, adds to the cart, usually checks out, and logs out. Its ledger keeps what the shop
  * acknowledged, which the database check compares with what the database holds.
  */
 import type { Ledger } from '../../tools/database-checks';
@@ -26,6 +26,16 @@ export interface ShopperOptions {
 }
 
 const PASSWORD = 'load-test password';
+/** What the checkout form sends with "Place order". */
+const SHIPPING_ADDRESS = {
+  name: 'Load Tester',
+  street: '1 Test Street',
+  postcode: '10115',
+  city: 'Berlin',
+  country: 'DE',
+};
+/** Where an order sends the shopper: its confirmation page. */
+const CONFIRMATION = /^\/orders\/[0-9a-f]{24}\/confirmation$/;
 
 /** The time is up: the visit ends where it is. */
 class TimeUp extends Error {}
@@ -118,34 +128,46 @@ export class VirtualShopper {
     );
     const ids = productIdsIn(products.body + home.body);
     const choices = ids.length > 0 ? ids : this.options.productIds;
+    const productPath = `/products/${this.pick(choices)}`;
     await this.step(
       'GET /products/:id',
-      () => this.client.get(`/products/${this.pick(choices)}`, 'GET /products/:id'),
+      () => this.client.get(productPath, 'GET /products/:id'),
       (r) => r.status === 200,
     );
 
+    // As the page's forms do: each add comes back to the product page it was sent from.
     const adds = 1 + Math.floor(this.random() * 4);
     for (let i = 0; i < adds; i++) {
       const productId = this.pick(choices);
       await this.step(
         'POST /cart',
-        () => this.client.postForm('/cart', { productId }),
-        (r) => r.status === 302 && r.location === '/cart',
+        () => this.client.postForm('/cart', { productId, returnTo: productPath }),
+        (r) => r.status === 302 && r.location === productPath,
         () => this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) + 1),
       );
     }
     await this.step(
       'GET /cart',
       () => this.client.get('/cart'),
-      (r) => r.status === 200 && r.body.includes('action="/create-order"'),
+      (r) => r.status === 200 && r.body.includes('href="/checkout"'),
     );
 
     if (this.random() < (this.options.orderShare ?? 0.7)) {
       await this.step(
+        'GET /checkout',
+        () => this.client.get('/checkout'),
+        (r) => r.status === 200 && r.body.includes('action="/create-order"'),
+      );
+      const placed = await this.step(
         'POST /create-order',
-        () => this.client.postForm('/create-order'),
-        (r) => r.status === 302 && r.location === '/orders',
+        () => this.client.postForm('/create-order', SHIPPING_ADDRESS),
+        (r) => r.status === 302 && CONFIRMATION.test(r.location ?? ''),
         () => this.ledger.orders++,
+      );
+      await this.step(
+        'GET /orders/:id/confirmation',
+        () => this.client.get(placed.location ?? '', 'GET /orders/:id/confirmation'),
+        (r) => r.status === 200,
       );
       await this.step(
         'GET /orders',

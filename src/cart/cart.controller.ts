@@ -1,45 +1,188 @@
 import type { Request, Response } from 'express';
+import { matchedData } from 'express-validator';
 import { parseObjectId } from '../http/object-id';
-import { formField } from '../http/form-field';
+import { formField, typedText } from '../http/form-field';
 import { notFound } from '../http/http-error';
 import { flash } from '../http/flash';
+import { localPath } from '../http/local-path';
+import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { loggedInUser } from '../accounts/current-user';
-import type { Cart } from './cart.service';
+import { MAX_LINE_QUANTITY, type ShippingAddress } from '../accounts/user.model';
+import { savedAddress, type Cart, type CartView } from './cart.service';
+import { ADDRESS_FIELDS, hasAddressFields, parseQuantity, validAddress } from './cart.forms';
+import { DELIVERY_COUNTRIES, PAYMENT_METHOD } from './shipping';
 
 export interface CartControllerOptions {
   cart: Cart;
 }
 
-/** The cart, ordering, the orders page and invoices: all for the logged-in shopper only. */
+/** A problem with one line of the cart, shown on the re-rendered cart page. */
+interface LineProblem {
+  productId: string;
+  message: string;
+  /** What was typed in the quantity field, shown back. */
+  typed: string;
+}
+
+type AddressForm = Record<(typeof ADDRESS_FIELDS)[number], string>;
+
+const EMPTY_ADDRESS: AddressForm = { name: '', street: '', postcode: '', city: '', country: '' };
+const EMPTY_CART_NOTICE = 'Your cart is empty: there was nothing to order.';
+const QUANTITY_RULE = `Enter a whole number from 0 to ${MAX_LINE_QUANTITY} (0 removes the product).`;
+
+function renderCart(res: Response, view: CartView, problem?: LineProblem): void {
+  res.render('cart/cart', {
+    pageTitle: 'Your cart',
+    path: '/cart',
+    ...view,
+    maxQuantity: MAX_LINE_QUANTITY,
+    problem,
+  });
+}
+
+function renderCheckout(res: Response, view: CartView, address: AddressForm, errors: FieldErrors): void {
+  res.render('cart/checkout', {
+    pageTitle: 'Checkout',
+    path: '/cart',
+    ...view,
+    address,
+    errors,
+    countries: DELIVERY_COUNTRIES,
+    paymentMethod: PAYMENT_METHOD,
+  });
+}
+
+function addressForm(address: ShippingAddress | undefined): AddressForm {
+  return address ? { ...address } : { ...EMPTY_ADDRESS };
+}
+
+/**
+ * Where add-to-cart sends the shopper back to: the form's `returnTo` (the page the form was on)
+ * when it is a plain path on this site; without it (scripts, the contract's bare form) or for
+ * anything else ("//evil.example", "/\evil", "https://..."), the cart.
+ */
+function returnPathOf(req: Request): string {
+  return localPath(formField(req, 'returnTo')) ?? '/cart';
+}
+
+/** The cart, checkout, ordering, the orders pages and invoices: all for the logged-in shopper only. */
 export function createCartController({ cart }: CartControllerOptions) {
   async function postCart(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
     const productId = parseObjectId(formField(req, 'productId'));
-    if (!productId || !(await cart.add(loggedInUser(req), productId))) throw notFound();
-    res.redirect('/cart');
+    const outcome = productId && (await cart.add(user, productId));
+    if (!outcome || outcome.kind === 'unknown-product') throw notFound();
+    if (outcome.kind === 'full') {
+      // Nothing changed: the cart says so next to the line, with a 409 rather than a redirect that
+      // would pass for an acknowledged add.
+      renderCart(res.status(409), await cart.view(user), {
+        productId: String(productId),
+        message: `You already have ${MAX_LINE_QUANTITY} of ${outcome.title} in your cart: the most one order can hold.`,
+        typed: String(MAX_LINE_QUANTITY),
+      });
+      return;
+    }
+    flash(req, res, 'success', `Added ${outcome.title} to your cart.`);
+    res.redirect(returnPathOf(req));
   }
 
   async function getCart(req: Request, res: Response): Promise<void> {
-    const { lines, totalCents } = await cart.view(loggedInUser(req));
-    res.render('cart/cart', { pageTitle: 'Your cart', path: '/cart', lines, totalCents });
+    renderCart(res, await cart.view(loggedInUser(req)));
+  }
+
+  async function postCartUpdate(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const productId = parseObjectId(formField(req, 'productId'));
+    // A product that is not in this shopper's cart (unknown, someone else's line) is not found.
+    if (!productId || !user.cart.items.some((item) => item.productId.equals(productId))) throw notFound();
+    const typed = formField(req, 'quantity');
+    const quantity = parseQuantity(typed);
+    if (quantity === undefined) {
+      renderCart(res.status(422), await cart.view(user), {
+        productId: productId.toHexString(),
+        message: QUANTITY_RULE,
+        typed: typedText(typed),
+      });
+      return;
+    }
+    const title = await cart.setQuantity(user, productId, quantity);
+    // Removed meanwhile (another tab): nothing to change.
+    if (title === undefined) throw notFound();
+    if (quantity === 0) flash(req, res, 'success', `Removed ${title} from your cart.`);
+    else flash(req, res, 'success', `${title}: quantity changed to ${quantity}.`);
+    res.redirect('/cart');
   }
 
   async function postCartDeleteItem(req: Request, res: Response): Promise<void> {
     const productId = parseObjectId(formField(req, 'productId'));
     if (!productId) throw notFound();
-    await cart.remove(loggedInUser(req), productId);
+    const title = await cart.remove(loggedInUser(req), productId);
+    if (title === undefined) flash(req, res, 'info', 'That product was no longer in your cart.');
+    else flash(req, res, 'success', `Removed ${title} from your cart.`);
     res.redirect('/cart');
   }
 
+  async function getCheckout(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const view = await cart.view(user);
+    if (view.lines.length === 0) {
+      flash(req, res, 'info', 'Your cart is empty: add a product before checking out.');
+      res.redirect('/cart');
+      return;
+    }
+    renderCheckout(res, view, addressForm(savedAddress(user)), {});
+  }
+
+  /**
+   * Orders the cart. With the checkout form's address (validated: a 422 shows the checkout again
+   * with what was typed), which is kept for next time. A POST without any address field (the
+   * contract's bare "order now", scripts) still orders: to the address kept, or with none.
+   */
   async function postOrder(req: Request, res: Response): Promise<void> {
-    const order = await cart.placeOrder(loggedInUser(req));
-    if (order) flash(req, res, 'success', 'Thank you! Your order has been placed.');
-    else flash(req, res, 'info', 'Your cart is empty: there was nothing to order.');
-    res.redirect(order ? '/orders' : '/cart');
+    const user = loggedInUser(req);
+    let address: ShippingAddress | undefined;
+    if (hasAddressFields(req.body)) {
+      const errors = fieldErrors(req);
+      if (hasErrors(errors)) {
+        const view = await cart.view(user);
+        if (view.lines.length > 0) {
+          const typed = matchedData(req, { onlyValidData: false, locations: ['body'] });
+          const form = { ...EMPTY_ADDRESS };
+          for (const field of ADDRESS_FIELDS) form[field] = typedText(typed[field]);
+          renderCheckout(res.status(422), view, form, errors);
+          return;
+        }
+        flash(req, res, 'info', EMPTY_CART_NOTICE);
+        res.redirect('/cart');
+        return;
+      }
+      address = validAddress(matchedData(req, { locations: ['body'] }));
+    }
+
+    const outcome = await cart.placeOrder(user, address);
+    if (outcome.kind === 'placed') {
+      res.redirect(`/orders/${outcome.order.id}/confirmation`);
+    } else {
+      flash(req, res, 'info', EMPTY_CART_NOTICE);
+      res.redirect('/cart');
+    }
+  }
+
+  async function getOrderConfirmation(req: Request, res: Response): Promise<void> {
+    const orderId = parseObjectId(req.params.orderId);
+    const order = orderId && (await cart.order(loggedInUser(req), orderId));
+    if (!order) throw notFound();
+    res.render('cart/confirmation', {
+      pageTitle: `Order ${order.number} confirmed`,
+      path: '/orders',
+      order,
+      paymentMethod: PAYMENT_METHOD,
+    });
   }
 
   async function getOrders(req: Request, res: Response): Promise<void> {
     const orders = await cart.orders(loggedInUser(req));
-    res.render('cart/orders', { pageTitle: 'Your orders', path: '/orders', orders });
+    res.render('cart/orders', { pageTitle: 'Your orders', path: '/orders', orders, paymentMethod: PAYMENT_METHOD });
   }
 
   async function getInvoice(req: Request, res: Response): Promise<void> {
@@ -50,7 +193,17 @@ export function createCartController({ cart }: CartControllerOptions) {
     invoice.pdf.pipe(res);
   }
 
-  return { postCart, getCart, postCartDeleteItem, postOrder, getOrders, getInvoice };
+  return {
+    postCart,
+    getCart,
+    postCartUpdate,
+    postCartDeleteItem,
+    getCheckout,
+    postOrder,
+    getOrderConfirmation,
+    getOrders,
+    getInvoice,
+  };
 }
 
 export type CartController = ReturnType<typeof createCartController>;

@@ -1,16 +1,31 @@
 import PDFDocument from 'pdfkit';
 import { SHOP_NAME, formatCents, formatDate } from '../http/view-helpers';
+import { PAYMENT_METHOD } from './shipping';
+
+/** Who sells: the business named on the invoice, with its postal address a line each. */
+export interface Seller {
+  name: string;
+  addressLines: readonly string[];
+}
 
 /** What an invoice shows: plain data, so that it can be rendered from any order-like record. */
 export interface InvoiceData {
-  orderId: string;
+  /** INV-1042: the invoice's own number. */
+  invoiceNumber: string;
+  /** The order's number, as the shopper's pages show it. */
+  orderNumber: string;
   date: Date;
+  /** Who sells: the shop's name and address (SHOP_NAME and SHOP_ADDRESS in src/http/view-helpers.ts). */
+  seller: Seller;
   customerEmail: string;
+  /** The shipping address, a line each; empty for an order from before checkout asked for one. */
+  shipTo: readonly string[];
   items: ReadonlyArray<{ title: string; quantity: number; price: number }>;
 }
 
-export function invoiceFilename(orderId: string): string {
-  return `invoice-${orderId}.pdf`;
+/** invoice-1042.pdf: named after the order the shopper knows. */
+export function invoiceFilename(orderNumber: string): string {
+  return `invoice-${orderNumber}.pdf`;
 }
 
 const MARGIN = 50;
@@ -23,6 +38,9 @@ const COLUMNS = {
   lineTotal: { x: 455, width: 90 },
 } as const;
 const RIGHT_EDGE = COLUMNS.lineTotal.x + COLUMNS.lineTotal.width;
+// The two columns above the table: the invoice's details on the left, the seller on the right.
+const DETAILS = { x: MARGIN, width: 250 };
+const SELLER_COLUMN = { x: 345, width: RIGHT_EDGE - 345 };
 
 // The characters Windows-1252 adds to Latin-1 (€, curly quotes, dashes...), which Helvetica in a PDF can show.
 const WIN_ANSI_EXTRAS = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
@@ -55,17 +73,27 @@ export function invoicePdf(invoice: InvoiceData): PDFKit.PDFDocument {
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
-    info: { Title: `Invoice for order ${printable(invoice.orderId)}`, Author: SHOP_NAME },
+    info: { Title: `Invoice ${printable(invoice.invoiceNumber)}`, Author: invoice.seller.name },
   });
 
   doc.font('Helvetica-Bold').fontSize(22).text(SHOP_NAME);
   doc.font('Helvetica').fontSize(14).fillColor('#616e7c').text('Invoice').moveDown();
   doc.fillColor('#1f2933').fontSize(10);
-  doc.text(`Order: ${printable(invoice.orderId)}`);
-  doc.text(`Date: ${formatDate(invoice.date)}`);
-  doc.text(`Customer: ${printable(invoice.customerEmail)}`).moveDown(1.5);
+  const top = doc.y;
+  const detailsEnd = block(doc, DETAILS, top, undefined, [
+    `Invoice number: ${invoice.invoiceNumber}`,
+    `Order: ${invoice.orderNumber}`,
+    `Date: ${formatDate(invoice.date)}`,
+    `Customer: ${invoice.customerEmail}`,
+    `Payment: ${PAYMENT_METHOD}`,
+  ]);
+  const { seller } = invoice;
+  const sellerEnd = block(doc, SELLER_COLUMN, top, 'Seller', [seller.name, ...seller.addressLines]);
+  let y = Math.max(detailsEnd, sellerEnd) + ROW_GAP * 2;
+  if (invoice.shipTo.length > 0) y = block(doc, DETAILS, y, 'Ship to', invoice.shipTo) + ROW_GAP * 2;
+  y += ROW_GAP;
 
-  let y = tableHeader(doc, doc.y);
+  y = tableHeader(doc, y);
   let totalCents = 0;
   for (const item of invoice.items) {
     const lineCents = cents(item.price) * item.quantity;
@@ -96,6 +124,28 @@ export function invoicePdf(invoice: InvoiceData): PDFKit.PDFDocument {
 
   doc.end();
   return doc;
+}
+
+/** Lines of text in a column from `y`, under a bold heading if any; returns where the block ends. */
+function block(
+  doc: PDFKit.PDFDocument,
+  column: { x: number; width: number },
+  y: number,
+  heading: string | undefined,
+  lines: readonly string[],
+): number {
+  let next = y;
+  const write = (text: string) => {
+    doc.text(printable(text), column.x, next, { width: column.width });
+    next = doc.y;
+  };
+  if (heading !== undefined) {
+    doc.font('Helvetica-Bold');
+    write(heading);
+  }
+  doc.font('Helvetica');
+  for (const line of lines) write(line);
+  return next;
 }
 
 function tableHeader(doc: PDFKit.PDFDocument, y: number): number {

@@ -1,4 +1,5 @@
 import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
+import type { ShippingAddress } from '../accounts/user.model';
 
 /** What was bought, as it was at the time: later edits or deletions of the product don't change it. */
 export interface IOrderItem {
@@ -9,14 +10,22 @@ export interface IOrderItem {
 }
 
 export interface IOrder {
+  /**
+   * The order number shoppers see (order-number.ts): a shop-wide sequence, unique. Orders placed
+   * before numbers existed have none and show their id instead.
+   */
+  number?: number;
   items: IOrderItem[];
   /** The buyer; the email is removed when they delete their account (the order stays for the books). */
   user: { userId: Types.ObjectId; email?: string };
+  /** Where it goes, as typed at checkout (older orders have none). Paid on delivery. */
+  shippingAddress?: ShippingAddress;
   createdAt: Date;
 }
 
 export type OrderModel = Model<IOrder>;
 export type OrderDocument = HydratedDocument<IOrder>;
+export type OrderRecord = IOrder & { _id: Types.ObjectId };
 
 const orderItemSchema = new Schema<IOrderItem>(
   {
@@ -28,18 +37,37 @@ const orderItemSchema = new Schema<IOrderItem>(
   { _id: false },
 );
 
+const shippingAddressSchema = new Schema<ShippingAddress>(
+  {
+    name: { type: String, required: true },
+    street: { type: String, required: true },
+    postcode: { type: String, required: true },
+    city: { type: String, required: true },
+    country: { type: String, required: true },
+  },
+  { _id: false },
+);
+
 const orderSchema = new Schema<IOrder, OrderModel>({
+  // Sparse: the orders from before numbers existed have none.
+  number: { type: Number, unique: true, sparse: true },
   items: { type: [orderItemSchema], required: true },
   user: {
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
     email: { type: String },
   },
+  shippingAddress: { type: shippingAddressSchema, required: false },
   createdAt: { type: Date, required: true, default: () => new Date() },
 });
 
 export const Order = model<IOrder, OrderModel>('Order', orderSchema);
 
+/** A price in cents: 4.1 is 410, never 409.99999. */
+export function centsOf(price: number): number {
+  return Math.round(price * 100);
+}
+
 /** Totals in cents, so that 0.1 + 0.2 never shows up on a receipt. */
 export function totalInCents(items: ReadonlyArray<{ price: number; quantity: number }>): number {
-  return items.reduce((sum, item) => sum + Math.round(item.price * 100) * item.quantity, 0);
+  return items.reduce((sum, item) => sum + centsOf(item.price) * item.quantity, 0);
 }

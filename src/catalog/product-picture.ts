@@ -13,12 +13,13 @@ export interface ProductPicture {
 }
 
 /**
- * How wide a product's image is shown (main.css): a card is a column of the grid (one column on a
- * phone, two from about 37rem, three from 56rem, the page stops growing at 70rem); the product
- * page's image is the full width, then half of it from 48rem.
+ * How wide a product's image is shown (main.css): on a phone (up to 40rem) a card lies on its side
+ * with a 7rem picture; wider, a card is a column of the grid (two columns, three from about 56rem,
+ * and the page stops growing at 70rem). The product page's image is the full width, then half of it
+ * from 48rem.
  */
 const SIZES = {
-  card: '(min-width: 72rem) 23rem, (min-width: 56rem) 33vw, (min-width: 37rem) 50vw, 100vw',
+  card: '(max-width: 40rem) 7rem, (min-width: 72rem) 23rem, (min-width: 56rem) 33vw, 50vw',
   detail: '(min-width: 72rem) 34rem, (min-width: 48rem) 50vw, 100vw',
 } as const;
 

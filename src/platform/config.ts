@@ -81,6 +81,11 @@ export interface Config {
   /** SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
   /**
+   * `GET /metrics` (Prometheus): only with `METRICS_TOKEN`, which a scraper sends as
+   * `Authorization: Bearer <token>`; without it the route does not exist (404).
+   */
+  metrics?: { token: string };
+  /**
    * The shop's own address as shoppers reach it (`PUBLIC_URL`), for the links in mail: never the
    * request's Host header, which anyone can set.
    */
@@ -238,6 +243,15 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
   };
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
 
+  const metricsToken = read('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,}$/.test(metricsToken)) {
+    // Not echoed: it is a secret, even when a bad one.
+    problems.push(
+      `METRICS_TOKEN must be at least 32 visible ASCII characters without spaces (got ${metricsToken.length} characters); ` +
+        `generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
+  }
+
   const smtpUrl = read('SMTP_URL');
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
     problems.push('SMTP_URL must look like smtp://user:password@host:587 (or smtps:// for TLS from the start)');
@@ -290,6 +304,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     seedDemoData,
     database,
     shutdownTimeoutMs,
+    metrics: metricsToken === undefined ? undefined : { token: metricsToken },
     publicUrl,
     mail,
   };

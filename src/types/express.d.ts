@@ -22,6 +22,10 @@ declare global {
       flash?: FlashMessage[];
       /** Messages set during this request, for the next page. */
       pendingFlash?: FlashMessage[];
+      /** Units in the logged-in shopper's cart, from the User already loaded (src/cart/middleware/cart-locals.ts). */
+      cartCount?: number;
+      /** This page's path, where add-to-cart forms send the shopper back to. */
+      cartReturnTo?: string;
     }
   }
 }

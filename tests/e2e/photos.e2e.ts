@@ -116,7 +116,8 @@ test('a seller adds a product with a photo, sees it refused when it is none, and
   const detail = await loadedImage(page, 'img.product-detail__image');
   expect(detail.src).toMatch(/\/800$/);
 
-  // A phone at twice the pixels: a card of about 360 CSS pixels takes the 800 width.
+  // A phone at twice the pixels: a card lies on its side with a 7rem picture, which takes the 400
+  // width; the product page, the phone's whole width, the 800 one.
   const phone = await browser.newContext({
     baseURL: baseUrl,
     viewport: { width: 390, height: 844 },
@@ -125,10 +126,16 @@ test('a seller adds a product with a photo, sees it refused when it is none, and
   const phonePage = await phone.newPage();
   await phonePage.goto('/products');
   const onPhone = await loadedImage(phonePage, 'img[alt="Enamel Kettle"]');
-  expect(onPhone.src).toMatch(/\/800$/);
+  expect(onPhone.src).toMatch(/\/400$/);
   const pageWidth = await phonePage.locator('html').evaluate((html): unknown => Reflect.get(html, 'scrollWidth'));
   expect(pageWidth).toBeLessThanOrEqual(390);
   await screenshot(phonePage, '04-phone');
+  await phonePage
+    .getByRole('link', { name: /details/i })
+    .first()
+    .click();
+  await phonePage.waitForURL('**/products/*');
+  expect((await loadedImage(phonePage, 'img.product-detail__image')).src).toMatch(/\/800$/);
   await phone.close();
 
   // Replaced from the edit form: the new photo shows, the old address is gone.

@@ -54,16 +54,29 @@ function addToCartButtons(page: Page) {
   return page.getByRole('button', { name: 'Add to cart' });
 }
 
+/** Clicks a form's button and waits until the page it lands on has loaded (the URL may not change). */
+async function clickAndLand(page: Page, landing: string, click: () => Promise<void>): Promise<void> {
+  await Promise.all([
+    page.waitForEvent(
+      'framenavigated',
+      (frame) => frame === page.mainFrame() && new URL(frame.url()).pathname === landing,
+    ),
+    click(),
+  ]);
+  await page.waitForLoadState('load');
+}
+
 /** The product card (or list item) that shows this title. */
 function card(page: Page, title: string) {
   return page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
 }
 
-test('a shopper browses, signs up, logs in, fills the cart, orders, gets the invoice and logs out', async () => {
+test('a shopper browses, signs up, logs in, fills the cart, checks out, gets the invoice and logs out', async () => {
   const context = await browser.newContext({
     baseURL: baseUrl,
     acceptDownloads: true,
     viewport: { width: 1200, height: 800 },
+    timezoneId: 'Europe/Berlin',
   });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
@@ -95,26 +108,31 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
   await expect(page.getByRole('button', { name: /log ?out/i }).count()).resolves.toBeGreaterThan(0);
   await screenshot(page, 'logged-in-home');
 
-  // Two products from the list, one from its detail page.
+  // Two products from the list, one from its detail page: each time back where the shopper was,
+  // with a notice naming the product and the count in the navigation.
   await page.goto('/products');
   expect(await addToCartButtons(page).count()).toBeGreaterThanOrEqual(PRODUCTS.length);
   await Promise.all([
-    page.waitForURL('**/cart'),
+    page.waitForURL('**/products'),
     card(page, 'Blue Teapot').getByRole('button', { name: 'Add to cart' }).click(),
   ]);
-  await page.goto('/products');
+  await expect(page.getByRole('status').innerText()).resolves.toBe('Added Blue Teapot to your cart.');
   await Promise.all([
-    page.waitForURL('**/cart'),
+    page.waitForURL('**/products'),
     card(page, 'Linen Apron').getByRole('button', { name: 'Add to cart' }).click(),
   ]);
-  await page.goto('/products');
+  await expect(page.locator('.main-nav__cart-count').innerText()).resolves.toMatch(/^2/);
+  await screenshot(page, 'added-to-cart');
   await card(page, 'Oak Cutting Board')
     .getByRole('link', { name: /details/i })
     .click();
   await page.waitForURL('**/products/*');
+  const detailUrl = page.url();
   await expect(page.getByRole('heading', { name: 'Oak Cutting Board' }).count()).resolves.toBe(1);
   await screenshot(page, 'product-detail');
-  await Promise.all([page.waitForURL('**/cart'), addToCartButtons(page).first().click()]);
+  await Promise.all([page.waitForURL(detailUrl), addToCartButtons(page).first().click()]);
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await page.waitForURL('**/cart');
 
   // The cart: three lines, quantities and total.
   const rows = page.locator('tbody tr');
@@ -122,26 +140,64 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
   await expect(page.locator('tfoot').innerText()).resolves.toMatch(/74\.75/);
   await screenshot(page, 'cart');
 
-  // Remove one.
-  await Promise.all([
-    page.waitForURL('**/cart'),
+  // Two teapots: the line total and the total follow.
+  await page.getByLabel('Quantity of Blue Teapot').fill('2');
+  await clickAndLand(page, '/cart', () =>
+    rows
+      .filter({ hasText: 'Blue Teapot' })
+      .getByRole('button', { name: /update/i })
+      .click(),
+  );
+  await expect(rows.filter({ hasText: 'Blue Teapot' }).innerText()).resolves.toMatch(/49\.00/);
+  await expect(page.locator('tfoot').innerText()).resolves.toMatch(/99\.25/);
+
+  // Remove one: the dialog asks first; Cancel keeps it, Yes removes it.
+  const removeApron = () =>
     rows
       .filter({ hasText: 'Linen Apron' })
       .getByRole('button', { name: /remove/i })
-      .click(),
-  ]);
+      .click();
+  await removeApron();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.innerText()).resolves.toContain('Remove Linen Apron from your cart?');
+  await screenshot(page, 'cart-confirm-remove');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(rows.count()).resolves.toBe(3);
+  await removeApron();
+  await clickAndLand(page, '/cart', () => dialog.getByRole('button', { name: 'Yes' }).click());
   await expect(rows.count()).resolves.toBe(2);
-  await expect(page.locator('tfoot').innerText()).resolves.toMatch(/56\.75/);
+  await expect(page.getByRole('status').innerText()).resolves.toBe('Removed Linen Apron from your cart.');
+  await expect(page.locator('tfoot').innerText()).resolves.toMatch(/81\.25/);
   await screenshot(page, 'cart-after-remove');
 
-  // Order: it shows under Orders.
-  await Promise.all([page.waitForURL('**/orders'), page.getByRole('button', { name: /order now/i }).click()]);
+  // Checkout: a missing field is said next to it, what was typed stays; then the order.
+  await Promise.all([page.waitForURL('**/checkout'), page.getByRole('link', { name: /checkout/i }).click()]);
+  await expect(page.getByText(/pay on delivery/i).count()).resolves.toBeGreaterThan(0);
+  await page.getByLabel('Full name').fill('Ada Lovelace');
+  await page.getByLabel('Street and house number').fill('12 Example Street');
+  await page.getByLabel('Postcode').fill('SW1Y 4JH');
+  await page.getByLabel('Country').selectOption('GB');
+  await clickAndLand(page, '/create-order', () => page.getByRole('button', { name: /place order/i }).click());
+  await expect(page.getByText('Enter the town or city.').count()).resolves.toBe(1);
+  await expect(page.getByLabel('Full name').inputValue()).resolves.toBe('Ada Lovelace');
+  await screenshot(page, 'checkout-error');
+  await page.getByLabel('Town or city').fill('London');
+  await Promise.all([
+    page.waitForURL('**/orders/*/confirmation'),
+    page.getByRole('button', { name: /place order/i }).click(),
+  ]);
   const orderText = await page.getByRole('main').innerText();
+  expect(orderText).toMatch(/Order \d{4,}/);
   expect(orderText).toContain('Blue Teapot');
   expect(orderText).toContain('Oak Cutting Board');
   expect(orderText).not.toContain('Linen Apron');
-  expect(orderText).toMatch(/56\.75/);
-  await screenshot(page, 'orders');
+  expect(orderText).toMatch(/81\.25/);
+  expect(orderText).toContain('SW1Y 4JH London');
+  // In the browser's time zone (Europe/Berlin here), not UTC; the UTC time stays as the title.
+  const placed = page.locator('time[data-local-time]');
+  await expect(placed.innerText()).resolves.not.toMatch(/UTC$/);
+  await expect(placed.getAttribute('title')).resolves.toMatch(/UTC$/);
+  await screenshot(page, 'order-confirmation');
 
   // The invoice downloads as a PDF.
   const [download] = await Promise.all([
@@ -154,6 +210,26 @@ test('a shopper browses, signs up, logs in, fills the cart, orders, gets the inv
   const invoicePath = path.join(SCREENSHOTS_DIR, 'invoice.pdf');
   await download.saveAs(invoicePath);
   expect(fs.readFileSync(invoicePath).subarray(0, 5).toString()).toBe('%PDF-');
+
+  // On a 360 px phone: no page is wider than the screen; cart lines are cards.
+  await page.goto('/products');
+  await card(page, 'Linen Apron').getByRole('button', { name: 'Add to cart' }).click();
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const pagePath of ['/', '/products', '/cart', '/checkout', '/orders', page.url()]) {
+    await page.goto(pagePath);
+    // A string: the test's TypeScript has no DOM types.
+    const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+    expect({ pagePath, width }).toEqual({ pagePath, width: 360 });
+  }
+  await page.goto('/cart');
+  // Each line a card: the rows are blocks, not table rows.
+  await expect(
+    page.evaluate<string>("getComputedStyle(document.querySelector('.cart tbody tr')).display"),
+  ).resolves.toBe('block');
+  await screenshot(page, 'phone-cart');
+  await page.goto('/orders');
+  await screenshot(page, 'phone-orders');
+  await page.setViewportSize({ width: 1200, height: 800 });
 
   // Log out: no add-to-cart any more.
   await Promise.all([

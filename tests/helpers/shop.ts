@@ -168,14 +168,31 @@ export function expectRedirect(response: Response, location: string): void {
   }
 }
 
-/** Places an order from the shopper's cart, as the "Order now" button does; expects the redirect to /orders. */
-export async function placeOrder(shopper: Shopper): Promise<void> {
-  await shopper.agent
+/** A shipping address the checkout accepts. */
+export const TEST_ADDRESS = {
+  name: 'Ada Lovelace',
+  street: '12 Example Street',
+  postcode: 'SW1Y 4JH',
+  city: 'London',
+  country: 'GB',
+} as const;
+
+/** Where POST /create-order sends the shopper once the order is placed: its confirmation page. */
+export const CONFIRMATION_PATH = /^\/orders\/([0-9a-f]{24})\/confirmation$/;
+
+/**
+ * Places an order from the shopper's cart, as the checkout form does (with `TEST_ADDRESS` unless
+ * told otherwise); expects the redirect to the order's confirmation page and returns the order's id.
+ */
+export async function placeOrder(shopper: Shopper, address: Record<string, string> = TEST_ADDRESS): Promise<string> {
+  const response = await shopper.agent
     .post('/create-order')
     .type('form')
-    .send({ _csrf: shopper.csrf })
-    .expect(302)
-    .expect('Location', '/orders');
+    .send({ _csrf: shopper.csrf, ...address })
+    .expect(302);
+  const orderId = CONFIRMATION_PATH.exec(String(response.headers.location))?.[1];
+  if (!orderId) throw new Error(`expected a redirect to an order's confirmation, got ${response.headers.location}`);
+  return orderId;
 }
 
 /** Adds a product through the admin form, as its owner would. Returns its id. */

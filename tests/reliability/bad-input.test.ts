@@ -6,6 +6,7 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config';
 import { Product } from '../../src/catalog/product.model';
 import {
+  TEST_ADDRESS,
   TEST_SECRET,
   addProduct,
   newShopper,
@@ -125,7 +126,7 @@ test("in production, a failure is a 500 page without details; its request id is 
     .set('X-Forwarded-Proto', 'https')
     .set('Cookie', `__Host-sid=${signedId}`)
     .type('form')
-    .send({ _csrf: buyer.csrf });
+    .send({ _csrf: buyer.csrf, ...TEST_ADDRESS });
   expect(response.status).toBe(500);
   const requestId = /request id <code>([0-9a-f-]{36})<\/code>/.exec(response.text)?.[1];
   expect(requestId).toBeDefined();

@@ -3,7 +3,7 @@ import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
 import { Catalog } from '../../src/catalog/catalog.service';
 import { commandsDuring } from '../helpers/commands';
-import { addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 
 /*
  * The product pages are read through a short cache (services/catalog.ts). What must hold: a change
@@ -86,7 +86,7 @@ test('the cart and the order use the price in the database, not the one on a cac
   // ...but what the shopper pays is read afresh.
   await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId: teaId }).expect(302);
   expect((await shopper.agent.get('/cart').expect(200)).text).toContain('9.50');
-  await shopper.agent.post('/create-order').type('form').send({ _csrf: shopper.csrf }).expect(302);
+  await placeOrder(shopper);
   const orders = (await shopper.agent.get('/orders').expect(200)).text;
   expect(orders).toContain('9.50');
   expect(orders).not.toContain('8.00');

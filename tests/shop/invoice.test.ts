@@ -1,12 +1,22 @@
 import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import { Order } from '../../src/cart/order.model';
-import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import { SHOP_ADDRESS, SHOP_NAME } from '../../src/http/view-helpers';
+import {
+  TEST_ADDRESS,
+  addProduct,
+  newShopper,
+  placeOrder,
+  startTestShop,
+  type Shopper,
+  type TestShop,
+} from '../helpers/shop';
 import { pdfTextLines } from '../helpers/pdf-text';
 
 let shop: TestShop;
 let buyer: Shopper;
 let orderId: string;
+let orderNumber: number;
 
 beforeAll(async () => {
   shop = await startTestShop('invoice');
@@ -17,9 +27,9 @@ beforeAll(async () => {
   for (const productId of [teaId, teaId, cupId]) {
     await buyer.agent.post('/cart').type('form').send({ _csrf: buyer.csrf, productId }).expect(302);
   }
-  await placeOrder(buyer);
-  const order = await Order.findOne({ 'user.email': buyer.email }).lean();
-  orderId = order!._id.toHexString();
+  orderId = await placeOrder(buyer);
+  const order = await Order.findById(orderId).lean();
+  orderNumber = order!.number!;
 });
 
 afterAll(async () => {
@@ -36,7 +46,7 @@ test('the shopper who placed the order downloads its invoice as a PDF', async ()
   expect(response.headers['content-type']).toBe('application/pdf');
   // The content-disposition package quotes the name only when it has to.
   expect(response.headers['content-disposition']).toMatch(
-    new RegExp(`^attachment; filename="?invoice-${orderId}\\.pdf"?$`),
+    new RegExp(`^attachment; filename="?invoice-${orderNumber}\\.pdf"?$`),
   );
   expect(response.headers['cache-control']).toBe('no-store');
   const pdf = response.body as Buffer;
@@ -44,9 +54,24 @@ test('the shopper who placed the order downloads its invoice as a PDF', async ()
 
   const lines = pdfTextLines(pdf);
   expect(lines).toContain('Session Shop');
-  expect(lines).toContain(`Order: ${orderId}`);
+  // The numbers the shopper knows, never the raw id.
+  expect(lines).toContain(`Invoice number: INV-${orderNumber}`);
+  expect(lines).toContain(`Order: ${orderNumber}`);
+  expect(lines.join('\n')).not.toContain(orderId);
   expect(lines).toContain(`Customer: ${buyer.email}`);
+  expect(lines).toContain('Payment: Pay on delivery');
   expect(lines.find((line) => line.startsWith('Date: '))).toMatch(/^Date: \w{3} \d{1,2}, \d{4}, .* UTC$/);
+  // The seller (the shop's name and the address its footer shows) and where the order went.
+  const after = (heading: string, count: number) =>
+    lines.slice(lines.indexOf(heading) + 1, lines.indexOf(heading) + 1 + count);
+  const sellerAddress = SHOP_ADDRESS.split(', ');
+  expect(after('Seller', 1 + sellerAddress.length)).toEqual([SHOP_NAME, ...sellerAddress]);
+  expect(after('Ship to', 4)).toEqual([
+    TEST_ADDRESS.name,
+    TEST_ADDRESS.street,
+    `${TEST_ADDRESS.postcode} ${TEST_ADDRESS.city}`,
+    'United Kingdom',
+  ]);
   const row = (title: string) => lines.slice(lines.indexOf(title), lines.indexOf(title) + 4);
   expect(row('Green Tea')).toEqual(['Green Tea', '2', '$4.10', '$8.20']);
   expect(row('Tea Cup')).toEqual(['Tea Cup', '1', '$0.20', '$0.20']);

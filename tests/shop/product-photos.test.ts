@@ -240,7 +240,7 @@ describe('an uploaded photo', () => {
       const page = (await agent.get(path).expect(200)).text;
       const img = new RegExp(`<img class="card__image" src="/product-images/${imageId}/400"[^>]*>`).exec(page)?.[0];
       expect(img).toContain(`srcset="${srcset}"`);
-      expect(img).toMatch(/sizes="[^"]*100vw"/);
+      expect(img).toMatch(/sizes="\(max-width: 40rem\) 7rem, [^"]*"/);
       expect(img).toContain('width="1200" height="900"');
     }
     const detail = (await request(shop.app).get(`/products/${productId}`).expect(200)).text;

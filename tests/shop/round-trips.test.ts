@@ -132,6 +132,44 @@ test('add-to-cart is one user update and no session write, for a new item and fo
   expect(cart.text).toContain('Mug');
 });
 
+test('add-to-cart back to the page it was on: the same one update, the notice in a cookie, not the session', async () => {
+  const shopper = await newShopper(shop.app, 'returning-adder');
+  let setCookies: string[] = [];
+  const recorded = await commandsDuring(shop.store, async () => {
+    const response = await shopper.agent
+      .post('/cart')
+      .type('form')
+      .send({ _csrf: shopper.csrf, productId: mugId, returnTo: '/products?page=1' })
+      .expect(302)
+      .expect('Location', '/products?page=1');
+    setCookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+  });
+  expect(recorded.on('sessions')).toEqual(['aggregate sessions']);
+  expect(recorded.on('users')).toEqual(['update users']);
+  // "Added Mug to your cart." travels in the signed flash cookie (the session cookie is only rolled).
+  const flashCookie = setCookies.find((cookie) => cookie.startsWith('flash='));
+  expect(decodeURIComponent(flashCookie ?? '')).toContain('Added Mug to your cart.');
+});
+
+test('the cart count in the navigation comes from the User already loaded: no read of its own', async () => {
+  const shopper = await newShopper(shop.app, 'counted');
+  for (const productId of [teapotId, mugId, mugId]) {
+    await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302);
+  }
+  for (const page of ['/', '/products', `/products/${teapotId}`, '/orders']) {
+    let html = '';
+    const recorded = await commandsDuring(shop.store, async () => {
+      html = (await shopper.agent.get(page).expect(200)).text;
+    });
+    expect(html).toContain('<span class="main-nav__cart-count">3<span class="visually-hidden"> items</span></span>');
+    expect({ page, sessions: recorded.on('sessions'), users: recorded.on('users') }).toEqual({
+      page,
+      sessions: ['aggregate sessions'],
+      users: [],
+    });
+  }
+});
+
 test('the throttled touch writes the session at most once per interval', async () => {
   const shopper = await newShopper(shop.app, 'toucher');
   const intervalMs = 60_000;

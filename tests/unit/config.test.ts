@@ -158,3 +158,14 @@ test('without SESSION_SECRET, development keeps one generated secret across rest
     fs.rmSync(own, { recursive: true, force: true });
   }
 });
+
+test('METRICS_TOKEN: unset, /metrics is off; set, at least 32 visible characters, and never echoed', () => {
+  expect(load({}).metrics).toBeUndefined();
+  const token = 'k'.repeat(31) + '-';
+  expect(load({ METRICS_TOKEN: token }).metrics).toEqual({ token });
+  for (const bad of ['short-token', `${'k'.repeat(20)} ${'k'.repeat(20)}`, `${'k'.repeat(40)}é`]) {
+    const problems = problemsOf({ METRICS_TOKEN: bad });
+    expect(problems).toEqual([expect.stringMatching(/^METRICS_TOKEN must be at least 32 visible ASCII characters/)]);
+    expect(problems[0]).not.toContain(bad);
+  }
+});

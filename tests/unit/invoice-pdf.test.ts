@@ -11,26 +11,43 @@ function pdfBuffer(invoice: InvoiceData): Promise<Buffer> {
   });
 }
 
-const ORDER_ID = '65a1b2c3d4e5f60718293a4b';
 const DATE = new Date('2026-03-04T05:06:00Z');
+const SELLER = {
+  name: 'Example Goods LLC',
+  addressLines: ['1 Sample Road', 'Springfield, IL 62704', 'United States'],
+};
+const SHIP_TO = ['Ada Lovelace', "12 St James's Square", 'SW1Y 4JH London', 'United Kingdom'];
+
+/** An invoice of order 1042 with these items. */
+function invoiceWith(items: InvoiceData['items'], overrides: Partial<InvoiceData> = {}): InvoiceData {
+  return {
+    invoiceNumber: 'INV-1042',
+    orderNumber: '1042',
+    date: DATE,
+    seller: SELLER,
+    customerEmail: 'buyer@example.com',
+    shipTo: SHIP_TO,
+    items,
+    ...overrides,
+  };
+}
 
 test('an invoice lists each item with quantity, unit price and line total, then the total in cents', async () => {
-  const pdf = await pdfBuffer({
-    orderId: ORDER_ID,
-    date: DATE,
-    customerEmail: 'buyer@example.com',
-    items: [
+  const pdf = await pdfBuffer(
+    invoiceWith([
       { title: 'Green Tea', quantity: 2, price: 4.1 },
       { title: 'Tea Cup', quantity: 3, price: 0.1 },
-    ],
-  });
+    ]),
+  );
   expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
   expect(pdf.subarray(-6).toString('latin1')).toContain('%%EOF');
   const lines = pdfTextLines(pdf);
   expect(lines).toEqual(
-    expect.arrayContaining(['Session Shop', 'Invoice', `Order: ${ORDER_ID}`, 'Date: Mar 4, 2026, 5:06 AM UTC']),
+    expect.arrayContaining(['Session Shop', 'Invoice', 'Order: 1042', 'Date: Mar 4, 2026, 5:06 AM UTC']),
   );
   expect(lines).toContain('Customer: buyer@example.com');
+  expect(lines).toContain('Invoice number: INV-1042');
+  expect(lines).toContain('Payment: Pay on delivery');
   // Each row: title, quantity, unit price, line total, in drawing order.
   const row = (title: string) => lines.slice(lines.indexOf(title), lines.indexOf(title) + 4);
   expect(row('Green Tea')).toEqual(['Green Tea', '2', '$4.10', '$8.20']);
@@ -40,7 +57,7 @@ test('an invoice lists each item with quantity, unit price and line total, then 
 
 test('a long order continues on further pages, with every item on them', async () => {
   const items = Array.from({ length: 120 }, (_, i) => ({ title: `Item number ${i + 1}`, quantity: 1, price: 1 }));
-  const pdf = await pdfBuffer({ orderId: ORDER_ID, date: DATE, customerEmail: 'bulk@example.com', items });
+  const pdf = await pdfBuffer(invoiceWith(items, { customerEmail: 'bulk@example.com' }));
   const pageCount = (pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length;
   expect(pageCount).toBeGreaterThan(1);
   const lines = pdfTextLines(pdf);
@@ -54,6 +71,24 @@ test('characters the PDF font cannot show become "?", those it can stay', () => 
   expect(printable('two\nlines\u0000')).toBe('two lines ');
 });
 
-test('the file name carries the order id', () => {
-  expect(invoiceFilename(ORDER_ID)).toBe(`invoice-${ORDER_ID}.pdf`);
+test('the seller and the shipping address each print as a block, one line each, under a heading', async () => {
+  const lines = pdfTextLines(await pdfBuffer(invoiceWith([{ title: 'Green Tea', quantity: 1, price: 4.1 }])));
+  const blockAfter = (heading: string, length: number) =>
+    lines.slice(lines.indexOf(heading) + 1, lines.indexOf(heading) + 1 + length);
+  expect(blockAfter('Seller', 4)).toEqual([SELLER.name, ...SELLER.addressLines]);
+  expect(blockAfter('Ship to', 4)).toEqual(SHIP_TO);
+  // Both above the table.
+  expect(lines.indexOf('Ship to')).toBeLessThan(lines.indexOf('Green Tea'));
+});
+
+test('an order from before checkout asked for an address has no "Ship to" block', async () => {
+  const lines = pdfTextLines(
+    await pdfBuffer(invoiceWith([{ title: 'Green Tea', quantity: 1, price: 4.1 }], { shipTo: [] })),
+  );
+  expect(lines).not.toContain('Ship to');
+  expect(lines.slice(-2)).toEqual(['Total', '$4.10']);
+});
+
+test('the file name carries the order number', () => {
+  expect(invoiceFilename('1042')).toBe('invoice-1042.pdf');
 });

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { HttpError } from '../../http/http-error';
 import { isMultipart } from '../../http/upload';
 import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
+import type { RefusedFormWarning } from '../insecure-request-warning';
 
 /*
  * Every POST carries a CSRF token. A visitor's forms (login, signup) carry a double-submit token
@@ -10,7 +11,8 @@ import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
  */
 
 /**
- * Every POST: a missing or wrong token is a 403. `visitorPaths` are the visitor's forms.
+ * Every POST: a missing or wrong token is a 403. `visitorPaths` are the visitor's forms. A refusal
+ * tells `onRefused` which cookie the form needed (the session's or the visitor's CSRF cookie).
  * `multipartPaths` are forms that may also come as multipart/form-data, whose fields (the token
  * among them) are only read by their route, after its login check: sent so, they are left to
  * `verifyCsrfAfterUpload` there. Any other multipart POST is checked here, has no token in its
@@ -19,6 +21,7 @@ import { csrfToken, verifySessionCsrfToken, type VisitorCsrf } from '../csrf';
 export function csrfProtection(
   visitorCsrf: VisitorCsrf,
   visitorPaths: readonly string[],
+  cookies: { session: string; visitor: string; onRefused: RefusedFormWarning },
   multipartPaths: readonly string[] = [],
 ): RequestHandler {
   const visitorForms = new Set(visitorPaths);
@@ -29,11 +32,17 @@ export function csrfProtection(
       return;
     }
     if (req.method !== 'POST' || !visitorForms.has(req.path)) {
-      verifySessionCsrfToken(req, res, next);
+      verifySessionCsrfToken(req, res, (error?: unknown) => {
+        if (error !== undefined) cookies.onRefused(req, cookies.session);
+        next(error);
+      });
       return;
     }
     if (visitorCsrf.verify(req, res)) next();
-    else next(new HttpError(403, 'invalid csrf token'));
+    else {
+      cookies.onRefused(req, cookies.visitor);
+      next(new HttpError(403, 'invalid csrf token'));
+    }
   };
 }
 
