@@ -35,7 +35,11 @@ import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { createCatalogController } from './catalog/catalog.controller';
 import { createAdminController } from './catalog/admin.controller';
 import { catalogRoutes } from './catalog/catalog.routes';
-import { adminRoutes } from './catalog/admin.routes';
+import { ADMIN_PATH, PRODUCT_FORMS, adminRoutes } from './catalog/admin.routes';
+import { ProductImages } from './catalog/product-images.service';
+import { createProductImagesController } from './catalog/product-images.controller';
+import { productImageRoutes } from './catalog/product-images.routes';
+import { catalogViewHelpers } from './catalog/product-picture';
 import { Cart } from './cart/cart.service';
 import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
@@ -76,6 +80,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   app.set('trust proxy', config.trustProxy);
   useViews(app, { cache: config.isProduction });
+  Object.assign(app.locals, catalogViewHelpers);
   // Defaults for what middleware sets per request (res.locals), so that every view can rely on them.
   Object.assign(app.locals, {
     isAuthenticated: false,
@@ -90,7 +95,9 @@ export function createApp(config: Config, connections: AppConnections): Express 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
   // The services own the writes and their rules; the controllers translate HTTP to them.
-  const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
+  const images = new ProductImages();
+  const catalog =
+    connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs, images });
   const cart = new Cart({ catalog });
   // Mounted after the body parsers: the per-account limits read the email from the body. Counted
   // in the shop's database, beside the sessions: every process of the shop counts together.
@@ -130,7 +137,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Text responses compressed (gzip); level 4 of 9: nearly the size of the default for less CPU.
   app.use(compression({ level: 4 }));
   app.use(securityHeaders({ isProduction: config.isProduction }));
-  // Before the session: stylesheets and images cost no session lookup.
+  // Before the session: stylesheets, images and product photos cost no session lookup.
+  app.use(productImageRoutes(createProductImagesController({ images })));
   app.use(staticFiles(PUBLIC_DIR));
 
   app.use(sessionMiddleware(config, sessionStore));
@@ -144,8 +152,14 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(express.json({ limit: BODY_LIMIT }));
   const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
   const onRefused = refusedFormWarning({ isProduction: config.isProduction, trustProxy: config.trustProxy, logger });
+  // The product forms may come as multipart (a photo): their routes check the token once they have read it.
   app.use(
-    csrfProtection(visitorCsrf, VISITOR_FORMS, { session: cookie.name, visitor: visitorCsrf.cookieName, onRefused }),
+    csrfProtection(
+      visitorCsrf,
+      VISITOR_FORMS,
+      { session: cookie.name, visitor: visitorCsrf.cookieName, onRefused },
+      PRODUCT_FORMS,
+    ),
   );
 
   app.use(catalogRoutes(createCatalogController({ catalog })));
@@ -166,7 +180,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   );
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') app.use('/dev/mail', devMailRoutes(mailer));
-  app.use('/admin', adminRoutes(createAdminController({ catalog })));
+  app.use(ADMIN_PATH, adminRoutes(createAdminController({ catalog })));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ logger, showDetails: !config.isProduction }));

@@ -9,6 +9,11 @@ import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
 import { User } from './accounts/user.model';
+import { ProductImages } from './catalog/product-images.service';
+import { systemClock } from './platform/clock';
+
+/** A photo's files this old that no product names were left by a process that stopped mid-save. */
+const ORPHAN_PHOTO_AGE_MS = 60 * 60 * 1000;
 import { createApp } from './app';
 
 function readConfig(): Config {
@@ -76,6 +81,14 @@ async function main(): Promise<void> {
     // On every start, not only the first: `npm run dev` restarts on each change.
     showDemoLogin = await demoLoginWorks();
   }
+
+  // In the background: a start waits for nothing, and a failure costs only disk space until the next start.
+  new ProductImages().removeOrphans(new Date(systemClock() - ORPHAN_PHOTO_AGE_MS)).then(
+    (removed) => {
+      if (removed > 0) logger.info({ removed }, 'orphaned product photo files deleted');
+    },
+    (error: unknown) => logger.warn({ err: error }, 'the sweep of orphaned product photo files failed'),
+  );
 
   const app = createApp(config, { sessionStore, logger });
   const server = app.listen(config.port, () => {
