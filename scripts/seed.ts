@@ -5,7 +5,7 @@
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig } from '../src/platform/config';
-import { createLogger } from '../src/platform/logger';
+import { createLogger, printLine } from '../src/platform/logger';
 import { resolveConfiguredDatabase } from '../src/platform/database/resolve';
 import { DEMO_LOGIN, seedDemoData } from '../src/demo-data';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   try {
     await mongoose.connect(database.uri);
     const added = await seedDemoData({ bcryptRounds: config.bcryptRounds, logger });
-    console.log(
+    printLine(
       added
         ? `Demo data added. Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`
         : 'The shop already has products: nothing added.',

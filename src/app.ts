@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import compression from 'compression';
+import mongoose from 'mongoose';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
 import { systemClock, type Clock } from './platform/clock';
@@ -7,8 +8,10 @@ import { useViews } from './http/view-engine';
 import { requestLogger } from './http/middleware/request-logger';
 import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
+import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
 import { showFlash } from './http/middleware/show-flash';
+import { processNameHeader } from './http/middleware/process-name';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
 import type { MongoSessionStore } from './sessions/mongo-session-store';
 import { sessionCookie } from './sessions/session-cookie';
@@ -19,6 +22,7 @@ import { devMailRoutes } from './dev/dev-mail.routes';
 import { sessionMiddleware } from './sessions/middleware/session';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
+import { refusedFormWarning } from './sessions/insecure-request-warning';
 import { csrfProtection, provideCsrfTokenToShoppers, provideVisitorCsrfToken } from './sessions/middleware/csrf';
 import { Accounts } from './accounts/accounts.service';
 import { loadUser } from './accounts/middleware/load-user';
@@ -31,7 +35,11 @@ import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { createCatalogController } from './catalog/catalog.controller';
 import { createAdminController } from './catalog/admin.controller';
 import { catalogRoutes } from './catalog/catalog.routes';
-import { adminRoutes } from './catalog/admin.routes';
+import { ADMIN_PATH, PRODUCT_FORMS, adminRoutes } from './catalog/admin.routes';
+import { ProductImages } from './catalog/product-images.service';
+import { createProductImagesController } from './catalog/product-images.controller';
+import { productImageRoutes } from './catalog/product-images.routes';
+import { catalogViewHelpers } from './catalog/product-picture';
 import { Cart } from './cart/cart.service';
 import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
@@ -40,6 +48,10 @@ import { completePendingOrders } from './cart/middleware/complete-pending-orders
 import { crashHook } from './platform/crash-points';
 import { createHealthController } from './health/health.controller';
 import { healthRoutes } from './health/health.routes';
+import { ShopMetrics } from './metrics/metrics';
+import { recordRequests } from './metrics/middleware/record-requests';
+import { createMetricsController } from './metrics/metrics.controller';
+import { metricsRoutes } from './metrics/metrics.routes';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -70,6 +82,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   app.set('trust proxy', config.trustProxy);
   useViews(app, { cache: config.isProduction });
+  Object.assign(app.locals, catalogViewHelpers);
   // Defaults for what middleware sets per request (res.locals), so that every view can rely on them.
   Object.assign(app.locals, {
     isAuthenticated: false,
@@ -84,10 +97,17 @@ export function createApp(config: Config, connections: AppConnections): Express 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
   // The services own the writes and their rules; the controllers translate HTTP to them.
-  const catalog = connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs });
+  const images = new ProductImages();
+  const catalog =
+    connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs, images });
   const cart = new Cart({ catalog, now, crash: crashHook(config.testCrashAt) });
-  // Mounted after the body parsers: the per-account limits read the email from the body.
-  const rateLimits = createAuthRateLimits(config);
+  // Mounted after the body parsers: the per-account limits read the email from the body. Counted
+  // in the shop's database, beside the sessions: every process of the shop counts together.
+  const counters = new RateLimitCounters({
+    collection: sessionStore.database.collection<RateLimitCounter>(RATE_LIMITS_COLLECTION),
+    now,
+  });
+  const rateLimits = createAuthRateLimits(config, { counters, logger });
   const accounts = new Accounts({
     bcryptRounds: config.bcryptRounds,
     sessionStore,
@@ -99,14 +119,28 @@ export function createApp(config: Config, connections: AppConnections): Express 
     onAccountDeleted: [(userId) => catalog.removeSeller(userId), (userId) => cart.forgetBuyer(userId)],
   });
 
-  // First: probes come every few seconds and need no log line, session or security headers.
   app.disable('x-powered-by');
+  if (config.processName !== undefined) app.use(processNameHeader(config.processName));
+  if (config.metrics) {
+    // Every response counts, probes and scrapes included.
+    const metrics = new ShopMetrics({
+      countActiveSessions: (at) => sessionStore.countActive(at),
+      now,
+      // The session store's client is mongoose's in production (one pool); tests give it its own.
+      databaseClients: [...new Set([sessionStore.commandClient, mongoose.connection.getClient()])],
+      logger,
+    });
+    app.use(recordRequests(metrics));
+    app.use(metricsRoutes(createMetricsController({ metrics, token: config.metrics.token })));
+  }
+  // First: probes come every few seconds and need no log line, session or security headers.
   app.use(healthRoutes(createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs })));
   app.use(requestLogger(logger));
   // Text responses compressed (gzip); level 4 of 9: nearly the size of the default for less CPU.
   app.use(compression({ level: 4 }));
   app.use(securityHeaders({ isProduction: config.isProduction }));
-  // Before the session: stylesheets and images cost no session lookup.
+  // Before the session: stylesheets, images and product photos cost no session lookup.
+  app.use(productImageRoutes(createProductImagesController({ images })));
   app.use(staticFiles(PUBLIC_DIR));
 
   app.use(sessionMiddleware(config, sessionStore));
@@ -120,7 +154,16 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
   const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
-  app.use(csrfProtection(visitorCsrf, VISITOR_FORMS));
+  const onRefused = refusedFormWarning({ isProduction: config.isProduction, trustProxy: config.trustProxy, logger });
+  // The product forms may come as multipart (a photo): their routes check the token once they have read it.
+  app.use(
+    csrfProtection(
+      visitorCsrf,
+      VISITOR_FORMS,
+      { session: cookie.name, visitor: visitorCsrf.cookieName, onRefused },
+      PRODUCT_FORMS,
+    ),
+  );
 
   app.use(catalogRoutes(createCatalogController({ catalog })));
   app.use(cartRoutes(createCartController({ cart })));
@@ -140,7 +183,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   );
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') app.use('/dev/mail', devMailRoutes(mailer));
-  app.use('/admin', adminRoutes(createAdminController({ catalog })));
+  app.use(ADMIN_PATH, adminRoutes(createAdminController({ catalog })));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ logger, showDetails: !config.isProduction }));

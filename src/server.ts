@@ -3,13 +3,18 @@ import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig, type Config } from './platform/config';
-import { createLogger, flushLogger, type Logger } from './platform/logger';
+import { createLogger, flushOutput, printLine, type Logger } from './platform/logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
 import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
 import { User } from './accounts/user.model';
 import { completeInterruptedOrders } from './cart/cart.service';
+import { ProductImages } from './catalog/product-images.service';
+import { systemClock } from './platform/clock';
+
+/** A photo's files this old that no product names were left by a process that stopped mid-save. */
+const ORPHAN_PHOTO_AGE_MS = 60 * 60 * 1000;
 import { createApp } from './app';
 
 function readConfig(): Config {
@@ -26,9 +31,15 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel, { buffered: config.isProduction });
+  const logger = createLogger(config.logLevel);
   if (config.isProduction && !config.mail.smtpUrl) {
     logger.warn('SMTP_URL is not set: mail is off, so password resets and email confirmations cannot be sent');
+  }
+  if (config.trustProxy === true) {
+    logger.warn(
+      'TRUST_PROXY=true believes the left-most X-Forwarded-For address, which any client writes itself: ' +
+        "the per-address limits can be bypassed; set the proxies' addresses or their number instead",
+    );
   }
   if (config.sessionSecretGenerated) {
     logger.warn('SESSION_SECRET is not set: using a generated secret (development keeps it in .data/session-secret)');
@@ -45,7 +56,8 @@ async function main(): Promise<void> {
   // The driver's default server selection timeout (30 s) would hold every request that long while
   // the database is away; this one turns an outage into a 503 page within a few seconds.
   const serverSelectionTimeoutMS = config.database.requestTimeoutMs;
-  await mongoose.connect(database.uri, { serverSelectionTimeoutMS });
+  // With /metrics on, the driver reports each command's outcome: failures are counted.
+  await mongoose.connect(database.uri, { serverSelectionTimeoutMS, monitorCommands: config.metrics !== undefined });
   // The drivers reconnect on their own; these lines tell the operator when the outage began and ended.
   const onConnectionLost = () => logger.warn('database connection lost: requests get the 503 page');
   mongoose.connection.on('disconnected', onConnectionLost);
@@ -81,6 +93,14 @@ async function main(): Promise<void> {
     logger.error({ err: error }, 'could not complete the orders interrupted by a crash');
   }
 
+  // In the background: a start waits for nothing, and a failure costs only disk space until the next start.
+  new ProductImages().removeOrphans(new Date(systemClock() - ORPHAN_PHOTO_AGE_MS)).then(
+    (removed) => {
+      if (removed > 0) logger.info({ removed }, 'orphaned product photo files deleted');
+    },
+    (error: unknown) => logger.warn({ err: error }, 'the sweep of orphaned product photo files failed'),
+  );
+
   const app = createApp(config, { sessionStore, logger });
   const server = app.listen(config.port, () => {
     // The port actually bound: PORT=0 (a free port, as the load test asks) is resolved here.
@@ -88,9 +108,10 @@ async function main(): Promise<void> {
     logger.info(`shop listening on ${url}`);
     // Outside production, also as plain lines that stand out among the JSON log lines.
     if (!config.isProduction) {
-      console.log(`\nSession Shop: ${url}`);
-      if (showDemoLogin) console.log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
-      console.log('');
+      // Through the logger's own writer: process.stdout blocks the process on a full pipe.
+      printLine(`\nSession Shop: ${url}`);
+      if (showDemoLogin) printLine(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+      printLine('');
     }
   });
   server.on('error', (error) => {
@@ -150,11 +171,11 @@ function shutDownOnSignals(parts: {
       await mongoose.disconnect();
       await database.stop();
       logger.info('stopped');
-      await flushLogger(logger, LOG_FLUSH_MS);
+      await flushOutput(LOG_FLUSH_MS);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
-      await flushLogger(logger, LOG_FLUSH_MS);
+      await flushOutput(LOG_FLUSH_MS);
       process.exit(1);
     }
   };

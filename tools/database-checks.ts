@@ -14,6 +14,8 @@ export interface Ledger {
   orders: number;
   /** Adds or orders that got no answer: they may or may not have happened. */
   uncertain: number;
+  /** Logins that got no answer (a process killed meanwhile): each may have left a session behind. */
+  unansweredLogins?: number;
 }
 
 export interface Check {
@@ -105,9 +107,11 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
     const email = user.email as string;
     if (emails.has(email)) loginsPerShopper.set(email, (loginsPerShopper.get(email) ?? 0) + 1);
   }
-  // Logout destroys the session: a shopper is logged in at most once (the visit the time cut short).
+  // Logout destroys the session: a shopper is logged in at most once (the visit the time cut short),
+  // and once more for each login whose answer never came (the browser never got its cookie).
+  const unanswered = new Map(ledgers.map((ledger) => [ledger.email, ledger.unansweredLogins ?? 0]));
   const leftOver = [...loginsPerShopper]
-    .filter(([, logins]) => logins > 1)
+    .filter(([email, logins]) => logins > 1 + (unanswered.get(email) ?? 0))
     .map(([email, logins]) => `${email}: ${logins}`);
 
   return [

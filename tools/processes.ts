@@ -4,7 +4,8 @@
  *
  * Every one is started as `node [flags] --import tsx FILE.ts`, a direct child: the tsx binary
  * would run the script in a grandchild, which signals sent to the child would not reach, and whose
- * pid (for memory and CPU readings) would not be the one we hold.
+ * pid (for memory and CPU readings) would not be the one we hold. The compiled shop
+ * (`node dist/server.js`, as the image runs it) is started the same way, without tsx.
  *
  *   const engine = await startEngineProcess();                  // `npm run db` on a free port
  *   const shop = await startShopProcess({ MONGODB_URI: engine.uri, SESSION_SECRET: ... });
@@ -45,26 +46,61 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Before `--import tsx`, e.g. `--cpu-prof`. */
   nodeFlags?: string[];
+  /**
+   * Its standard output is a pipe nobody reads (a stalled log shipper): nothing is kept of it, and
+   * the pipe fills up. `child.stdout.destroy()` then plays a reader that has gone.
+   */
+  unreadStdout?: boolean;
+  /** Every chunk of its output as it comes, besides what is kept (e.g. to show it with a prefix). */
+  onOutput?: (chunk: string) => void;
+  /** Where it runs: the repository's root by default. */
+  cwd?: string;
 }
 
 /** Starts `file` (relative to the repository's root) under tsx; its output is kept, bounded. */
 export function spawnTs(file: string, options: SpawnOptions = {}): ChildHandle {
-  const child = spawn(
+  return spawnNode(file, { ...options, nodeFlags: [...(options.nodeFlags ?? []), '--import', 'tsx'] });
+}
+
+/** Starts a JavaScript `file` (relative to the repository's root) with node; its output is kept, bounded. */
+export function spawnNode(file: string, options: SpawnOptions = {}): ChildHandle {
+  return spawnProgram(
     process.execPath,
-    [...(options.nodeFlags ?? []), '--import', 'tsx', path.join(ROOT, file), ...(options.args ?? [])],
-    { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    [...(options.nodeFlags ?? []), path.join(ROOT, file), ...(options.args ?? [])],
+    {
+      ...options,
+      name: options.name ?? path.basename(file),
+    },
   );
-  const name = options.name ?? path.basename(file);
+}
+
+/** Starts any program (nginx, say) in the repository's root, with `args` as they are; its output is kept, bounded. */
+export function spawnProgram(
+  command: string,
+  args: string[],
+  options: Omit<SpawnOptions, 'args' | 'nodeFlags'> = {},
+): ChildHandle {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const name = options.name ?? path.basename(command);
   if (child.pid === undefined) throw new Error(`${name} could not be started`);
   let output = '';
   // The start (the lines waited for) and the end (why it stopped) matter: a long run's request
   // log in between is dropped rather than kept in memory.
   const keep = (chunk: Buffer) => {
+    options.onOutput?.(chunk.toString());
     output += chunk.toString();
     if (output.length > 2 * OUTPUT_KEPT)
       output = output.slice(0, OUTPUT_KEPT / 2) + '\n[...]\n' + output.slice(-OUTPUT_KEPT);
   };
-  child.stdout!.on('data', keep);
+  if (options.unreadStdout) {
+    child.stdout!.pause();
+    // Its output is never read, so the stream would never end: no 'close' after the exit without this.
+    child.once('exit', () => child.stdout!.destroy());
+  } else child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   // 'close', not 'exit': by then its output has been read to the end.
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -169,7 +205,7 @@ export interface EngineProcess extends ChildHandle {
 
 /** `npm run db`: on a free port unless `port`, data in memory unless `dbPath`. */
 export async function startEngineProcess(
-  options: { port?: number; dbPath?: string; nodeFlags?: string[] } = {},
+  options: { port?: number; dbPath?: string; nodeFlags?: string[]; onOutput?: (chunk: string) => void } = {},
 ): Promise<EngineProcess> {
   const args = ['--port', String(options.port ?? 0), ...(options.dbPath ? ['--dbpath', options.dbPath] : [])];
   const handle = spawnTs('packages/embedded-mongodb/src/cli.ts', {
@@ -177,6 +213,7 @@ export async function startEngineProcess(
     args,
     env: { ...process.env, LOG_LEVEL: 'warn' },
     nodeFlags: options.nodeFlags,
+    onOutput: options.onOutput,
   });
   const [, uri] = await killIfNot(handle, waitForOutput(handle, /MONGODB_URI=(mongodb:\/\/\S+)/));
   return { ...handle, uri };
@@ -187,6 +224,20 @@ export interface ShopProcess extends ChildHandle {
   url: string;
 }
 
+export interface ShopProcessOptions {
+  nodeFlags?: string[];
+  /** `node dist/server.js` (built by `npm run build`), as in production, instead of src/server.ts under tsx. */
+  compiled?: boolean;
+  /** For messages: "shop" by default. */
+  name?: string;
+  onOutput?: (chunk: string) => void;
+  /** See SpawnOptions. */
+  unreadStdout?: boolean;
+}
+
+/** The compiled server, relative to the repository's root. */
+export const COMPILED_SERVER = 'dist/server.js';
+
 /**
  * src/server.ts with exactly the environment given (plus PATH and HOME, see shopEnvironment):
  * nothing leaks in from the caller's MONGODB_URI or .env-style variables. On a free port unless
@@ -195,14 +246,17 @@ export interface ShopProcess extends ChildHandle {
  */
 export async function startShopProcess(
   env: Record<string, string>,
-  options: { nodeFlags?: string[] } = {},
+  options: ShopProcessOptions = {},
 ): Promise<ShopProcess> {
   const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
-  const handle = spawnTs('src/server.ts', {
-    name: 'shop',
+  const spawnOptions: SpawnOptions = {
+    name: options.name ?? 'shop',
     env: shopEnvironment({ ...env, PORT: String(port) }),
     nodeFlags: options.nodeFlags,
-  });
+    unreadStdout: options.unreadStdout,
+    onOutput: options.onOutput,
+  };
+  const handle = options.compiled ? spawnNode(COMPILED_SERVER, spawnOptions) : spawnTs('src/server.ts', spawnOptions);
   const url = `http://127.0.0.1:${port}`;
   await killIfNot(handle, waitForHttp(handle, `${url}/healthz`));
   return { ...handle, url };

@@ -8,11 +8,15 @@
  * every request says `X-Forwarded-Proto: https`, and the jar treats the shop as the https site the
  * browser would see, so the production cookie (`__Host-sid`, Secure) is kept and sent back.
  *
+ * An https:// base URL is spoken to over TLS (through nginx, say): give `ca` to trust a self-signed
+ * certificate, or `insecure` to check none.
+ *
  *   const shopper = new ShopClient(url, { behindHttpsProxy: true });
  *   await shopper.get('/login');
  *   await shopper.postForm('/login', { email, password });   // _csrf from the login page
  */
 import http from 'node:http';
+import https from 'node:https';
 import { CookieJar } from 'tough-cookie';
 import { findCsrfToken } from './html';
 
@@ -32,7 +36,7 @@ export interface ShopReply {
 /** Called after every request: the load test's statistics. */
 export type RequestListener = (
   label: string,
-  outcome: { status: number; ms: number } | { error: Error; ms: number },
+  outcome: { status: number; ms: number; headers: http.IncomingHttpHeaders } | { error: Error; ms: number },
 ) => void;
 
 export interface ShopClientOptions {
@@ -42,6 +46,10 @@ export interface ShopClientOptions {
   headers?: Record<string, string>;
   /** Connections to share between clients (each keeps its own cookies); by default one of its own. */
   agent?: http.Agent;
+  /** https:// only: the certificate(s) to trust, in PEM (a self-signed one, for example). */
+  ca?: string;
+  /** https:// only: accept any certificate. For a test stack's own, when `ca` cannot be had. */
+  insecure?: boolean;
   /** Per request; 30 s by default. */
   timeoutMs?: number;
   onRequest?: RequestListener;
@@ -64,14 +72,20 @@ export class ShopClient {
   private readonly ownAgent: boolean;
   /** Where the jar believes the shop is: https behind the proxy, as the browser sees it. */
   private readonly cookieOrigin: string;
+  private readonly secure: boolean;
 
   constructor(
     readonly baseUrl: string,
     private readonly options: ShopClientOptions = {},
   ) {
     this.ownAgent = options.agent === undefined;
-    this.agent = options.agent ?? new http.Agent({ keepAlive: true });
     const origin = new URL(baseUrl);
+    this.secure = origin.protocol === 'https:';
+    this.agent =
+      options.agent ??
+      (this.secure
+        ? new https.Agent({ keepAlive: true, ca: options.ca, rejectUnauthorized: !options.insecure })
+        : new http.Agent({ keepAlive: true }));
     if (options.behindHttpsProxy) origin.protocol = 'https:';
     this.cookieOrigin = origin.origin;
   }
@@ -90,7 +104,7 @@ export class ShopClient {
     const started = performance.now();
     try {
       const reply = await this.send(method, path, options);
-      this.options.onRequest?.(label, { status: reply.status, ms: reply.ms });
+      this.options.onRequest?.(label, { status: reply.status, ms: reply.ms, headers: reply.headers });
       return reply;
     } catch (error) {
       this.options.onRequest?.(label, {
@@ -116,7 +130,18 @@ export class ShopClient {
     if (this.ownAgent) this.agent.destroy();
   }
 
-  private send(method: string, path: string, options: RequestOptions): Promise<ShopReply> {
+  private async send(method: string, path: string, options: RequestOptions): Promise<ShopReply> {
+    try {
+      return await this.sendOnce(method, path, options);
+    } catch (error) {
+      // A kept-alive connection the server (or proxy) closed just as this request went out: nothing
+      // of it was read, and a browser sends it again on a new connection. So does this client, once.
+      if (!(error instanceof ClosedBeforeAnswer)) throw error;
+      return this.sendOnce(method, path, options);
+    }
+  }
+
+  private sendOnce(method: string, path: string, options: RequestOptions): Promise<ShopReply> {
     const url = new URL(path, this.baseUrl);
     const cookieUrl = new URL(url.pathname + url.search, this.cookieOrigin).href;
     const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
@@ -133,7 +158,7 @@ export class ShopClient {
     Object.assign(headers, options.headers);
     const started = performance.now();
     return new Promise((resolve, reject) => {
-      const request = http.request(url, { method, headers, agent: this.agent }, (response) => {
+      const request = (this.secure ? https : http).request(url, { method, headers, agent: this.agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
@@ -157,13 +182,22 @@ export class ShopClient {
           });
         });
       });
-      request.on('error', reject);
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        reject(request.reusedSocket && error.code === 'ECONNRESET' ? new ClosedBeforeAnswer(error) : error),
+      );
       const timeoutMs = this.options.timeoutMs ?? 30_000;
       request.setTimeout(timeoutMs, () =>
         request.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)),
       );
       request.end(body);
     });
+  }
+}
+
+/** A reused keep-alive connection was closed before any answer came: the request may be sent again. */
+class ClosedBeforeAnswer extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
   }
 }
 

@@ -6,6 +6,11 @@
 export interface Failure {
   label: string;
   what: string;
+  /** The status, when there was an answer. */
+  status?: number;
+  /** When the request was sent and when it failed (ms since the epoch): was it in flight at a kill? */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 interface StepFigures {
@@ -19,6 +24,10 @@ export class Recorder {
   readonly failures: Failure[] = [];
   /** Answers the scenario asked for on purpose (a wrong password's 422): counted, not failures. */
   expectedRefusals = 0;
+  /** Requests per shop process that answered (its X-Shop-Process header), when the processes name themselves. */
+  readonly servedBy = new Map<string, number>();
+  /** For each shopper, the processes that served it. */
+  readonly processesOf = new Map<string, Set<string>>();
 
   record(label: string, ms: number): void {
     this.latencies.push(ms);
@@ -28,8 +37,16 @@ export class Recorder {
     this.steps.set(label, step);
   }
 
-  fail(label: string, what: string): void {
-    this.failures.push({ label, what });
+  fail(label: string, what: string, details: Omit<Failure, 'label' | 'what'> = {}): void {
+    this.failures.push({ label, what, ...details });
+  }
+
+  /** `process` (an X-Shop-Process header) answered one of `shopper`'s requests. */
+  servedByProcess(shopper: string, process: string): void {
+    this.servedBy.set(process, (this.servedBy.get(process) ?? 0) + 1);
+    const seen = this.processesOf.get(shopper) ?? new Set<string>();
+    seen.add(process);
+    this.processesOf.set(shopper, seen);
   }
 
   get requests(): number {

@@ -10,8 +10,14 @@ export async function stockShop(options: {
   runId: string;
   products: number;
   behindHttpsProxy?: boolean;
+  ca?: string;
+  insecure?: boolean;
 }): Promise<string[]> {
-  const seller = new ShopClient(options.baseUrl, { behindHttpsProxy: options.behindHttpsProxy });
+  const seller = new ShopClient(options.baseUrl, {
+    behindHttpsProxy: options.behindHttpsProxy,
+    ca: options.ca,
+    insecure: options.insecure,
+  });
   const email = `load-seller-${options.runId}@example.com`;
   const password = 'load-test password';
   expectStatus(await seller.get('/signup'), 200, 'stocking the shop: GET /signup');

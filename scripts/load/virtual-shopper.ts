@@ -18,6 +18,9 @@ export interface ShopperOptions {
   productIds: readonly string[];
   /** The default run's production-mode shop is behind a TLS proxy, which the shopper plays. */
   behindHttpsProxy?: boolean;
+  /** An https:// base URL: the certificate to trust (the stack's own), or none checked (`insecure`). */
+  ca?: string;
+  insecure?: boolean;
   /** Share of logins that first try a wrong password (a 422 by design). */
   wrongPasswordShare?: number;
   /** Share of visits that end with an order (the others leave their items in the cart). */
@@ -37,6 +40,9 @@ const SHIPPING_ADDRESS = {
 /** Where an order sends the shopper: its confirmation page. */
 const CONFIRMATION = /^\/orders\/[0-9a-f]{24}\/confirmation$/;
 
+/** A proxy's answers when the process behind it failed mid-request: the request may have been applied. */
+const PROXY_GAVE_UP = new Set([502, 504]);
+
 /** The time is up: the visit ends where it is. */
 class TimeUp extends Error {}
 
@@ -47,6 +53,8 @@ export class VirtualShopper {
   readonly ledger: Ledger;
   private client: ShopClient;
   private signedUp = false;
+  /** The current browser holds a login (the shop acknowledged one and no logout since). */
+  private loggedIn = false;
   private readonly random: () => number;
 
   constructor(private readonly options: ShopperOptions) {
@@ -62,7 +70,9 @@ export class VirtualShopper {
       } catch (error) {
         if (error instanceof TimeUp) return;
         if (!(error instanceof UnexpectedAnswer)) throw error;
-        // After a surprise, a fresh browser: whatever state the last one was in is not reused.
+        // After a surprise, a fresh browser: whatever state the last one was in is not reused. The
+        // old one logs out first, as a person would, so that its session does not linger.
+        if (this.loggedIn) await this.client.postForm('/logout').catch(() => undefined);
         this.client = this.newBrowser();
       }
     }
@@ -71,7 +81,13 @@ export class VirtualShopper {
   private newBrowser(): ShopClient {
     return new ShopClient(this.options.baseUrl, {
       behindHttpsProxy: this.options.behindHttpsProxy,
-      onRequest: (label, outcome) => this.options.recorder.record(label, outcome.ms),
+      ca: this.options.ca,
+      insecure: this.options.insecure,
+      onRequest: (label, outcome) => {
+        this.options.recorder.record(label, outcome.ms);
+        const process = 'headers' in outcome ? outcome.headers['x-shop-process'] : undefined;
+        if (typeof process === 'string') this.options.recorder.servedByProcess(this.ledger.email, process);
+      },
     });
   }
 
@@ -109,10 +125,13 @@ export class VirtualShopper {
       );
       if (reply.status === 422) this.options.recorder.expectedRefusals++;
     }
+    this.loggedIn = false;
     await this.step(
       'POST /login',
       () => this.client.postForm('/login', { email: this.ledger.email, password: PASSWORD }),
       (r) => r.status === 302,
+      () => (this.loggedIn = true),
+      () => (this.ledger.unansweredLogins = (this.ledger.unansweredLogins ?? 0) + 1),
     );
 
     // Logged in: the navigation offers logout, the product grid offers add-to-cart forms.
@@ -144,6 +163,7 @@ export class VirtualShopper {
         () => this.client.postForm('/cart', { productId, returnTo: productPath }),
         (r) => r.status === 302 && r.location === productPath,
         () => this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) + 1),
+        () => this.ledger.uncertain++,
       );
     }
     await this.step(
@@ -163,6 +183,7 @@ export class VirtualShopper {
         () => this.client.postForm('/create-order', SHIPPING_ADDRESS),
         (r) => r.status === 302 && CONFIRMATION.test(r.location ?? ''),
         () => this.ledger.orders++,
+        () => this.ledger.uncertain++,
       );
       await this.step(
         'GET /orders/:id/confirmation',
@@ -180,30 +201,42 @@ export class VirtualShopper {
       'POST /logout',
       () => this.client.postForm('/logout'),
       (r) => r.status === 302,
+      () => (this.loggedIn = false),
     );
   }
 
   /**
    * One request: not started once the time is up; its answer checked; `acknowledged` runs when it
-   * is the answer expected. A request without an answer leaves the ledger uncertain.
+   * is the answer expected. A request without an answer, or answered by the proxy because the
+   * process behind it died (502, 504), may or may not have happened: `uncertain` runs then.
    */
   private async step(
     label: string,
     send: () => Promise<ShopReply>,
     expected: (reply: ShopReply) => boolean,
     acknowledged?: () => void,
+    uncertain?: () => void,
   ): Promise<ShopReply> {
     if (Date.now() >= this.options.deadline) throw new TimeUp();
+    const startedAt = Date.now();
     let reply: ShopReply;
     try {
       reply = await send();
     } catch (error) {
-      if (acknowledged) this.ledger.uncertain++;
-      this.options.recorder.fail(label, `no answer: ${error instanceof Error ? error.message : String(error)}`);
+      uncertain?.();
+      this.options.recorder.fail(label, `no answer: ${error instanceof Error ? error.message : String(error)}`, {
+        startedAt,
+        endedAt: Date.now(),
+      });
       throw new UnexpectedAnswer();
     }
     if (!expected(reply)) {
-      this.options.recorder.fail(label, `${reply.status}${reply.location ? ` to ${reply.location}` : ''}`);
+      if (PROXY_GAVE_UP.has(reply.status)) uncertain?.();
+      this.options.recorder.fail(label, `${reply.status}${reply.location ? ` to ${reply.location}` : ''}`, {
+        status: reply.status,
+        startedAt,
+        endedAt: Date.now(),
+      });
       throw new UnexpectedAnswer();
     }
     acknowledged?.();

@@ -7,9 +7,11 @@ import { notFound } from '../http/http-error';
 import { pageHref, pagination, requestedPage } from '../http/pagination';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { flash } from '../http/flash';
+import { uploadedFile } from '../http/upload';
 import { loggedInUser } from '../accounts/current-user';
-import type { Catalog, ProductFields } from './catalog.service';
-import type { ProductRecord } from './product.model';
+import type { Catalog, PhotoChange, ProductFields } from './catalog.service';
+import type { ProductImage, ProductRecord } from './product.model';
+import { ImageRefusedError } from './product-images.service';
 
 /*
  * A shopper manages only the products they created: the catalog looks each one up with its
@@ -22,9 +24,11 @@ interface ProductForm {
   price: string;
   description: string;
   imageUrl: string;
+  /** The edit form's "Remove the photo" box. */
+  removeImage: boolean;
 }
 
-const EMPTY_FORM: ProductForm = { title: '', price: '', description: '', imageUrl: '' };
+const EMPTY_FORM: ProductForm = { title: '', price: '', description: '', imageUrl: '', removeImage: false };
 
 function typedForm(req: Request): ProductForm {
   const data = matchedData(req, { onlyValidData: false });
@@ -33,17 +37,48 @@ function typedForm(req: Request): ProductForm {
     price: typedText(data.price),
     description: typedText(data.description),
     imageUrl: typedText(data.imageUrl),
+    removeImage: formField(req, 'removeImage') === 'on',
   };
+}
+
+/**
+ * The form's errors: its fields', and the upload's refusal (too large, not a photo...). A refusal
+ * of the whole body (a field too long, a broken body) may have cut the fields short: it alone is
+ * said, above the form, rather than an error for each field that did not arrive.
+ */
+function formErrors(req: Request): { errors: FieldErrors; message?: string; status: number } {
+  const refusal = req.uploadRefusal;
+  if (refusal?.about === 'form') return { errors: {}, message: refusal.message, status: refusal.status };
+  const errors = fieldErrors(req);
+  if (refusal) errors.image = refusal.message;
+  return { errors, status: refusal?.status ?? 422 };
+}
+
+/** What an edit does to the photo: a new one replaces it, the box removes it, else it stays. */
+function photoChange(req: Request, form: ProductForm): PhotoChange | undefined {
+  const upload = uploadedFile(req);
+  if (upload) return { upload };
+  return form.removeImage ? { remove: true } : undefined;
 }
 
 function productFields(form: ProductForm): ProductFields {
   return { title: form.title, price: Number(form.price), description: form.description, imageUrl: form.imageUrl };
 }
 
-function renderProductForm(
-  res: Response,
-  view: { editing: boolean; productId?: string; form: ProductForm; errors: FieldErrors },
-): void {
+interface ProductFormView {
+  editing: boolean;
+  productId?: string;
+  form: ProductForm;
+  errors: FieldErrors;
+  /** Said above the form. */
+  message?: string;
+  /** The product's uploaded photo, shown on the edit form with a box to remove it. */
+  image?: ProductImage | null;
+  /** A photo was chosen but the form is shown again: a browser never fills in a file field. */
+  choosePhotoAgain?: boolean;
+}
+
+function renderProductForm(res: Response, view: ProductFormView): void {
   res.render('catalog/admin/edit-product', {
     pageTitle: view.editing ? 'Edit product' : 'Add product',
     path: view.editing ? '/admin/products' : '/admin/add-product',
@@ -69,12 +104,19 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
 
   async function postAddProduct(req: Request, res: Response): Promise<void> {
     const form = typedForm(req);
-    const errors = fieldErrors(req);
-    if (hasErrors(errors)) {
-      renderProductForm(res.status(422), { editing: false, form, errors });
+    const { errors, message, status } = formErrors(req);
+    const photo = uploadedFile(req);
+    if (message !== undefined || hasErrors(errors)) {
+      renderProductForm(res.status(status), { editing: false, form, errors, message, choosePhotoAgain: !!photo });
       return;
     }
-    await catalog.createProduct(loggedInUser(req)._id, productFields(form));
+    try {
+      await catalog.createProduct(loggedInUser(req)._id, productFields(form), photo);
+    } catch (error) {
+      if (!(error instanceof ImageRefusedError)) throw error;
+      renderProductForm(res.status(422), { editing: false, form, errors: { image: error.message } });
+      return;
+    }
     flash(req, res, 'success', `“${form.title}” has been added to the shop.`);
     res.redirect('/admin/products');
   }
@@ -105,22 +147,45 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
       price: product.price.toFixed(2),
       description: product.description,
       imageUrl: product.imageUrl,
+      removeImage: false,
     };
-    renderProductForm(res, { editing: true, productId: product._id.toHexString(), form, errors: {} });
+    renderProductForm(res, {
+      editing: true,
+      productId: product._id.toHexString(),
+      form,
+      errors: {},
+      image: product.image,
+    });
   }
 
   async function postEditProduct(req: Request, res: Response): Promise<void> {
     const productId = parseObjectId(formField(req, 'productId'));
     if (!productId) throw notFound();
     const form = typedForm(req);
-    const errors = fieldErrors(req);
-    if (hasErrors(errors)) {
+    const { errors, message, status } = formErrors(req);
+    const showForm = async (view: Pick<ProductFormView, 'errors' | 'message' | 'choosePhotoAgain'>, code: number) => {
       // Someone else's product gets its 404 before any form is shown.
-      await findOwnProduct(req, productId);
-      renderProductForm(res.status(422), { editing: true, productId: productId.toHexString(), form, errors });
+      const { image } = await findOwnProduct(req, productId);
+      renderProductForm(res.status(code), { editing: true, productId: productId.toHexString(), form, image, ...view });
+    };
+    if (message !== undefined || hasErrors(errors)) {
+      await showForm({ errors, message, choosePhotoAgain: !!uploadedFile(req) }, status);
       return;
     }
-    if (!(await catalog.updateProduct(loggedInUser(req)._id, productId, productFields(form)))) throw notFound();
+    let updated: boolean;
+    try {
+      updated = await catalog.updateProduct(
+        loggedInUser(req)._id,
+        productId,
+        productFields(form),
+        photoChange(req, form),
+      );
+    } catch (error) {
+      if (!(error instanceof ImageRefusedError)) throw error;
+      await showForm({ errors: { image: error.message } }, 422);
+      return;
+    }
+    if (!updated) throw notFound();
     flash(req, res, 'success', `“${form.title}” has been updated.`);
     res.redirect('/admin/products');
   }

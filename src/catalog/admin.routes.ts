@@ -1,7 +1,20 @@
 import { Router } from 'express';
 import { requireLogin } from '../accounts/middleware/require-login';
+import { verifyCsrfAfterUpload } from '../sessions/middleware/csrf';
 import type { AdminController } from './admin.controller';
-import { productRules } from './product.forms';
+import { productRules, productUpload } from './product.forms';
+
+/** Where app.ts mounts these routes. */
+export const ADMIN_PATH = '/admin';
+
+/**
+ * The forms that may come as multipart/form-data (with a photo): the app's CSRF check leaves them
+ * to their routes, which read the form only once the shopper is known to be logged in.
+ */
+export const PRODUCT_FORMS = [`${ADMIN_PATH}/add-product`, `${ADMIN_PATH}/edit-product`] as const;
+
+/** Read the form (multipart: its photo too), then check its token, then its fields. */
+const productForm = [productUpload, verifyCsrfAfterUpload, ...productRules];
 
 /** Mounted at /admin: every page here is for logged-in shoppers only. */
 export function adminRoutes(admin: AdminController): Router {
@@ -9,10 +22,10 @@ export function adminRoutes(admin: AdminController): Router {
   routes.use(requireLogin);
 
   routes.get('/add-product', admin.getAddProduct);
-  routes.post('/add-product', productRules, admin.postAddProduct);
+  routes.post('/add-product', productForm, admin.postAddProduct);
   routes.get('/products', admin.getProducts);
   routes.get('/edit-product/:productId', admin.getEditProduct);
-  routes.post('/edit-product', productRules, admin.postEditProduct);
+  routes.post('/edit-product', productForm, admin.postEditProduct);
   routes.post('/delete-product', admin.postDeleteProduct);
   return routes;
 }

@@ -1,9 +1,10 @@
 import { LRUCache } from 'lru-cache';
-import type { Types } from 'mongoose';
+import { Types, type UpdateQuery } from 'mongoose';
 import type { Clock } from '../platform/clock';
 import { pageCountFor } from '../http/pagination';
 import { User } from '../accounts/user.model';
-import { Product, type IProduct, type ProductRecord } from './product.model';
+import { Product, type IProduct, type ProductImage, type ProductRecord } from './product.model';
+import { ProductImages } from './product-images.service';
 
 /** Products per page on the index and the product list: two or three full rows of cards. */
 export const PRODUCTS_PER_PAGE = 6;
@@ -31,6 +32,9 @@ const SORT_SPECS: Record<ProductSort, Record<string, 1 | -1>> = {
 /** What a seller writes of a product. */
 export type ProductFields = Pick<IProduct, 'title' | 'price' | 'description' | 'imageUrl'>;
 
+/** What an edit does to the product's uploaded photo (an upload's bytes, as sent); none: it stays. */
+export type PhotoChange = { upload: Buffer } | { remove: true };
+
 export interface CatalogPage {
   /** At most `perPage` products, newest first. */
   products: ProductRecord[];
@@ -44,6 +48,8 @@ export interface CatalogOptions {
   cacheMs: number;
   /** Tests pass a controllable clock. */
   now?: Clock;
+  /** The photos' files; by default a ProductImages of the catalog's own. */
+  images?: ProductImages;
 }
 
 /**
@@ -62,6 +68,7 @@ export interface CatalogOptions {
  */
 export class Catalog {
   private readonly perPage: number;
+  private readonly images: ProductImages;
   // The key says which generation; the context (page number, product id) says what to read.
   private readonly pages?: LRUCache<string, CatalogPage, ProductListQuery>;
   private readonly products?: LRUCache<string, ProductRecord, Types.ObjectId>;
@@ -72,8 +79,9 @@ export class Catalog {
    */
   private generation = 0;
 
-  constructor({ perPage, cacheMs, now }: CatalogOptions) {
+  constructor({ perPage, cacheMs, now, images }: CatalogOptions) {
     this.perPage = perPage;
+    this.images = images ?? new ProductImages();
     if (cacheMs === 0) return;
     // ttlResolution 0: the clock is read on every look-up (not a copy cached for a millisecond).
     const common = { ttl: cacheMs, ttlResolution: 0, perf: now ? { now } : undefined };
@@ -124,32 +132,84 @@ export class Catalog {
     return (await Product.findOne({ _id: productId, userId: sellerId }).lean<ProductRecord>()) ?? undefined;
   }
 
-  async createProduct(sellerId: Types.ObjectId, fields: ProductFields): Promise<void> {
-    await Product.create({ ...fields, userId: sellerId });
+  /**
+   * Adds a product. A photo (an upload's bytes) is checked and re-encoded first (ImageRefusedError
+   * when it is no photo), and its files stored before the product: a product never names files
+   * that are not there, and files whose product could not be saved are deleted at once.
+   */
+  async createProduct(sellerId: Types.ObjectId, fields: ProductFields, photo?: Buffer): Promise<void> {
+    const productId = new Types.ObjectId();
+    const image = photo && (await this.images.save(productId, await this.images.prepare(photo)));
+    try {
+      await Product.create({ _id: productId, ...fields, image, userId: sellerId });
+    } catch (error) {
+      if (image) await this.images.remove([image]).catch(() => undefined);
+      throw error;
+    }
     this.changed();
   }
 
-  /** Changes one of the seller's own products; false when they have no such product. */
-  async updateProduct(sellerId: Types.ObjectId, productId: Types.ObjectId, fields: ProductFields): Promise<boolean> {
-    const result = await Product.updateOne({ _id: productId, userId: sellerId }, { $set: fields });
-    if (result.matchedCount === 0) return false;
+  /**
+   * Changes one of the seller's own products; false when they have no such product. A new photo
+   * is checked and stored as on creation; the photo replaced or removed has its files deleted,
+   * once the product no longer names them. Two edits at once each delete the photo they replaced.
+   */
+  async updateProduct(
+    sellerId: Types.ObjectId,
+    productId: Types.ObjectId,
+    fields: ProductFields,
+    photo?: PhotoChange,
+  ): Promise<boolean> {
+    let image: ProductImage | undefined;
+    if (photo && 'upload' in photo) {
+      // Someone else's product is not worth a photo's work, nor its files.
+      if (!(await Product.exists({ _id: productId, userId: sellerId }))) return false;
+      image = await this.images.save(productId, await this.images.prepare(photo.upload));
+    }
+    const update: UpdateQuery<IProduct> = image
+      ? { $set: { ...fields, image } }
+      : photo
+        ? { $set: fields, $unset: { image: 1 } }
+        : { $set: fields };
+    let before: { image?: ProductImage | null } | null;
+    try {
+      // The document as it was: the photo it named is the one to delete.
+      before = await Product.findOneAndUpdate({ _id: productId, userId: sellerId }, update, {
+        projection: { image: 1 },
+      }).lean<{ image?: ProductImage | null }>();
+    } catch (error) {
+      if (image) await this.images.remove([image]).catch(() => undefined);
+      throw error;
+    }
+    if (!before) {
+      if (image) await this.images.remove([image]);
+      return false;
+    }
     this.changed();
+    if (photo && before.image) await this.images.remove([before.image]);
     return true;
   }
 
-  /** Deletes one of the seller's own products, and takes it out of every cart; false when there is none. */
+  /** Deletes one of the seller's own products, its photo's files, and takes it out of every cart; false when there is none. */
   async deleteProduct(sellerId: Types.ObjectId, productId: Types.ObjectId): Promise<boolean> {
-    const result = await Product.deleteOne({ _id: productId, userId: sellerId });
-    if (result.deletedCount === 0) return false;
+    const deleted = await Product.findOneAndDelete(
+      { _id: productId, userId: sellerId },
+      { projection: { image: 1 } },
+    ).lean<{ image?: ProductImage | null }>();
+    if (!deleted) return false;
     this.changed();
     // No one can order a deleted product: it leaves every cart (through the cart.items.productId index).
     await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+    if (deleted.image) await this.images.remove([deleted.image]);
     return true;
   }
 
-  /** A seller who leaves takes their products out of the shop, and out of every cart. */
+  /** A seller who leaves takes their products (and their photos' files) out of the shop, and out of every cart. */
   async removeSeller(sellerId: Types.ObjectId): Promise<void> {
-    const productIds = (await Product.find({ userId: sellerId }).select('_id').lean()).map((product) => product._id);
+    const products = await Product.find({ userId: sellerId })
+      .select({ _id: 1, image: 1 })
+      .lean<{ _id: Types.ObjectId; image?: ProductImage | null }[]>();
+    const productIds = products.map((product) => product._id);
     if (productIds.length === 0) return;
     await Product.deleteMany({ userId: sellerId });
     this.changed();
@@ -157,6 +217,7 @@ export class Catalog {
       { 'cart.items.productId': { $in: productIds } },
       { $pull: { 'cart.items': { productId: { $in: productIds } } } },
     );
+    await this.images.remove(products.flatMap((product) => (product.image ? [product.image] : [])));
   }
 
   /** After a change: this process's next views read afresh. */

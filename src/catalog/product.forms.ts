@@ -1,4 +1,6 @@
 import { body } from 'express-validator';
+import { multipartForm } from '../http/middleware/multipart-form';
+import { MAX_IMAGE_BYTES } from './product-images.service';
 
 export const MAX_PRICE = 1_000_000;
 
@@ -55,3 +57,17 @@ export const productRules = [
     .custom(isImageAddress)
     .withMessage('Enter an http(s) address, a path such as /images/x.png, or leave it empty.'),
 ];
+
+/**
+ * The add and edit forms may come as multipart/form-data with a photo in `image` (at most one, of
+ * at most 5 MB). Their text fields are few and short: the description, the longest, is 2000
+ * characters (up to 8 kB of UTF-8).
+ */
+export const productUpload = multipartForm({
+  fileField: 'image',
+  maxFileBytes: MAX_IMAGE_BYTES,
+  maxFileText: '5 MB',
+  maxFields: 8,
+  maxFieldBytes: 10 * 1024,
+  maxBodyBytes: 25 * 1024 * 1024,
+});

@@ -1,6 +1,17 @@
 import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
 import { keywordsOf } from './search';
 
+/**
+ * An uploaded photo: one set of files in GridFS (product-images.service.ts), re-encoded at each of
+ * `widths` (ascending); `width` × `height` is the largest one's size. A new upload is a new `id`.
+ */
+export interface ProductImage {
+  id: Types.ObjectId;
+  widths: number[];
+  width: number;
+  height: number;
+}
+
 export interface IProduct {
   title: string;
   /** In the shop's currency, at most two decimals (validated at the form). */
@@ -8,6 +19,8 @@ export interface IProduct {
   description: string;
   /** An http(s) URL or a path on this site; empty shows the placeholder image. */
   imageUrl: string;
+  /** The uploaded photo, if any: shown rather than `imageUrl`. */
+  image?: ProductImage | null;
   /** The shopper who created the product: only they may edit or delete it. */
   userId: Types.ObjectId;
   /** The words (and prefixes) it is found by; kept by the hooks below, never read with it (search.ts). */
@@ -26,6 +39,18 @@ const productSchema = new Schema<IProduct, ProductModel>(
     price: { type: Number, required: true, min: 0.01 },
     description: { type: String, required: true, trim: true },
     imageUrl: { type: String, default: '', trim: true },
+    image: {
+      type: new Schema<ProductImage>(
+        {
+          id: { type: Schema.Types.ObjectId, required: true },
+          widths: { type: [Number], required: true },
+          width: { type: Number, required: true },
+          height: { type: Number, required: true },
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
     keywords: { type: [String], select: false, index: true },
   },

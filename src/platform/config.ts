@@ -82,10 +82,20 @@ export interface Config {
   /** SIGTERM/SIGINT: how long in-flight requests may take to finish before the process exits anyway. */
   shutdownTimeoutMs: number;
   /**
+   * `GET /metrics` (Prometheus): only with `METRICS_TOKEN`, which a scraper sends as
+   * `Authorization: Bearer <token>`; without it the route does not exist (404).
+   */
+  metrics?: { token: string };
+  /**
    * The shop's own address as shoppers reach it (`PUBLIC_URL`), for the links in mail: never the
    * request's Host header, which anyone can set.
    */
   publicUrl: string;
+  /**
+   * This process's name among several behind a load balancer (`SHOP_PROCESS_NAME`): sent in an
+   * `X-Shop-Process` header so that a test or an operator sees which process answered. Unset: no header.
+   */
+  processName?: string;
   mail: {
     /** `smtp://user:pass@host:port` (or `smtps://`): mail goes out there. */
     smtpUrl?: string;
@@ -241,6 +251,15 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
   };
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000);
 
+  const metricsToken = read('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,}$/.test(metricsToken)) {
+    // Not echoed: it is a secret, even when a bad one.
+    problems.push(
+      `METRICS_TOKEN must be at least 32 visible ASCII characters without spaces (got ${metricsToken.length} characters); ` +
+        `generate one with: node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`,
+    );
+  }
+
   const smtpUrl = read('SMTP_URL');
   if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
     problems.push('SMTP_URL must look like smtp://user:password@host:587 (or smtps:// for TLS from the start)');
@@ -259,6 +278,12 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
       problems.push(`PUBLIC_URL must be the shop's address, such as https://shop.example.com (got "${rawPublicUrl}")`);
   } else if (isProduction && smtpUrl !== undefined) {
     problems.push('PUBLIC_URL is required when NODE_ENV=production and SMTP_URL is set: the links in mail point there');
+  }
+  const processName = read('SHOP_PROCESS_NAME');
+  if (processName !== undefined && !/^[\w.-]{1,64}$/.test(processName)) {
+    problems.push(
+      `SHOP_PROCESS_NAME must be up to 64 letters, digits, dots, dashes or underscores (got "${processName}")`,
+    );
   }
   const mail = {
     smtpUrl,
@@ -301,7 +326,9 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     seedDemoData,
     database,
     shutdownTimeoutMs,
+    metrics: metricsToken === undefined ? undefined : { token: metricsToken },
     publicUrl,
+    processName,
     mail,
     testCrashAt,
   };

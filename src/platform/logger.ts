@@ -1,34 +1,125 @@
+import fs from 'node:fs';
+import net from 'node:net';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-/** Bytes of log lines that may wait for standard output; past it, new lines are dropped, never the process. */
-const MAX_PENDING_LOG_BYTES = 16 * 1024 * 1024;
+/** Bytes of log lines that may wait for a slow reader of the output; past it, new lines are dropped. */
+const MAX_PENDING_LOG_BYTES = 4 * 1024 * 1024;
 
 /**
- * One structured logger for the whole process; children add context (component, request id).
- * With `buffered` (production), lines are written to standard output asynchronously from a
- * bounded buffer: logging never holds a request up on a slow or stalled reader of the output.
+ * Where the process's lines go: standard output, written so that nothing the reader does (stall,
+ * disappear) can block the process or keep it from exiting.
+ *
+ * A pipe or socket (a log shipper, `npm start | tee`, a parent process) is written through a
+ * non-blocking socket of our own, from the event loop: a reader that stops reading leaves lines
+ * waiting in memory, up to a bound, then new lines are dropped (and counted); a reader that is
+ * gone (EPIPE) drops every further line. Neither pino's synchronous destination (a blocking write,
+ * or a sleep-and-retry loop on EAGAIN, on the main thread) nor its asynchronous one (`fs.write` on
+ * the thread pool: a thread blocked in write(2) keeps `process.exit` from ever returning, as it
+ * waits for the pool's threads) survives a full pipe: tests/reliability/shutdown-output.test.ts.
+ * A file or a terminal is written synchronously (a line that cannot be written now is dropped).
  */
-export function createLogger(level: string, { buffered = false }: { buffered?: boolean } = {}): Logger {
-  const destination = buffered
-    ? pino.destination({ dest: 1, sync: false, maxLength: MAX_PENDING_LOG_BYTES })
-    : pino.destination({ dest: 1, sync: true });
-  // A reader of the output that is gone (EPIPE) loses the lines, never the process.
-  destination.on('error', () => {});
-  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+export class LogOutput {
+  /** Lines that were not written: the reader was too slow, or gone. */
+  dropped = 0;
+  private reportedDrops = 0;
+  private readonly socket?: net.Socket;
+  private broken = false;
+
+  private readonly fd: number = -1;
+
+  /** `output`: a file descriptor (standard output is 1), or a connected socket. */
+  constructor(
+    output: number | net.Socket,
+    private readonly maxPendingBytes = MAX_PENDING_LOG_BYTES,
+  ) {
+    if (typeof output === 'number') {
+      this.fd = output;
+      let stat: fs.Stats | undefined;
+      try {
+        stat = fs.fstatSync(output);
+      } catch {
+        this.broken = true; // no output at all: every line is dropped
+      }
+      if (stat && (stat.isFIFO() || stat.isSocket())) {
+        this.socket = new net.Socket({ fd: output, readable: false, writable: true });
+      }
+    } else this.socket = output;
+    // EPIPE and the like: the reader is gone, and so is every further line.
+    this.socket?.on('error', () => {
+      this.broken = true;
+      this.socket?.destroy();
+    });
+  }
+
+  write(line: string): void {
+    if (this.broken) {
+      this.dropped++;
+      return;
+    }
+    if (!this.socket) {
+      try {
+        fs.writeSync(this.fd, line);
+      } catch {
+        this.dropped++;
+      }
+      return;
+    }
+    if (this.socket.destroyed || this.socket.writableLength + line.length > this.maxPendingBytes) {
+      this.dropped++;
+      return;
+    }
+    if (this.dropped > this.reportedDrops) {
+      // Said once the reader has caught up, so that a gap in the log is explained.
+      this.socket.write(
+        `${JSON.stringify({ level: 40, time: new Date().toISOString(), msg: `${this.dropped - this.reportedDrops} log lines dropped: the output was not read fast enough` })}\n`,
+      );
+      this.reportedDrops = this.dropped;
+    }
+    this.socket.write(line);
+  }
+
+  /** Resolves once what is waiting has been written, or after `timeoutMs` whatever the reader does. */
+  flush(timeoutMs: number): Promise<void> {
+    const socket = this.socket;
+    if (!socket || this.broken || socket.destroyed || socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      socket.once('drain', done);
+      socket.once('close', done);
+    });
+  }
 }
 
-/** Writes out what is buffered, waiting at most `timeoutMs` (a stalled reader cannot hold an exit). */
-export function flushLogger(logger: Logger, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    timer.unref();
-    logger.flush(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+let standardOutput: LogOutput | undefined;
+
+/** The one writer of standard output in this process (two handles on one descriptor would fight). */
+export function standardOutputWriter(): LogOutput {
+  standardOutput ??= new LogOutput(1);
+  return standardOutput;
+}
+
+/** One structured logger for the whole process; children add context (component, request id). */
+export function createLogger(level: string, output: LogOutput = standardOutputWriter()): Logger {
+  return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, output);
+}
+
+/** A plain line (not JSON) on the logger's output, for people reading a development terminal. */
+export function printLine(text: string, output: LogOutput = standardOutputWriter()): void {
+  output.write(`${text}\n`);
+}
+
+/** Writes out what is waiting, for at most `timeoutMs`: a stalled reader cannot hold an exit. */
+export function flushOutput(timeoutMs: number, output: LogOutput = standardOutputWriter()): Promise<void> {
+  return output.flush(timeoutMs);
 }
 
 /** A logger that drops everything: for tests and library code given no logger. */

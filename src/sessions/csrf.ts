@@ -34,6 +34,8 @@ export function csrfToken(req: Request, replace = false): string {
 }
 
 export interface VisitorCsrf {
+  /** The cookie that carries the visitor's random value (`__Host-csrf` in production). */
+  cookieName: string;
   /** A token for a visitor's form; its cookie goes out with the response. */
   token(req: Request, res: Response): string;
   /** Whether a POST carries the token of its own cookie. */
@@ -49,11 +51,12 @@ export interface VisitorCsrf {
  * browser send it with its POST.
  */
 export function createVisitorCsrf(options: { secrets: string[]; isProduction: boolean }): VisitorCsrf {
+  const cookieName = options.isProduction ? '__Host-csrf' : 'csrf';
   const { generateCsrfToken, validateRequest } = doubleCsrf({
     getSecret: () => options.secrets,
     // The visit itself is the cookie: there is no session to bind to before login.
     getSessionIdentifier: () => '',
-    cookieName: options.isProduction ? '__Host-csrf' : 'csrf',
+    cookieName,
     cookieOptions: { sameSite: 'strict', path: '/', secure: options.isProduction, httpOnly: true },
     getCsrfTokenFromRequest: tokenSentWith,
   });
@@ -63,6 +66,7 @@ export function createVisitorCsrf(options: { secrets: string[]; isProduction: bo
     if (req.cookies === undefined) parseCookies(req, res, () => {});
   };
   return {
+    cookieName,
     token: (req, res) => {
       withCookies(req, res);
       return generateCsrfToken(req, res);

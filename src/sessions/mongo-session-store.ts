@@ -100,6 +100,8 @@ export class MongoSessionStore extends MongoDBStore {
   readonly sessions: Collection<SessionDocument>;
   /** The client the store's commands go through (to watch them: `monitorCommands`). */
   readonly commandClient: MongoClient;
+  /** The shop's database as the store reaches it: other shared state (the rate limits) lives there too. */
+  readonly database: Db;
   private readonly ownClient?: MongoClient;
   private readonly usersCollection?: string;
   private readonly idleTimeoutMs: number;
@@ -138,6 +140,7 @@ export class MongoSessionStore extends MongoDBStore {
       this.ownClient = new MongoClient(options.uri, options.connectionOptions);
       database = this.ownClient.db(options.databaseName);
     }
+    this.database = database;
     this.sessions = database.collection<SessionDocument>(SESSIONS_COLLECTION);
     this.commandClient = database.client;
     this.indexesReady = this.initialConnectionPromise
@@ -310,6 +313,14 @@ export class MongoSessionStore extends MongoDBStore {
       .limit(100)
       .toArray();
     return documents.map((document) => ({ id: document._id, session: document.session }));
+  }
+
+  /**
+   * Sessions not yet expired at `at`, logged in or not (a visitor has none): for the metrics. One
+   * count over the TTL index on `expires`; the metrics ask at most once a minute.
+   */
+  async countActive(at: Date): Promise<number> {
+    return this.sessions.countDocuments({ expires: { $gt: at } });
   }
 
   /** Ends one session of a shopper, only if it is theirs. Returns whether one ended. */

@@ -1,11 +1,14 @@
 import type { UserDocument } from '../accounts/user.model';
 import type { FlashMessage } from '../http/flash';
+import type { UploadRefusal } from '../http/upload';
 
 declare global {
   namespace Express {
     interface Request {
       /** The logged-in shopper, re-loaded from the database on every request (src/accounts/middleware/load-user.ts). */
       user?: UserDocument;
+      /** A multipart form's body that was refused (too large, malformed): the form says why. */
+      uploadRefusal?: UploadRefusal;
     }
     /** What middleware leaves for the views (defaults in app.locals, src/app.ts). */
     interface Locals {

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { addProduct, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 import { SCREENSHOTS_DIR, launchChromium } from '../helpers/browser';
+import { THROUGH_STACK, startE2eTarget, type E2eTarget } from '../helpers/e2e-target';
 
 /*
  * A shopper's visit in a real browser: headless Chromium driven by playwright-core, against the
  * real shop on the test database. Each step leaves a screenshot in test-results/e2e/.
+ * With E2E_STACK=1, through nginx and two shop processes over HTTPS (tests/helpers/e2e-target.ts).
  */
 
 let shop: TestShop;
-let server: Server;
+let target: E2eTarget;
 let baseUrl: string;
 let browser: Browser;
 
@@ -28,16 +28,15 @@ beforeAll(async () => {
   const seller = await newShopper(shop.app, 'seller');
   for (const product of PRODUCTS)
     await addProduct(seller, { ...product, description: `A fine ${product.title.toLowerCase()}.` });
-  server = shop.app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  target = await startE2eTarget(shop);
+  baseUrl = target.baseUrl;
   browser = await launchChromium();
   fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await target?.close();
   await shop?.close();
 });
 
@@ -74,10 +73,12 @@ function card(page: Page, title: string) {
 test('a shopper browses, signs up, logs in, fills the cart, checks out, gets the invoice and logs out', async () => {
   const context = await browser.newContext({
     baseURL: baseUrl,
+    ignoreHTTPSErrors: true,
     acceptDownloads: true,
     viewport: { width: 1200, height: 800 },
     timezoneId: 'Europe/Berlin',
   });
+  target.observe(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const email = `e2e-${Date.now()}@example.com`;
@@ -249,7 +250,12 @@ test('a shopper browses, signs up, logs in, fills the cart, checks out, gets the
 
 test('a shopper who forgot the password resets it from the login page and is logged in', async () => {
   const shopper = await newShopper(shop.app, 'forgetful');
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1200, height: 800 } });
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    ignoreHTTPSErrors: true,
+    viewport: { width: 1200, height: 800 },
+  });
+  target.observe(context);
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
 
@@ -272,4 +278,8 @@ test('a shopper who forgot the password resets it from the login page and is log
   await expect(page.getByText('Your password has been changed').count()).resolves.toBe(1);
   await screenshot(page, 'reset-logged-in');
   await context.close();
+});
+
+(THROUGH_STACK ? test : test.skip)('through the stack, each browser took turns between the two shop processes', () => {
+  target.expectAlternation();
 });

@@ -114,3 +114,21 @@ test('a login without its user, and a second login left by a logout that did not
     expect.stringMatching(/at most one login.*ann@example.com: 2/),
   ]);
 });
+
+test('a login whose answer never came (its process killed) may leave one more session, no more', async () => {
+  const anotherLogin = (id: string) => ({
+    _id: id,
+    expires: new Date(Date.now() + 60_000),
+    session: {
+      cookie: { path: '/' },
+      isLoggedIn: true,
+      user: { _id: new ObjectId().toHexString(), email: 'ann@example.com' },
+    },
+  });
+  await sessions().insertOne(anotherLogin('ann-unanswered'));
+  expect(failing(await verifyDatabase(db, [{ ...annLedger(), unansweredLogins: 1 }]))).toEqual([]);
+  await sessions().insertOne(anotherLogin('ann-lingering'));
+  expect(failing(await verifyDatabase(db, [{ ...annLedger(), unansweredLogins: 1 }]))).toEqual([
+    expect.stringMatching(/at most one login.*ann@example.com: 3/),
+  ]);
+});

@@ -1,6 +1,11 @@
+import fs from 'node:fs';
 import bcrypt from 'bcrypt';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import sharp from 'sharp';
 import { silentLogger } from '../../src/platform/logger';
-import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from '../../src/demo-data';
+import { DEMO_LOGIN, DEMO_PICTURES_DIR, demoLoginWorks, seedDemoData } from '../../src/demo-data';
+import { IMAGES_BUCKET } from '../../src/catalog/product-images.service';
 import { Product } from '../../src/catalog/product.model';
 import { User } from '../../src/accounts/user.model';
 import { startTestShop, type TestShop } from '../helpers/shop';
@@ -29,4 +34,34 @@ test('demo data fills an empty shop once; the demo login is printed only while i
   expect(await demoLoginWorks()).toBe(false);
   await User.deleteOne({ email: DEMO_LOGIN.email });
   expect(await demoLoginWorks()).toBe(false);
+});
+
+test('every demo product has a photo of its own, drawn in the repository and stored like an upload', async () => {
+  // The previous test left the products; the photos came with them.
+  const products = await Product.find().lean();
+  expect(products).toHaveLength(12);
+  const ids = new Set(products.map((product) => product.image?.id.toHexString()));
+  expect(ids.size).toBe(12);
+  expect(ids.has(undefined)).toBe(false);
+  for (const product of products)
+    expect(product.image).toMatchObject({ widths: [400, 800, 1200], width: 1200, height: 900 });
+  expect(await mongoose.connection.collection(`${IMAGES_BUCKET}.files`).countDocuments()).toBe(36);
+  expect(fs.readdirSync(DEMO_PICTURES_DIR).filter((file) => file.endsWith('.svg'))).toHaveLength(12);
+
+  // The shop window shows them, and they are served.
+  const page = (await request(shop.app).get('/').expect(200)).text;
+  const urls = [...new Set([...page.matchAll(/\/product-images\/[0-9a-f]{24}\/400/g)].map((match) => match[0]))];
+  expect(urls.length).toBe(6);
+  const photo = await request(shop.app)
+    .get(urls[0])
+    .buffer(true)
+    .parse((res, done) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () => done(null, Buffer.concat(parts)));
+    })
+    .expect(200);
+  // A picture, not a blank: its pixels vary.
+  const stats = await sharp(photo.body as Buffer).stats();
+  expect(stats.channels.some((channel) => channel.stdev > 20)).toBe(true);
 });

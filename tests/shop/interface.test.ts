@@ -159,3 +159,28 @@ describe('forms', () => {
     expect(description.slice(0, description.indexOf('</div>'))).not.toContain('field-error');
   });
 });
+
+describe('actions that undo something', () => {
+  test('ask first: delete product, log out everywhere and log out a device carry a question', async () => {
+    const admin = (await owner.agent.get('/admin/products').expect(200)).text;
+    expect(admin).toMatch(
+      /action="\/admin\/delete-product"[^>]*data-confirm="Delete Teapot\? It also leaves every cart\."/,
+    );
+    const account = (await owner.agent.get('/account').expect(200)).text;
+    expect(account).toMatch(/action="\/account\/logout-everywhere"[^>]*data-confirm="Log out on every device/);
+    const devices = (await owner.agent.get('/account/sessions').expect(200)).text;
+    expect(devices).toMatch(/action="\/account\/sessions\/revoke"[^>]*data-confirm="Log out [^"]+\(this device\)\?"/);
+  });
+
+  test('the question is asked by an external script (the CSP forbids inline script)', async () => {
+    const page = (await owner.agent.get('/account').expect(200)).text;
+    expect(page).toMatch(/<script src="\/js\/confirm\.js\?v=[0-9a-f]+" defer><\/script>/);
+    expect(page).not.toMatch(/<script>/);
+  });
+
+  test('each repeated Edit and Delete names its product for a screen reader', async () => {
+    const admin = (await owner.agent.get('/admin/products').expect(200)).text;
+    expect(admin).toContain('Delete<span class="visually-hidden"> Teapot</span>');
+    expect(admin).toContain('Edit<span class="visually-hidden"> Saucer</span>');
+  });
+});

@@ -4,6 +4,7 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
 import { User } from '../../src/accounts/user.model';
+import { RATE_LIMITS_COLLECTION } from '../../src/http/rate-limit-store';
 import {
   csrfTokenIn,
   expectRedirect,
@@ -25,7 +26,12 @@ afterAll(async () => {
   await shop.close();
 });
 
-/** The shop on the same database and session store, with small limits and counters of its own. */
+// The counters live in the shop's database, shared by every app over it: each test starts from none.
+beforeEach(async () => {
+  await shop.store.database.collection(RATE_LIMITS_COLLECTION).deleteMany({});
+});
+
+/** The shop on the same database and session store, with small limits. */
 function shopWithLimits(limits: Record<string, string>): Express {
   const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, ...limits });
   // Its mail goes to the test's SMTP server, like the helper's app's.
@@ -159,7 +165,7 @@ describe('no lockout of the owner', () => {
     const email = 'reset-clears@example.com';
     await registered(email, password);
     for (let n = 1; n <= 5; n++) await logIn(from(app, `203.0.113.${n}`), email, 'a wrong guess');
-    // Reset through this app (its counters): the mailed link, then a new password.
+    // Reset through the limited app: the mailed link, then a new password.
     const agent = from(app, '198.51.100.8');
     const resetPage = await agent.get('/reset');
     await agent

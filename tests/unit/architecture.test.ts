@@ -44,6 +44,23 @@ test('no file imports from a layer above its own', () => {
   expect(upward).toEqual([]);
 });
 
+// Areas beside the layers, which the shop's areas never import: they may use the platform and
+// the shared HTTP helpers only (what they need of the others, app.ts hands them as functions).
+const SIDE_AREAS = ['health', 'metrics', 'dev'];
+
+test('health, metrics and dev import only the platform, the HTTP helpers and themselves', () => {
+  const outside: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const area = path.relative(SRC, file).split(path.sep)[0];
+    if (!SIDE_AREAS.includes(area)) continue;
+    for (const target of importsOf(file)) {
+      const theirs = path.relative(SRC, target).split(path.sep)[0];
+      if (![area, 'platform', 'http'].includes(theirs)) outside.push(`${path.relative(SRC, file)} -> ${theirs}`);
+    }
+  }
+  expect(outside).toEqual([]);
+});
+
 test('middleware files export only functions: handlers, or factories of handlers', async () => {
   const middlewareFiles = sourceFiles(SRC).filter((file) => file.split(path.sep).includes('middleware'));
   expect(middlewareFiles.length).toBeGreaterThan(5);

@@ -76,6 +76,13 @@ test('TRUST_PROXY accepts a hop count, true, or addresses', () => {
   expect(load({}).trustProxy).toBe(false);
 });
 
+test('SHOP_PROCESS_NAME names the process: unset by default, a short word, nothing else', () => {
+  expect(load({}).processName).toBeUndefined();
+  expect(load({ SHOP_PROCESS_NAME: 'shop-2' }).processName).toBe('shop-2');
+  for (const bad of ['shop 2', 'a'.repeat(65), 'shop\r\nSet-Cookie: x=1', '<b>'])
+    expect(problemsOf({ SHOP_PROCESS_NAME: bad })).toEqual([expect.stringMatching(/^SHOP_PROCESS_NAME must be/)]);
+});
+
 test('with MONGODB_URI no demo data is seeded unless asked', () => {
   expect(load({ MONGODB_URI: 'mongodb://db.example/shop' }).seedDemoData).toBe(false);
   expect(load({ MONGODB_URI: 'mongodb://db.example/shop', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true);
@@ -175,4 +182,15 @@ test('the crash test hook SHOP_TEST_CRASH_AT: only with NODE_ENV=test, only a kn
   expect(problemsOf({ NODE_ENV: 'test', SHOP_TEST_CRASH_AT: 'whenever' })).toEqual([
     'SHOP_TEST_CRASH_AT must be one of after-claim, after-order, after-clear (got "whenever")',
   ]);
+});
+
+test('METRICS_TOKEN: unset, /metrics is off; set, at least 32 visible characters, and never echoed', () => {
+  expect(load({}).metrics).toBeUndefined();
+  const token = 'k'.repeat(31) + '-';
+  expect(load({ METRICS_TOKEN: token }).metrics).toEqual({ token });
+  for (const bad of ['short-token', `${'k'.repeat(20)} ${'k'.repeat(20)}`, `${'k'.repeat(40)}é`]) {
+    const problems = problemsOf({ METRICS_TOKEN: bad });
+    expect(problems).toEqual([expect.stringMatching(/^METRICS_TOKEN must be at least 32 visible ASCII characters/)]);
+    expect(problems[0]).not.toContain(bad);
+  }
 });

@@ -11,6 +11,7 @@ import { ShopClient } from '../../tools/shop-client';
 let server: http.Server;
 let baseUrl: string;
 const seen: Array<{ method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+const answeredOn = new WeakSet<object>();
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -33,6 +34,16 @@ beforeAll(async () => {
           'set-cookie': '__Host-sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=Lax',
         });
         res.end();
+      } else if (req.url === '/closed-on-reuse') {
+        // The first request on a connection is answered; a second one on the same connection finds it
+        // closed, as when a proxy being reloaded closes its kept-alive connections.
+        if (answeredOn.has(req.socket)) req.socket.destroy();
+        else {
+          answeredOn.add(req.socket);
+          res.end('answered');
+        }
+      } else if (req.url === '/reset') {
+        req.socket.destroy();
       } else res.end('a page without a form');
     });
   });
@@ -85,5 +96,20 @@ test('each client has a cookie jar of its own, also when they share connections'
     expect(first.cookieHeader()).toBe('__Host-sid=visitor');
   } finally {
     agent.destroy();
+  }
+});
+
+test('a kept-alive connection closed as a request goes out: sent again once on a new one, as a browser does', async () => {
+  const shopper = new ShopClient(baseUrl);
+  try {
+    const before = seen.filter((request) => request.url === '/closed-on-reuse').length;
+    expect((await shopper.get('/closed-on-reuse')).body).toBe('answered');
+    expect((await shopper.postForm('/closed-on-reuse', { a: '1' })).body).toBe('answered');
+    // The first request, the one that met the closed connection, and the one sent again.
+    expect(seen.filter((request) => request.url === '/closed-on-reuse').length - before).toBe(3);
+    // On a connection of its own, a reset is an error: nothing is sent again.
+    await expect(new ShopClient(baseUrl).get('/reset')).rejects.toThrow(/socket hang up|ECONNRESET/);
+  } finally {
+    shopper.close();
   }
 });

@@ -9,6 +9,12 @@ interface SecondaryIndex {
   spec: IndexSpec;
   fields: string[];
   entries: Map<string, Set<string>>;
+  /**
+   * A compound index's leading field alone: its value → the `_id` keys, so that a filter pinning
+   * only that field (GridFS's `{ files_id }` on `{ files_id: 1, n: 1 }`, `{ filename }` on
+   * `{ filename: 1, uploadDate: 1 }`) is a lookup, as a prefix of the index is on MongoDB.
+   */
+  leading?: Map<string, Set<string>>;
 }
 
 export const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 } };
@@ -70,7 +76,7 @@ export class Collection {
     const keys = this.checkUnique(doc, idKey);
     registerStored(doc);
     this.docs.set(idKey, doc);
-    this.addEntries(idKey, keys);
+    this.addEntries(idKey, doc, keys);
   }
 
   /** Replaces a stored document by a new version with the same `_id`. */
@@ -80,7 +86,7 @@ export class Collection {
     registerStored(next);
     this.removeEntries(idKey, previous);
     this.docs.set(idKey, next);
-    this.addEntries(idKey, keys);
+    this.addEntries(idKey, next, keys);
   }
 
   remove(doc: Document): void {
@@ -91,7 +97,13 @@ export class Collection {
 
   /** Adds an index, building it from the stored documents; a unique index over duplicates fails. */
   createIndex(spec: IndexSpec): void {
-    const index: SecondaryIndex = { spec, fields: Object.keys(spec.key), entries: new Map() };
+    const fields = Object.keys(spec.key);
+    const index: SecondaryIndex = {
+      spec,
+      fields,
+      entries: new Map(),
+      leading: fields.length > 1 ? new Map() : undefined,
+    };
     for (const [idKey, doc] of this.docs) {
       for (const key of this.keysOf(index, doc)) {
         const holders = index.entries.get(key) ?? new Set<string>();
@@ -99,6 +111,7 @@ export class Collection {
         holders.add(idKey);
         index.entries.set(key, holders);
       }
+      addLeading(index, idKey, doc);
     }
     this.indexes.set(spec.name, index);
   }
@@ -133,6 +146,14 @@ export class Collection {
       if (!values) continue;
       const idKeys = new Set<string>();
       for (const value of values) for (const idKey of index.entries.get(valueKey(value)) ?? []) idKeys.add(idKey);
+      return this.lookup([...idKeys]);
+    }
+    for (const index of this.indexes.values()) {
+      if (!index.leading) continue;
+      const values = exactValues(filter[index.fields[0]]);
+      if (!values) continue;
+      const idKeys = new Set<string>();
+      for (const value of values) for (const idKey of index.leading.get(valueKey(value)) ?? []) idKeys.add(idKey);
       return this.lookup([...idKeys]);
     }
     return this.docs.values();
@@ -174,8 +195,9 @@ export class Collection {
     return keysByIndex;
   }
 
-  private addEntries(idKey: string, keysByIndex: Map<SecondaryIndex, string[]>): void {
+  private addEntries(idKey: string, doc: Document, keysByIndex: Map<SecondaryIndex, string[]>): void {
     for (const [index, keys] of keysByIndex) {
+      addLeading(index, idKey, doc);
       for (const key of keys) {
         const holders = index.entries.get(key);
         if (holders) holders.add(idKey);
@@ -186,6 +208,7 @@ export class Collection {
 
   private removeEntries(idKey: string, doc: Document): void {
     for (const index of this.indexes.values()) {
+      removeLeading(index, idKey, doc);
       for (const key of this.keysOf(index, doc)) {
         const holders = index.entries.get(key);
         if (!holders) continue;
@@ -208,6 +231,35 @@ export class Collection {
     const keyValue: Document = {};
     for (const field of index.fields) keyValue[field] = valueAtPath(doc, field) ?? null;
     return duplicateKey(this.ns, index.spec.name, { ...index.spec.key }, keyValue);
+  }
+}
+
+/**
+ * The leading field's values of a document in a compound index: every element of an array (the
+ * multikey rule, as for a single-field index, so that `{ a: 1 }` finds `{ a: [1, 2] }`); none for a
+ * sparse index's document that has none of its fields, as the index itself holds no key for it.
+ */
+function leadingKeys(index: SecondaryIndex, doc: Document): string[] {
+  if (index.spec.sparse && index.fields.every((field) => valueAtPath(doc, field) === undefined)) return [];
+  return [...new Set(valuesAtPath(doc, index.fields[0]).map(valueKey))];
+}
+
+function addLeading(index: SecondaryIndex, idKey: string, doc: Document): void {
+  if (!index.leading) return;
+  for (const key of leadingKeys(index, doc)) {
+    const holders = index.leading.get(key);
+    if (holders) holders.add(idKey);
+    else index.leading.set(key, new Set([idKey]));
+  }
+}
+
+function removeLeading(index: SecondaryIndex, idKey: string, doc: Document): void {
+  if (!index.leading) return;
+  for (const key of leadingKeys(index, doc)) {
+    const holders = index.leading.get(key);
+    if (!holders) continue;
+    holders.delete(idKey);
+    if (holders.size === 0) index.leading.delete(key);
   }
 }
 

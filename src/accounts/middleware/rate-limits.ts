@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { slowDown } from 'express-slow-down';
 import type { Config } from '../../platform/config';
-import { rateLimiter } from '../../http/middleware/rate-limit';
+import { rateLimiter, type RateLimitContext } from '../../http/middleware/rate-limit';
 
 /*
  * Brute-force limits on the forms where guessing is possible, per address and per account.
@@ -13,9 +13,9 @@ import { rateLimiter } from '../../http/middleware/rate-limit';
  * an attacker with many addresses time without closing the door on the owner; a password reset
  * clears that count (`forgetFailedLogins`).
  *
- * The counters live in express-rate-limit's default MemoryStore, one per app: enough for one
- * process (a restart only forgets how many attempts were made). Several processes need a shared
- * store. The limiters read `req.body`, so they run after the body parsers.
+ * The counters live in MongoDB (http/rate-limit-store.ts), shared by every shop process: N
+ * processes count together and a restart forgets nothing. The limiters read `req.body`, so they
+ * run after the body parsers.
  */
 
 export interface AuthRateLimits {
@@ -49,10 +49,12 @@ function accountOf(req: Request): string | undefined {
 const SLOWDOWN_STEP_MS = 250;
 const SLOWDOWN_MAX_MS = 5_000;
 
-/** Fresh limiters (with fresh counters) for one app. */
-export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLimits {
+/** The limiters of one app, counting in the shared counters. */
+export function createAuthRateLimits({ rateLimit: limits }: Config, context: RateLimitContext): AuthRateLimits {
   const accountSlowDown = slowDown({
     identifier: 'login-account-slowdown',
+    store: context.counters.store('login-account-slowdown'),
+    logger: context.logger.child({ component: 'rate-limit', limit: 'login-account-slowdown' }),
     windowMs: limits.login.windowMs,
     delayAfter: limits.login.perAccount,
     delayMs: (used) => (used - limits.login.perAccount) * SLOWDOWN_STEP_MS,
@@ -62,7 +64,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
     keyGenerator: (req) => accountOf(req) ?? '',
   });
   const perShopper = (identifier: string, retryPath: string) =>
-    rateLimiter({
+    rateLimiter(context, {
       identifier,
       limit: limits.login.perAccount,
       windowMs: limits.login.windowMs,
@@ -75,14 +77,14 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
       // The default key is the client address (`req.ip`, IPv6 grouped by /56 through ipKeyGenerator),
       // so `trust proxy` must be right behind a proxy. Every attempt counts: one address trying many
       // accounts is what this catches.
-      rateLimiter({
+      rateLimiter(context, {
         identifier: 'login-ip',
         limit: limits.login.perIp,
         windowMs: limits.login.windowMs,
         retryPath: '/login',
       }),
       // Failures only (a successful login redirects, status 302), per account from one address.
-      rateLimiter({
+      rateLimiter(context, {
         identifier: 'login-account-address',
         limit: limits.login.perAccount,
         windowMs: limits.login.windowMs,
@@ -95,7 +97,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
       accountSlowDown,
     ],
     signup: [
-      rateLimiter({
+      rateLimiter(context, {
         identifier: 'signup-ip',
         limit: limits.signup.perIp,
         windowMs: limits.signup.windowMs,
@@ -103,13 +105,13 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
       }),
     ],
     reset: [
-      rateLimiter({
+      rateLimiter(context, {
         identifier: 'reset-ip',
         limit: limits.reset.perIp,
         windowMs: limits.reset.windowMs,
         retryPath: '/reset',
       }),
-      rateLimiter({
+      rateLimiter(context, {
         identifier: 'reset-account',
         limit: limits.reset.perAccount,
         windowMs: limits.reset.windowMs,
@@ -119,7 +121,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
       }),
     ],
     newPassword: [
-      rateLimiter({
+      rateLimiter(context, {
         identifier: 'new-password-ip',
         limit: limits.reset.perIp,
         windowMs: limits.reset.windowMs,
@@ -128,7 +130,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config): AuthRateLim
     ],
     currentPassword: [perShopper('account-password', '/account')],
     resendVerification: [
-      rateLimiter({
+      rateLimiter(context, {
         identifier: 'verify-resend',
         limit: limits.reset.perAccount,
         windowMs: limits.reset.windowMs,

@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+#
+# The shop's image: the compiled server (dist/), its views and files, and only its production
+# dependencies, run as an unprivileged user. It needs MONGODB_URI and SESSION_SECRET (see
+# docs/operations.md); compose.yaml runs two of them behind nginx with MongoDB.
+#
+#   docker build -t session-shop .
+#   docker run -e MONGODB_URI=... -e SESSION_SECRET=... -e TRUST_PROXY=1 -p 3000:3000 session-shop
+#
+# CI has no container engine: scripts/check-production-install.ts does what this file does (the
+# production install from the lockfile, then this CMD and this HEALTHCHECK) in a temporary folder.
+
+# Build: every dependency, TypeScript compiled to dist/.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY . .
+# The workspace's prepare script builds the embedded engine, whose types the shop's build reads.
+RUN npm ci --no-audit --no-fund && npm run build
+
+# Runtime: production dependencies only, from the lockfile. The embedded engine is a development
+# dependency: not installed here, and never loaded (production requires MONGODB_URI).
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY views ./views
+COPY public ./public
+# Files stay root's: the shop cannot change its own code. It writes nothing to disk in production.
+USER node
+ENV PORT=3000
+EXPOSE 3000
+# Liveness: /healthz answers while the process serves HTTP (no database, no log line). The slim
+# image has no curl, so node asks.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(3000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node is PID 1 and handles SIGTERM itself: `docker stop` lets requests in flight finish, then it
+# exits within SHUTDOWN_TIMEOUT_MS (10 s by default; give docker stop more, as compose.yaml does).
+CMD ["node", "dist/server.js"]
