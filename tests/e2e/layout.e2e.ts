@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import { seedDemoData } from '../../src/demo-data';
+import { Product } from '../../src/catalog/product.model';
+import { newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
+import { silentLogger } from '../../src/platform/logger';
 import { SCREENSHOTS_DIR, launchChromium } from '../helpers/browser';
 
 /*
@@ -21,21 +24,20 @@ let server: Server;
 let baseUrl: string;
 let browser: Browser;
 let shopper: Shopper;
-let productId: string;
-
-const PRODUCTS = [
-  { title: 'Blue Teapot', price: '24.50', description: 'Porcelain, holds a litre of tea.' },
-  { title: 'Linen Apron', price: '18.00', description: 'Washed linen with two deep pockets.' },
-  { title: 'Oak Cutting Board', price: '32.25', description: 'End grain oak, oiled by hand.' },
-  { title: 'Enamel Mug', price: '9.90', description: 'Speckled blue enamel, 350 ml.' },
-];
 
 beforeAll(async () => {
   shop = await startTestShop('e2e-layout');
-  const seller = await newShopper(shop.app, 'seller');
-  for (const product of PRODUCTS) productId = await addProduct(seller, product);
+  // The demo data, photos included: the screenshots show the shop as a first start does.
+  await seedDemoData({ bcryptRounds: 4, logger: silentLogger });
+  const products = await Product.find().sort({ _id: 1 }).limit(2).lean();
   shopper = await newShopper(shop.app, 'layout');
-  await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302);
+  for (const product of products) {
+    await shopper.agent
+      .post('/cart')
+      .type('form')
+      .send({ _csrf: shopper.csrf, productId: product._id.toHexString() })
+      .expect(302);
+  }
   server = shop.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
