@@ -85,7 +85,8 @@ const cartItemSchema = new Schema<CartItem>(
   { _id: false },
 );
 
-const shippingAddressSchema = new Schema<ShippingAddress>(
+/** An address as the checkout takes it: kept on the User for next time, copied into each order. */
+export const shippingAddressSchema = new Schema<ShippingAddress>(
   {
     name: { type: String, required: true },
     street: { type: String, required: true },

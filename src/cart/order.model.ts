@@ -1,5 +1,5 @@
 import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
-import type { ShippingAddress } from '../accounts/user.model';
+import { shippingAddressSchema, type ShippingAddress } from '../accounts/user.model';
 
 /** What was bought, as it was at the time: later edits or deletions of the product don't change it. */
 export interface IOrderItem {
@@ -33,17 +33,6 @@ const orderItemSchema = new Schema<IOrderItem>(
     title: { type: String, required: true },
     price: { type: Number, required: true },
     quantity: { type: Number, required: true, min: 1 },
-  },
-  { _id: false },
-);
-
-const shippingAddressSchema = new Schema<ShippingAddress>(
-  {
-    name: { type: String, required: true },
-    street: { type: String, required: true },
-    postcode: { type: String, required: true },
-    city: { type: String, required: true },
-    country: { type: String, required: true },
   },
   { _id: false },
 );
