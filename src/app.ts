@@ -68,6 +68,23 @@ export interface AppConnections {
 const BODY_LIMIT = '10kb';
 
 /**
+ * The helpers and defaults every page relies on: what middleware sets per request (res.locals) has
+ * a value for a page that did not pass through it. The bench's servers render the shop's pages
+ * with the same.
+ */
+export function usePageDefaults(app: Express): void {
+  Object.assign(app.locals, catalogViewHelpers, {
+    isAuthenticated: false,
+    currentUser: undefined,
+    csrfToken: '',
+    visitorCsrfToken: '',
+    flash: [],
+    cartCount: 0,
+    cartReturnTo: '',
+  });
+}
+
+/**
  * The shop as an Express app, without listening: server.ts listens, tests use supertest.
  * Mongoose's default connection must be open (server.ts and the tests connect it).
  */
@@ -82,17 +99,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   app.set('trust proxy', config.trustProxy);
   useViews(app, { cache: config.isProduction });
-  Object.assign(app.locals, catalogViewHelpers);
-  // Defaults for what middleware sets per request (res.locals), so that every view can rely on them.
-  Object.assign(app.locals, {
-    isAuthenticated: false,
-    currentUser: undefined,
-    csrfToken: '',
-    visitorCsrfToken: '',
-    flash: [],
-    cartCount: 0,
-    cartReturnTo: '',
-  });
+  usePageDefaults(app);
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import express from 'express';
+import { usePageDefaults } from '../../src/app';
 import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
 import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
@@ -29,11 +30,18 @@ const app = express();
 useViews(app, { cache: true });
 app.disable('x-powered-by');
 // The locals createApp sets for every page of an anonymous visitor.
-Object.assign(app.locals, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
+usePageDefaults(app);
 const pageLinks = pagination('/products', 1, pageCountFor(Number(values.total), PRODUCTS_PER_PAGE));
 
 app.get('/products', (_req, res) => {
-  res.render('catalog/product-list', { pageTitle: 'All products', path: '/products', products, pagination: pageLinks });
+  res.render('catalog/product-list', {
+    pageTitle: 'All products',
+    path: '/products',
+    products,
+    pagination: pageLinks,
+    search: '',
+    sort: 'newest',
+  });
 });
 
 const server = app.listen(Number(values.port), '127.0.0.1', () => {

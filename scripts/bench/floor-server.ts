@@ -15,6 +15,8 @@ import { parseArgs } from 'node:util';
 import express from 'express';
 import mongoose from 'mongoose';
 import { MongoClient } from 'mongodb';
+import { usePageDefaults } from '../../src/app';
+import { unitsIn } from '../../src/cart/cart.service';
 import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
 import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   const app = express();
   useViews(app, { cache: true });
   app.disable('x-powered-by');
-  Object.assign(app.locals, { flash: [] });
+  usePageDefaults(app);
 
   app.get('/products', async (req, res) => {
     const sid = sessionIdOf(cookiePattern.exec(req.headers.cookie ?? '')?.[1], secret);
@@ -82,9 +84,14 @@ async function main(): Promise<void> {
       path: '/products',
       products,
       pagination: pageLinks,
+      search: '',
+      sort: 'newest',
       isAuthenticated: true,
       currentUser: user.email,
       csrfToken: session.csrfToken,
+      // What the shop's cart locals give a logged-in page: the count for the navigation, the way back.
+      cartCount: unitsIn(user.cart.items),
+      cartReturnTo: '/products',
     });
   });
 

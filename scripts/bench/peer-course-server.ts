@@ -29,7 +29,15 @@ import connectMongoDBSession from 'connect-mongodb-session';
 import { csrfSync } from 'csrf-sync';
 import mongoose from 'mongoose';
 import { User } from '../../src/accounts/user.model';
-import { listen, loginPage, peerArgs, productList, useErrorPrinter, usePeerViews } from './peer-pages';
+import {
+  listen,
+  loginPage,
+  peerArgs,
+  productList,
+  shopperPageLocals,
+  useErrorPrinter,
+  usePeerViews,
+} from './peer-pages';
 
 const { port, uri, secret } = peerArgs('peer-course-server.ts');
 
@@ -66,8 +74,9 @@ async function main(): Promise<void> {
       .then((user) => {
         if (!user) return next();
         req.user = user;
-        // The shop's navigation shows the shopper's email.
+        // The shop's navigation shows the shopper's email and cart count; its forms, the way back.
         res.locals.currentUser = user.email;
+        Object.assign(res.locals, shopperPageLocals(req, user));
         next();
       })
       .catch((error: unknown) => next(error));

@@ -8,6 +8,9 @@
 import { parseArgs } from 'node:util';
 import type { Express, NextFunction, Request, Response } from 'express';
 import mongoose from 'mongoose';
+import { usePageDefaults } from '../../src/app';
+import { unitsIn } from '../../src/cart/cart.service';
+import type { CartItem } from '../../src/accounts/user.model';
 import { useViews } from '../../src/http/view-engine';
 import { pageCountFor, pagination } from '../../src/http/pagination';
 import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
@@ -35,7 +38,12 @@ export function peerArgs(file: string): PeerArgs {
 export function usePeerViews(app: Express): void {
   useViews(app, { cache: true });
   app.disable('x-powered-by');
-  Object.assign(app.locals, { isAuthenticated: false, currentUser: undefined, csrfToken: '', flash: [] });
+  usePageDefaults(app);
+}
+
+/** What the shop's cart locals give a logged-in page: the count for the navigation, the way back. */
+export function shopperPageLocals(req: Request, user: { cart: { items: CartItem[] } }) {
+  return { cartCount: unitsIn(user.cart.items), cartReturnTo: req.originalUrl };
 }
 
 /**
@@ -55,6 +63,8 @@ export async function productList(req: Request, res: Response): Promise<void> {
     path: '/products',
     products,
     pagination: pagination('/products', page, pageCountFor(totalItems, PRODUCTS_PER_PAGE)),
+    search: '',
+    sort: 'newest',
   });
 }
 

@@ -27,7 +27,15 @@ import mongoose from 'mongoose';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { User, type UserDocument } from '../../src/accounts/user.model';
-import { listen, loginPage, peerArgs, productList, useErrorPrinter, usePeerViews } from './peer-pages';
+import {
+  listen,
+  loginPage,
+  peerArgs,
+  productList,
+  shopperPageLocals,
+  useErrorPrinter,
+  usePeerViews,
+} from './peer-pages';
 
 const { port, uri, secret } = peerArgs('peer-passport-server.ts');
 
@@ -86,6 +94,7 @@ async function main(): Promise<void> {
     const user = req.user;
     res.locals.isAuthenticated = (req as PassportRequest).isAuthenticated();
     res.locals.currentUser = user?.email;
+    if (user) Object.assign(res.locals, shopperPageLocals(req, user));
     res.locals.csrfToken = req.csrfToken!();
     next();
   });
