@@ -40,6 +40,7 @@ import { ProductImages } from './catalog/product-images.service';
 import { createProductImagesController } from './catalog/product-images.controller';
 import { productImageRoutes } from './catalog/product-images.routes';
 import { catalogViewHelpers } from './catalog/product-picture';
+import { photoUploadLimit } from './catalog/middleware/photo-limit';
 import { Cart } from './cart/cart.service';
 import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
@@ -190,7 +191,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   );
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') app.use('/dev/mail', devMailRoutes(mailer));
-  app.use(ADMIN_PATH, adminRoutes(createAdminController({ catalog })));
+  app.use(ADMIN_PATH, adminRoutes(createAdminController({ catalog }), photoUploadLimit(config, { counters, logger })));
 
   app.use(notFoundHandler);
   app.use(errorHandler({ logger, showDetails: !config.isProduction }));

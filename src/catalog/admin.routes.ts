@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { requireLogin } from '../accounts/middleware/require-login';
 import { verifyCsrfAfterUpload } from '../sessions/middleware/csrf';
 import type { AdminController } from './admin.controller';
@@ -13,11 +13,13 @@ export const ADMIN_PATH = '/admin';
  */
 export const PRODUCT_FORMS = [`${ADMIN_PATH}/add-product`, `${ADMIN_PATH}/edit-product`] as const;
 
-/** Read the form (multipart: its photo too), then check its token, then its fields. */
-const productForm = [productUpload, verifyCsrfAfterUpload, ...productRules];
-
-/** Mounted at /admin: every page here is for logged-in shoppers only. */
-export function adminRoutes(admin: AdminController): Router {
+/**
+ * Mounted at /admin: every page here is for logged-in shoppers only. A product form is counted
+ * against the shopper's photo limit, then read (multipart: its photo too), then its token and its
+ * fields are checked.
+ */
+export function adminRoutes(admin: AdminController, photoLimit: RequestHandler): Router {
+  const productForm = [photoLimit, productUpload, verifyCsrfAfterUpload, ...productRules];
   const routes = Router();
   routes.use(requireLogin);
 

@@ -61,6 +61,12 @@ export interface Config {
       perAccount: number;
       windowMs: number;
     };
+    /** Product forms sent with a photo (multipart): each costs a decode and three encodes. */
+    photos: {
+      /** Such forms from one shopper per window. */
+      perShopper: number;
+      windowMs: number;
+    };
   };
   /** How long a product page or product may be served from memory (0: never); see services/catalog.ts. */
   catalogCacheMs: number;
@@ -225,6 +231,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
       windowMs: integer('SIGNUP_RATE_LIMIT_WINDOW_MINUTES', 60, 1, 60 * 24) * minute,
     },
     reset: { perIp: limitDefault(20), perAccount: limitDefault(5), windowMs: 60 * minute },
+    photos: { perShopper: limitDefault(30), windowMs: 60 * minute },
   };
 
   const catalogCacheMs = integer('CATALOG_CACHE_MS', 1000, 0, 60_000);
