@@ -111,6 +111,7 @@ test('limits are validated like the other configuration keys', () => {
     login: { perIp: 50, perAccount: 10, windowMs: 15 * 60_000 },
     signup: { perIp: 10, windowMs: 60 * 60_000 },
     reset: { perIp: 20, perAccount: 5, windowMs: 60 * 60_000 },
+    photos: { perShopper: 30, windowMs: 60 * 60_000 },
   });
 });
 
