@@ -291,7 +291,8 @@ describe('unfinished messages and connections', () => {
     await waitFor(() => engine.stats().bufferedBytes === 10 * MiB);
     const over = await startMessage(8 * MiB, 4 * MiB);
     await over.closed;
-    expect(engine.stats().bufferedBytes).toBe(10 * MiB);
+    // The client may see the close before the engine's own 'close' event has released its bytes.
+    await waitFor(() => engine.stats().bufferedBytes === 10 * MiB);
     for (const raw of first) raw.socket.destroy();
     await waitFor(() => engine.stats().bufferedBytes === 0);
     await expectServing(engine);
