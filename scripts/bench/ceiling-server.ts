@@ -11,9 +11,8 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { usePageDefaults } from '../../src/app';
+import { productListLocals } from './product-list-page';
 import { useViews } from '../../src/http/view-engine';
-import { pageCountFor, pagination } from '../../src/http/pagination';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 
 const { values } = parseArgs({
   options: { port: { type: 'string' }, products: { type: 'string' }, total: { type: 'string' } },
@@ -31,17 +30,10 @@ useViews(app, { cache: true });
 app.disable('x-powered-by');
 // The locals createApp sets for every page of an anonymous visitor.
 usePageDefaults(app);
-const pageLinks = pagination('/products', 1, pageCountFor(Number(values.total), PRODUCTS_PER_PAGE));
+const page = productListLocals(products, 1, Number(values.total));
 
 app.get('/products', (_req, res) => {
-  res.render('catalog/product-list', {
-    pageTitle: 'All products',
-    path: '/products',
-    products,
-    pagination: pageLinks,
-    search: '',
-    sort: 'newest',
-  });
+  res.render('catalog/product-list', page);
 });
 
 const server = app.listen(Number(values.port), '127.0.0.1', () => {

@@ -17,9 +17,8 @@ import mongoose from 'mongoose';
 import { MongoClient } from 'mongodb';
 import { usePageDefaults } from '../../src/app';
 import { unitsIn } from '../../src/cart/cart.service';
+import { productListLocals } from './product-list-page';
 import { useViews } from '../../src/http/view-engine';
-import { pageCountFor, pagination } from '../../src/http/pagination';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { User } from '../../src/accounts/user.model';
 import { loadConfig } from '../../src/platform/config';
 import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
@@ -47,7 +46,7 @@ const config = loadConfig({
 const secret = config.sessionSecrets[0];
 
 const products: unknown[] = JSON.parse(fs.readFileSync(values.products, 'utf8'));
-const pageLinks = pagination('/products', 1, pageCountFor(Number(values.total), PRODUCTS_PER_PAGE));
+const page = productListLocals(products, 1, Number(values.total));
 const cookiePattern = new RegExp(`(?:^|;\\s*)${sessionCookie(config).name}=([^;]+)`);
 
 /** The session id in express-session's signed cookie value (`s:<id>.<HMAC-SHA256>`), if the signature holds. */
@@ -80,12 +79,7 @@ async function main(): Promise<void> {
       return;
     }
     res.render('catalog/product-list', {
-      pageTitle: 'All products',
-      path: '/products',
-      products,
-      pagination: pageLinks,
-      search: '',
-      sort: 'newest',
+      ...page,
       isAuthenticated: true,
       currentUser: user.email,
       csrfToken: session.csrfToken,

@@ -11,8 +11,8 @@ import mongoose from 'mongoose';
 import { usePageDefaults } from '../../src/app';
 import { unitsIn } from '../../src/cart/cart.service';
 import type { CartItem } from '../../src/accounts/user.model';
+import { productListLocals } from './product-list-page';
 import { useViews } from '../../src/http/view-engine';
-import { pageCountFor, pagination } from '../../src/http/pagination';
 import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
 
@@ -58,14 +58,7 @@ export async function productList(req: Request, res: Response): Promise<void> {
     .sort({ _id: -1 })
     .skip((page - 1) * PRODUCTS_PER_PAGE)
     .limit(PRODUCTS_PER_PAGE);
-  res.render('catalog/product-list', {
-    pageTitle: 'All products',
-    path: '/products',
-    products,
-    pagination: pagination('/products', page, pageCountFor(totalItems, PRODUCTS_PER_PAGE)),
-    search: '',
-    sort: 'newest',
-  });
+  res.render('catalog/product-list', productListLocals(products, page, totalItems));
 }
 
 /** The shop's login form, carrying the session's CSRF token. */
