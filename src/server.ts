@@ -102,7 +102,9 @@ async function main(): Promise<void> {
   );
 
   const app = createApp(config, { sessionStore, logger });
-  const server = app.listen(config.port, () => {
+  const server = app.listen(config.port, (error?: Error) => {
+    // Express 5 calls back with a failed bind too: the 'error' handler below reports it.
+    if (error) return;
     // The port actually bound: PORT=0 (a free port, as the load test asks) is resolved here.
     const url = `http://localhost:${(server.address() as AddressInfo).port}`;
     logger.info(`shop listening on ${url}`);
@@ -114,9 +116,11 @@ async function main(): Promise<void> {
       printLine('');
     }
   });
-  server.on('error', (error) => {
-    logger.fatal({ err: error }, 'the HTTP server failed');
-    process.exit(1);
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE')
+      logger.fatal(`port ${config.port} is in use (EADDRINUSE): set PORT to a free port`);
+    else logger.fatal({ err: error }, 'the HTTP server failed');
+    void flushOutput(LOG_FLUSH_MS).then(() => process.exit(1));
   });
 
   shutDownOnSignals({ server, sessionStore, database, logger, timeoutMs: config.shutdownTimeoutMs, onConnectionLost });

@@ -161,7 +161,11 @@ export function waitForOutput(handle: ChildHandle, pattern: RegExp, timeoutMs = 
   });
 }
 
-/** Resolves once `url` answers at all (any status); rejects when the process exits first or time runs out. */
+/**
+ * Resolves once `url` answers at all (any status) and, when the URL names a port, once that port's
+ * listening socket is the process's own (see `listensOn`); rejects when the process exits first or
+ * time runs out.
+ */
 export async function waitForHttp(
   handle: ChildHandle,
   url: string,
@@ -169,6 +173,7 @@ export async function waitForHttp(
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const port = Number(new URL(url).port);
   while (Date.now() < deadline) {
     if (handle.child.exitCode !== null || handle.child.signalCode !== null) {
       const code = await handle.exited;
@@ -182,10 +187,48 @@ export async function waitForHttp(
       request.on('error', () => resolve(false));
       request.setTimeout(2000, () => request.destroy());
     });
-    if (answered) return;
+    // Another process answering on the port: this one will fail to bind it and exit, or is not up yet.
+    if (answered && (port === 0 || listensOn(handle.pid, port))) return;
     await sleep(100);
   }
   throw new Error(`${handle.name} did not answer ${url} within ${timeoutMs / 1000} s:\n${handle.output()}`);
+}
+
+/**
+ * Whether process `pid` holds the socket listening on TCP `port`, from /proc (Linux). A port found
+ * free (`freePort`) can be taken by another test's child before ours binds it, and then that
+ * process answers our requests: a test would quietly talk to the wrong shop. Where there is no
+ * /proc, assumed true.
+ */
+export function listensOn(pid: number, port: number): boolean {
+  let tables: string;
+  try {
+    tables = ['tcp', 'tcp6'].map((table) => fs.readFileSync(`/proc/net/${table}`, 'utf8')).join('\n');
+  } catch {
+    return true;
+  }
+  const portSuffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const LISTEN = '0A';
+  const inodes = new Set<string>();
+  for (const line of tables.split('\n')) {
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+    const fields = line.trim().split(/\s+/);
+    if (fields[1]?.endsWith(portSuffix) && fields[3] === LISTEN && fields[9] !== undefined) inodes.add(fields[9]);
+  }
+  let descriptors: string[];
+  try {
+    descriptors = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  return descriptors.some((descriptor) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${descriptor}`))?.[1];
+      return inode !== undefined && inodes.has(inode);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A process that did not start as expected is not left running. */
@@ -248,18 +291,26 @@ export async function startShopProcess(
   env: Record<string, string>,
   options: ShopProcessOptions = {},
 ): Promise<ShopProcess> {
-  const port = env.PORT && env.PORT !== '0' ? Number(env.PORT) : await freePort();
-  const spawnOptions: SpawnOptions = {
-    name: options.name ?? 'shop',
-    env: shopEnvironment({ ...env, PORT: String(port) }),
-    nodeFlags: options.nodeFlags,
-    unreadStdout: options.unreadStdout,
-    onOutput: options.onOutput,
-  };
-  const handle = options.compiled ? spawnNode(COMPILED_SERVER, spawnOptions) : spawnTs('src/server.ts', spawnOptions);
-  const url = `http://127.0.0.1:${port}`;
-  await killIfNot(handle, waitForHttp(handle, `${url}/healthz`));
-  return { ...handle, url };
+  const portGiven = env.PORT !== undefined && env.PORT !== '0';
+  for (let attempt = 1; ; attempt++) {
+    const port = portGiven ? Number(env.PORT) : await freePort();
+    const spawnOptions: SpawnOptions = {
+      name: options.name ?? 'shop',
+      env: shopEnvironment({ ...env, PORT: String(port) }),
+      nodeFlags: options.nodeFlags,
+      unreadStdout: options.unreadStdout,
+      onOutput: options.onOutput,
+    };
+    const handle = options.compiled ? spawnNode(COMPILED_SERVER, spawnOptions) : spawnTs('src/server.ts', spawnOptions);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await killIfNot(handle, waitForHttp(handle, `${url}/healthz`));
+      return { ...handle, url };
+    } catch (error) {
+      // The free port was taken between freePort and the child's bind: another port, a few times.
+      if (portGiven || attempt === 3 || !handle.output().includes('EADDRINUSE')) throw error;
+    }
+  }
 }
 
 /** The shop's environment: PATH, HOME, a free port chosen by the shop (PORT=0), LOG_LEVEL info, then `env`. */

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { MongoClient, ObjectId } from 'mongodb';
 import {
   freePort,
+  listensOn,
   shopEnvironment,
   spawnTs,
   startEngineProcess,
@@ -98,6 +99,47 @@ describe('database down at start-up', () => {
     const health = await fetch(`http://127.0.0.1:${shopPort}/readyz`);
     expect(health.status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('a port already taken', () => {
+  /** Another HTTP server, answering every request, on a port of its own. */
+  async function squatter(): Promise<{ port: number; close: () => Promise<void> }> {
+    const server = http.createServer((_req, res) => res.end('not the shop'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  test('the shop says so in one line and exits 1, with no stack trace', async () => {
+    const taken = await squatter();
+    try {
+      const server = spawnServer({ PORT: String(taken.port), MONGODB_URI: `${testServerUri()}` });
+      expect(await server.exited).toBe(1);
+      const output = server.output();
+      expect(output).toContain(`port ${taken.port} is in use (EADDRINUSE): set PORT to a free port`);
+      expect(output).not.toMatch(/TypeError|\n\s+at /);
+    } finally {
+      await taken.close();
+    }
+  });
+
+  test('startShopProcess never hands back a port that another process answers on', async () => {
+    const taken = await squatter();
+    try {
+      // Another server answering on the port is not the shop: the wait goes on until the shop exits.
+      await expect(
+        startShopProcess({
+          PORT: String(taken.port),
+          NODE_ENV: 'test',
+          SESSION_SECRET: TEST_SECRET,
+          MONGODB_URI: testServerUri(),
+        }),
+      ).rejects.toThrow(/exited \(1\) before answering[\s\S]*EADDRINUSE/);
+      expect(listensOn(process.pid, taken.port)).toBe(true);
+    } finally {
+      await taken.close();
+    }
   });
 });
 
