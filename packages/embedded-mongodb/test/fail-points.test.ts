@@ -186,14 +186,16 @@ describe('the failCommand fail point', () => {
   it('blockConnection holds that connection only, then runs the command', async () => {
     const other = await MongoClient.connect(server.uri);
     try {
-      await arm({ times: 1 }, { failCommands: ['insert'], blockConnection: true, blockTimeMS: 300 });
+      // A block long enough that the other connection's answer, even on a busy CI machine, comes
+      // well within it.
+      await arm({ times: 1 }, { failCommands: ['insert'], blockConnection: true, blockTimeMS: 1500 });
       const started = Date.now();
       const blocked = db.collection<Doc>('c').insertOne({ _id: 1 });
       // Served meanwhile on its own connection.
       expect(await other.db('failpoints').collection<Doc>('c').countDocuments()).toBe(0);
-      expect(Date.now() - started).toBeLessThan(250);
+      expect(Date.now() - started).toBeLessThan(1200);
       await blocked;
-      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1490);
       expect(await db.collection<Doc>('c').countDocuments()).toBe(1);
     } finally {
       await other.close();
