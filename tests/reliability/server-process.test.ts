@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { MongoClient, ObjectId } from 'mongodb';
 import {
-  freePort,
   listensOn,
   shopEnvironment,
   spawnTs,
@@ -27,8 +28,32 @@ afterEach(async () => {
   await Promise.all(children.splice(0).map((child) => child.stop('SIGKILL')));
 });
 
-/** A port on which nothing listens: bound, then released. */
-const closedPort = freePort;
+/**
+ * A port on which nothing listens, and that nothing of ours will take meanwhile: below the
+ * kernel's ephemeral range, from which every `listen(0)` (supertest's servers in the other jest
+ * worker, freePort) draws. A port found free there could be taken a moment later, and the shop
+ * would reach an HTTP server instead of no one.
+ */
+async function closedPort(): Promise<number> {
+  let lowest = 32768;
+  try {
+    lowest = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    // Not Linux: the IANA range's start is a fair guess.
+  }
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * (lowest - 10_000));
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(true));
+    });
+    if (refused) return port;
+  }
+}
 
 function spawnServer(env: Record<string, string>): ChildHandle {
   const handle = spawnTs('src/server.ts', {
@@ -107,7 +132,7 @@ describe('a port already taken', () => {
   async function squatter(): Promise<{ port: number; close: () => Promise<void> }> {
     const server = http.createServer((_req, res) => res.end('not the shop'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as import('node:net').AddressInfo;
+    const { port } = server.address() as net.AddressInfo;
     return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
