@@ -3,7 +3,7 @@
  * what the shop acknowledged to each virtual shopper (its ledger). Here, not in scripts/load, so
  * that tests/reliability/load-checks.test.ts can prove the checks on hand-made data.
  */
-import type { Db, ObjectId } from 'mongodb';
+import type { Collection, Db, ObjectId } from 'mongodb';
 
 /** What the shop acknowledged to one shopper. */
 export interface Ledger {
@@ -31,7 +31,10 @@ interface UserDoc {
 }
 
 interface OrderDoc {
+  user: { userId: ObjectId };
   items: Array<{ productId: ObjectId; quantity: number }>;
+  /** The order number (cart/order-number.ts); orders from before numbers have none. */
+  number?: number;
 }
 
 interface SessionDoc {
@@ -47,15 +50,19 @@ interface SessionDoc {
 /** Shown in a failing check's detail: a few examples, not thousands. */
 const EXAMPLES = 3;
 
+/** Invoice numbers run on: at most this share of the numbers drawn may be skipped. */
+export const MAX_SKIPPED_ORDER_NUMBERS = 0.01;
+
 export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promise<Check[]> {
   const users = db.collection<UserDoc>('users');
-  const orders = db.collection<OrderDoc & { user: { userId: ObjectId } }>('orders');
+  const orders = db.collection<OrderDoc>('orders');
   const sessions = db.collection<SessionDoc>('sessions');
 
   const unitProblems: string[] = [];
   const orderProblems: string[] = [];
   let acknowledgedUnits = 0;
   let acknowledgedOrders = 0;
+  const numbers: number[] = [];
   for (const ledger of ledgers) {
     acknowledgedOrders += ledger.orders;
     for (const units of ledger.addedUnits.values()) acknowledgedUnits += units;
@@ -65,6 +72,7 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
       continue;
     }
     const placed = await orders.find({ 'user.userId': user._id }).toArray();
+    for (const order of placed) if (typeof order.number === 'number') numbers.push(order.number);
     const held = new Map<string, number>();
     const count = (items: ReadonlyArray<{ productId: ObjectId; quantity: number }>) => {
       for (const item of items)
@@ -114,6 +122,7 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
     .filter(([email, logins]) => logins > 1 + (unanswered.get(email) ?? 0))
     .map(([email, logins]) => `${email}: ${logins}`);
 
+  const skipped = await skippedOrderNumbers(orders, numbers);
   return [
     {
       name: 'every acknowledged add-to-cart is in an order or in the cart',
@@ -134,11 +143,37 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
           : `${halfWritten.length} incomplete: ${examples(halfWritten)}`,
     },
     {
+      name: `order numbers run on (at most ${MAX_SKIPPED_ORDER_NUMBERS * 100}% skipped)`,
+      ok: skipped.share <= MAX_SKIPPED_ORDER_NUMBERS,
+      detail: skipped.detail,
+    },
+    {
       name: 'logout ended each session (at most one login left per shopper)',
       ok: leftOver.length === 0,
       detail: leftOver.length === 0 ? `${loginsPerShopper.size} shoppers still logged in` : examples(leftOver),
     },
   ];
+}
+
+/**
+ * Numbers skipped between the smallest and the largest number of the run's orders: every order in
+ * the database in that range counts (another shopper's too), each number missing is one skipped.
+ */
+async function skippedOrderNumbers(
+  orders: Collection<OrderDoc>,
+  runNumbers: readonly number[],
+): Promise<{ share: number; detail: string }> {
+  if (runNumbers.length === 0) return { share: 0, detail: 'no numbered order' };
+  const first = Math.min(...runNumbers);
+  const last = Math.max(...runNumbers);
+  const inRange = await orders.countDocuments({ number: { $gte: first, $lte: last } });
+  const span = last - first + 1;
+  const skipped = span - inRange;
+  const share = skipped / span;
+  return {
+    share,
+    detail: `${skipped} of ${span} numbers skipped (${(share * 100).toFixed(1)}%), orders ${first} to ${last}`,
+  };
 }
 
 function examples(problems: string[]): string {

@@ -178,13 +178,23 @@ export class VirtualShopper {
         () => this.client.get('/checkout'),
         (r) => r.status === 200 && r.body.includes('action="/create-order"'),
       );
-      const placed = await this.step(
-        'POST /create-order',
-        () => this.client.postForm('/create-order', SHIPPING_ADDRESS),
-        (r) => r.status === 302 && CONFIRMATION.test(r.location ?? ''),
-        () => this.ledger.orders++,
-        () => this.ledger.uncertain++,
-      );
+      // Another tab of the same browser loads a page while the order is placed, as shoppers with
+      // several tabs (or a slow confirmation) do: the shop must not treat the order in progress as
+      // one a crash interrupted.
+      const [placed] = await Promise.all([
+        this.step(
+          'POST /create-order',
+          () => this.client.postForm('/create-order', SHIPPING_ADDRESS),
+          (r) => r.status === 302 && CONFIRMATION.test(r.location ?? ''),
+          () => this.ledger.orders++,
+          () => this.ledger.uncertain++,
+        ),
+        this.step(
+          'GET / (another tab)',
+          () => this.client.get('/', 'GET / (another tab)'),
+          (r) => r.status === 200,
+        ),
+      ]);
       await this.step(
         'GET /orders/:id/confirmation',
         () => this.client.get(placed.location ?? '', 'GET /orders/:id/confirmation'),

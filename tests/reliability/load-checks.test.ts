@@ -132,3 +132,26 @@ test('a login whose answer never came (its process killed) may leave one more se
     expect.stringMatching(/at most one login.*ann@example.com: 3/),
   ]);
 });
+
+test("order numbers skipped between the run's orders are counted, and more than 1% fail", async () => {
+  const ann = (await db.collection('users').findOne({ email: 'ann@example.com' }))!._id;
+  const order = (number: number) => ({
+    number,
+    items: [{ productId: cup, quantity: 1 }],
+    user: { userId: ann, email: 'ann@example.com' },
+  });
+  // Someone else's order inside the range counts as a number used.
+  await db
+    .collection('orders')
+    .insertMany([order(1001), order(1002), { ...order(1003), user: { userId: new ObjectId() } }]);
+  const ledger = { ...annLedger(), orders: 3 };
+  ledger.addedUnits.set(cup.toHexString(), 3);
+  const checks = await verifyDatabase(db, [ledger]);
+  expect(failing(checks)).toEqual([]);
+  await db.collection('orders').insertOne(order(1000 + 100));
+  ledger.orders = 4;
+  ledger.addedUnits.set(cup.toHexString(), 4);
+  expect(failing(await verifyDatabase(db, [ledger]))).toEqual([
+    expect.stringMatching(/order numbers run on.*: 96 of 100 numbers skipped \(96\.0%\), orders 1001 to 1100/),
+  ]);
+});
