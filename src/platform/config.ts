@@ -70,6 +70,12 @@ export interface Config {
   };
   /** How long a product page or product may be served from memory (0: never); see services/catalog.ts. */
   catalogCacheMs: number;
+  /**
+   * How long an order being placed belongs to the request placing it (PENDING_ORDER_LEASE_MS):
+   * only once this long has passed since the shopper ordered may another request, or another
+   * process's sweep, take it for one a crash interrupted and complete it (cart/cart.service.ts).
+   */
+  pendingOrderLeaseMs: number;
   bcryptRounds: number;
   logLevel: string;
   /** Fill an empty database with demo products and a demo shopper at start-up. */
@@ -113,6 +119,13 @@ export interface Config {
   /** Tests only (SHOP_TEST_CRASH_AT, NODE_ENV=test): the step of an order at which the process kills itself. */
   testCrashAt?: CrashPoint;
 }
+
+/**
+ * Half a minute: far longer than placing an order takes, even while the database is slow (each of
+ * its few steps gives up after DB_REQUEST_TIMEOUT_MS), and short enough that an order a crash
+ * interrupted is completed soon after.
+ */
+export const DEFAULT_PENDING_ORDER_LEASE_MS = 30_000;
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -235,6 +248,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
   };
 
   const catalogCacheMs = integer('CATALOG_CACHE_MS', 1000, 0, 60_000);
+  const pendingOrderLeaseMs = integer('PENDING_ORDER_LEASE_MS', DEFAULT_PENDING_ORDER_LEASE_MS, 0, 60 * minute);
 
   const bcryptRounds = integer('BCRYPT_ROUNDS', nodeEnv === 'test' ? 4 : 12, 4, 15);
 
@@ -328,6 +342,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     },
     rateLimit,
     catalogCacheMs,
+    pendingOrderLeaseMs,
     bcryptRounds,
     logLevel,
     seedDemoData,

@@ -141,6 +141,16 @@ test('the product cache time: a second by default, 0 turns it off, bad values ar
   }
 });
 
+test('the lease of an order being placed: half a minute by default, from 0 to an hour', () => {
+  expect(load({}).pendingOrderLeaseMs).toBe(30_000);
+  expect(load({ PENDING_ORDER_LEASE_MS: '50' }).pendingOrderLeaseMs).toBe(50);
+  for (const bad of ['-1', '30s', '3600001']) {
+    expect(problemsOf({ PENDING_ORDER_LEASE_MS: bad })).toEqual([
+      `PENDING_ORDER_LEASE_MS must be a whole number from 0 to 3600000 (got "${bad}")`,
+    ]);
+  }
+});
+
 test('a touch interval at or above the idle timeout is refused', () => {
   expect(problemsOf({ SESSION_IDLE_MINUTES: '1', SESSION_TOUCH_SECONDS: '60' })).toEqual([
     expect.stringMatching(/SESSION_TOUCH_SECONDS \(60\) must be below the idle timeout, SESSION_IDLE_MINUTES/),
