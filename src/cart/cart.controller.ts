@@ -30,10 +30,13 @@ const EMPTY_ADDRESS: AddressForm = { name: '', street: '', postcode: '', city: '
 const EMPTY_CART_NOTICE = 'Your cart is empty: there was nothing to order.';
 const QUANTITY_RULE = `Enter a whole number from 0 to ${MAX_LINE_QUANTITY} (0 removes the product).`;
 
+// Both pages count the navigation's units from the lines they show: a line whose product is gone
+// (taken out of the cart as the view was read) is not counted either.
 function renderCart(res: Response, view: CartView, problem?: LineProblem): void {
   res.render('cart/cart', {
     pageTitle: 'Your cart',
     path: '/cart',
+    cartCount: view.units,
     ...view,
     maxQuantity: MAX_LINE_QUANTITY,
     problem,
@@ -44,6 +47,7 @@ function renderCheckout(res: Response, view: CartView, address: AddressForm, err
   res.render('cart/checkout', {
     pageTitle: 'Checkout',
     path: '/cart',
+    cartCount: view.units,
     ...view,
     address,
     errors,

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import {
+  User,
   returnPendingOrderToCart,
   settlePendingOrder,
   usersWithPendingOrders,
@@ -117,12 +118,21 @@ export class Cart {
     this.crash = crash;
   }
 
-  /** Adds one unit, up to the line's limit. */
+  /**
+   * Adds one unit, up to the line's limit. The catalog's cache (a second behind other processes)
+   * only turns away ids it cannot find in the database either; the database decides, after the
+   * write: a product deleted before that check is taken out of the cart again and not found. A
+   * deletion after it pulls the line itself (catalog.service.ts deletes, then empties the carts).
+   */
   async add(user: UserDocument, productId: Types.ObjectId): Promise<AddOutcome> {
     const product = await this.catalog.product(productId);
     if (!product) return { kind: 'unknown-product' };
-    const added = await user.addToCart(productId);
-    return { kind: added ? 'added' : 'full', title: product.title };
+    if (!(await user.addToCart(productId))) return { kind: 'full', title: product.title };
+    if (!(await Product.exists({ _id: productId }))) {
+      await user.removeFromCart(productId);
+      return { kind: 'unknown-product' };
+    }
+    return { kind: 'added', title: product.title };
   }
 
   /**
@@ -139,9 +149,15 @@ export class Cart {
     return this.setQuantity(user, productId, 0);
   }
 
-  /** The cart with today's prices, each line's total and the cart's, in cents. */
+  /**
+   * The cart with today's prices, each line's total and the cart's, in cents. Lines whose product
+   * is gone are left out, and taken out of the User's cart.
+   */
   async view(user: UserDocument): Promise<CartView> {
-    const lines = await cartLines(user.cart.items);
+    const { lines, gone } = await cartLines(user.cart.items);
+    if (gone.length > 0) {
+      await User.updateOne({ _id: user._id }, { $pull: { 'cart.items': { productId: { $in: gone } } } });
+    }
     const subtotalCents = lines.reduce((sum, line) => sum + line.lineCents, 0);
     return { lines, units: unitsIn(lines), subtotalCents, totalCents: subtotalCents };
   }
@@ -240,17 +256,26 @@ function orderView(order: OrderRecord): OrderView {
   };
 }
 
-/** The cart with its products; items whose product was deleted meanwhile are left out. */
-async function cartLines(items: readonly CartItem[]): Promise<CartLine[]> {
-  if (items.length === 0) return [];
+/**
+ * The cart's items with their products as the database holds them now; `gone`: the products of
+ * items that no longer exist (deleted meanwhile), which have no line.
+ */
+async function cartLines(items: readonly CartItem[]): Promise<{ lines: CartLine[]; gone: Types.ObjectId[] }> {
+  if (items.length === 0) return { lines: [], gone: [] };
   const products = await Product.find({ _id: { $in: items.map((item) => item.productId) } }).lean<ProductRecord[]>();
   const byId = new Map(products.map((product) => [product._id.toHexString(), product]));
-  return items.flatMap((item) => {
+  const lines: CartLine[] = [];
+  const gone: Types.ObjectId[] = [];
+  for (const item of items) {
     const product = byId.get(item.productId.toHexString());
-    if (!product) return [];
+    if (!product) {
+      gone.push(item.productId);
+      continue;
+    }
     const unitCents = centsOf(product.price);
-    return [{ product, quantity: item.quantity, unitCents, lineCents: unitCents * item.quantity }];
-  });
+    lines.push({ product, quantity: item.quantity, unitCents, lineCents: unitCents * item.quantity });
+  }
+  return { lines, gone };
 }
 
 /**
@@ -267,7 +292,7 @@ async function completeOrder(
   pending: PendingOrder,
   crash: CrashHook,
 ): Promise<boolean> {
-  const lines = await cartLines(pending.items);
+  const { lines } = await cartLines(pending.items);
   if (lines.length > 0) {
     try {
       await Order.create({
