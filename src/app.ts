@@ -46,6 +46,8 @@ import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
 import { provideCartLocals } from './cart/middleware/cart-locals';
 import { completePendingOrders } from './cart/middleware/complete-pending-orders';
+import { accountDeletionHooks } from './cart/housekeeping';
+import { accountGone } from './accounts/middleware/account-gone';
 import { crashHook } from './platform/crash-points';
 import { createHealthController } from './health/health.controller';
 import { healthRoutes } from './health/health.routes';
@@ -108,7 +110,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const images = new ProductImages();
   const catalog =
     connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs, images });
-  const cart = new Cart({ catalog, now, crash: crashHook(config.testCrashAt) });
+  const crash = crashHook(config.testCrashAt);
+  const cart = new Cart({
+    catalog,
+    now,
+    crash,
+    pendingOrderLeaseMs: config.pendingOrderLeaseMs,
+  });
   // Mounted after the body parsers: the per-account limits read the email from the body. Counted
   // in the shop's database, beside the sessions: every process of the shop counts together.
   const counters = new RateLimitCounters({
@@ -124,7 +132,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
     now,
     onPasswordReset: rateLimits.forgetFailedLogins,
     // A deleted account's products leave the shop; its orders stay, without the email.
-    onAccountDeleted: [(userId) => catalog.removeSeller(userId), (userId) => cart.forgetBuyer(userId)],
+    onAccountDeleted: accountDeletionHooks(catalog, cart),
+    crash,
   });
 
   app.disable('x-powered-by');
@@ -194,6 +203,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(ADMIN_PATH, adminRoutes(createAdminController({ catalog }), photoUploadLimit(config, { counters, logger })));
 
   app.use(notFoundHandler);
+  // A request whose account was deleted meanwhile (another device): its session is over.
+  app.use(accountGone({ cookie, securityLog }));
   app.use(errorHandler({ logger, showDetails: !config.isProduction }));
   return app;
 }

@@ -9,7 +9,9 @@ import { waitForDatabase } from './platform/database/wait-for-database';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
 import { User } from './accounts/user.model';
-import { completeInterruptedOrders } from './cart/cart.service';
+import { Cart } from './cart/cart.service';
+import { Housekeeping, accountDeletionHooks } from './cart/housekeeping';
+import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { ProductImages } from './catalog/product-images.service';
 import { systemClock } from './platform/clock';
 
@@ -83,15 +85,19 @@ async function main(): Promise<void> {
     showDemoLogin = await demoLoginWorks();
   }
 
-  // Orders a crash left half-way (cart claimed, order not yet settled) are completed before serving:
-  // their shoppers may never come back to trigger it. A failure is logged, not fatal: the records
-  // stay, and each shopper's next request completes theirs.
-  try {
-    const completed = await completeInterruptedOrders();
-    if (completed > 0) logger.warn({ completed }, 'completed orders interrupted by a crash');
-  } catch (error) {
-    logger.error({ err: error }, 'could not complete the orders interrupted by a crash');
-  }
+  // What a crash left half-way (an order claimed and not settled, an account deleted and not cleaned
+  // up after) is finished before serving, and again every lease: an order's shopper may never come
+  // back to trigger it. A failure is logged, not fatal: the records stay for the next sweep. With a
+  // catalog of its own, uncached: the app's hears of a removed seller within its cache time.
+  const sweepCatalog = new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 });
+  const housekeeping = new Housekeeping({
+    accountDeletionHooks: accountDeletionHooks(sweepCatalog, new Cart({ catalog: sweepCatalog })),
+    pendingOrderLeaseMs: config.pendingOrderLeaseMs,
+    now: systemClock,
+    logger,
+  });
+  await housekeeping.sweep();
+  housekeeping.start();
 
   // In the background: a start waits for nothing, and a failure costs only disk space until the next start.
   new ProductImages().removeOrphans(new Date(systemClock() - ORPHAN_PHOTO_AGE_MS)).then(
@@ -123,7 +129,15 @@ async function main(): Promise<void> {
     void flushOutput(LOG_FLUSH_MS).then(() => process.exit(1));
   });
 
-  shutDownOnSignals({ server, sessionStore, database, logger, timeoutMs: config.shutdownTimeoutMs, onConnectionLost });
+  shutDownOnSignals({
+    server,
+    sessionStore,
+    database,
+    housekeeping,
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    onConnectionLost,
+  });
 }
 
 /** How long the last log lines may take to reach the output at exit. */
@@ -133,12 +147,13 @@ function shutDownOnSignals(parts: {
   server: Server;
   sessionStore: MongoSessionStore;
   database: ResolvedDatabase;
+  housekeeping: Housekeeping;
   logger: Logger;
   timeoutMs: number;
   /** Logs a lost connection: not one that the shutdown itself closes. */
   onConnectionLost: () => void;
 }): void {
-  const { server, sessionStore, database, logger, timeoutMs, onConnectionLost } = parts;
+  const { server, sessionStore, database, housekeeping, logger, timeoutMs, onConnectionLost } = parts;
   let stopping = false;
   // close() waits for every connection, and a keep-alive connection stays open after its response
   // until its idle timeout. While stopping: a request still arriving on one is served with
@@ -170,6 +185,7 @@ function shutDownOnSignals(parts: {
       );
       server.closeIdleConnections();
       await closed;
+      await housekeeping.stop();
       await sessionStore.close();
       mongoose.connection.off('disconnected', onConnectionLost);
       await mongoose.disconnect();

@@ -180,8 +180,8 @@ export class VirtualShopper {
       );
       // Another tab of the same browser loads a page while the order is placed, as shoppers with
       // several tabs (or a slow confirmation) do: the shop must not treat the order in progress as
-      // one a crash interrupted.
-      const [placed] = await Promise.all([
+      // one a crash interrupted. Both are answered before the visit goes on or starts over.
+      const [placed, otherTab] = await Promise.allSettled([
         this.step(
           'POST /create-order',
           () => this.client.postForm('/create-order', SHIPPING_ADDRESS),
@@ -195,9 +195,11 @@ export class VirtualShopper {
           (r) => r.status === 200,
         ),
       ]);
+      if (placed.status === 'rejected') throw placed.reason;
+      if (otherTab.status === 'rejected') throw otherTab.reason;
       await this.step(
         'GET /orders/:id/confirmation',
-        () => this.client.get(placed.location ?? '', 'GET /orders/:id/confirmation'),
+        () => this.client.get(placed.value.location ?? '', 'GET /orders/:id/confirmation'),
         (r) => r.status === 200,
       );
       await this.step(

@@ -1,8 +1,10 @@
 import bcrypt from 'bcrypt';
 import type { Types } from 'mongoose';
 import type { Clock } from '../platform/clock';
+import { crashHook, type CrashHook } from '../platform/crash-points';
 import type { MailMessage, Mailer } from '../platform/mailer';
 import type { MongoSessionStore } from '../sessions/mongo-session-store';
+import { cleanUpAfter, deleteUser, type AccountDeletionHook } from './account-deletion';
 import { AccountMail } from './account-mail';
 import { AccountToken, newToken, tokenHash, type TokenPurpose } from './account-token.model';
 import { User, type IUser, type UserDocument } from './user.model';
@@ -18,10 +20,13 @@ export interface AccountsOptions {
   /** After a password reset: forget the account's failed logins (its slow-down). */
   onPasswordReset?: (email: string) => Promise<void>;
   /**
-   * What the other areas do when an account goes, before the User itself is deleted (its products,
-   * its orders): given here so that accounts, below them, does not import them.
+   * What the other areas do when an account goes, once the User itself is deleted (its products,
+   * its orders): given here so that accounts, below them, does not import them. Each may run more
+   * than once for the same account (after a crash).
    */
-  onAccountDeleted?: Array<(userId: Types.ObjectId) => Promise<void>>;
+  onAccountDeleted?: AccountDeletionHook[];
+  /** Tests end the process between the deletion's steps (platform/crash-points.ts). */
+  crash?: CrashHook;
 }
 
 const HOUR = 60 * 60 * 1000;
@@ -45,6 +50,7 @@ export class Accounts {
   private readonly now: Clock;
   private readonly onPasswordReset?: AccountsOptions['onPasswordReset'];
   private readonly onAccountDeleted: NonNullable<AccountsOptions['onAccountDeleted']>;
+  private readonly crash: CrashHook;
   private dummyHash: Promise<string> | undefined;
 
   constructor(options: AccountsOptions) {
@@ -55,6 +61,7 @@ export class Accounts {
     this.now = options.now;
     this.onPasswordReset = options.onPasswordReset;
     this.onAccountDeleted = options.onAccountDeleted ?? [];
+    this.crash = options.crash ?? crashHook(undefined);
   }
 
   /**
@@ -196,16 +203,24 @@ export class Accounts {
   }
 
   /**
-   * Deletes the account when the password is right: what the other areas keep or remove of it
-   * first (`onAccountDeleted`), then its links, the User with its cart, and every session.
+   * Deletes the account when the password is right. Another device of the shopper may be writing
+   * at this very moment (a product, an order), having passed loadUser just before, so the order
+   * of the steps matters:
+   *  1. every session ends (the generation first, then the documents): no new request gets in;
+   *  2. the User is deleted, with a record of the deletion written first;
+   *  3. the other areas clean up after it (`onAccountDeleted`: its products, its orders' email),
+   *     then the record goes.
+   * A write of the other areas for a shopper checks, after writing, that the User still exists,
+   * and undoes itself when it does not: a write whose check came before step 2 is seen by step 3,
+   * any later one sees the User gone. A crash before step 3 is done leaves the record, and
+   * `finishInterruptedDeletions` (account-deletion.ts) completes the deletion.
    */
   async deleteAccount(user: UserDocument, currentPassword: string): Promise<boolean> {
     if (!(await this.checkPassword(user, currentPassword))) return false;
-    for (const hook of this.onAccountDeleted) await hook(user._id);
-    await AccountToken.deleteMany({ userId: user._id });
-    // The generation first, as for log out everywhere, then the document itself.
     await this.endSessions(user._id);
-    await User.deleteOne({ _id: user._id });
+    await deleteUser(user._id, new Date(this.now()));
+    this.crash('after-user-deleted');
+    await cleanUpAfter(user._id, this.onAccountDeleted);
     this.post(this.mail.accountDeleted(user.email));
     return true;
   }

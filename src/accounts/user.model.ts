@@ -1,4 +1,5 @@
 import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
+import { AccountGoneError } from './account-gone';
 
 export interface CartItem {
   productId: Types.ObjectId;
@@ -29,8 +30,13 @@ export interface PendingOrder {
   items: CartItem[];
   /** Where it goes: the checkout's address; none for a bare POST /create-order with none kept. */
   address?: ShippingAddress;
-  /** When the shopper ordered: the order's date, however late it is completed. */
+  /**
+   * When the shopper ordered: the order's date, however late it is completed. Until
+   * PENDING_ORDER_LEASE_MS after it, the order belongs to the request placing it.
+   */
   at: Date;
+  /** The order number, once drawn: a completion repeated after a crash uses it again. */
+  number?: number;
 }
 
 export interface IUser {
@@ -59,7 +65,8 @@ export interface IUser {
 export interface IUserMethods {
   /**
    * Adds `quantity` (default 1) of a product: one more line, or a higher quantity on the existing one.
-   * False, and nothing changed, when the line would go past MAX_LINE_QUANTITY.
+   * False, and nothing changed, when the line would go past MAX_LINE_QUANTITY; AccountGoneError
+   * when the User is gone (deleted from another device meanwhile).
    */
   addToCart(productId: Types.ObjectId, quantity?: number): Promise<boolean>;
   /** Sets a line's quantity (0 removes it); false, and nothing changed, when the product is not in the cart. */
@@ -103,6 +110,7 @@ const pendingOrderSchema = new Schema<PendingOrder>(
     items: { type: [cartItemSchema], required: true },
     address: { type: shippingAddressSchema, required: false },
     at: { type: Date, required: true },
+    number: { type: Number, required: false },
   },
   { _id: false },
 );
@@ -153,6 +161,8 @@ userSchema.method(
             { $push: { 'cart.items': { productId, quantity } } },
           );
       if (result.matchedCount === 1) return true;
+      // Both updates missed: no User matches any more, or a parallel request changed the line.
+      if (step === 1 && !(await User.exists({ _id: this._id }))) throw new AccountGoneError();
       if (inCart) {
         const full = await User.exists({
           _id: this._id,
@@ -162,7 +172,7 @@ userSchema.method(
       }
       inCart = !inCart;
     }
-    // Neither update matched repeatedly: the user document is gone (or keeps changing under us).
+    // Neither update matched repeatedly, the User still there: its cart keeps changing under us.
     throw new Error(`could not add product ${productId.toHexString()} to the cart of user ${this._id.toHexString()}`);
   },
 );
@@ -228,9 +238,13 @@ function addressOf({ name, street, postcode, city, country }: ShippingAddress): 
 
 export const User = model<IUser, UserModel>('User', userSchema);
 
-/** The order is in the orders collection (or could not be, its products all gone): the record goes. */
-export async function settlePendingOrder(userId: Types.ObjectId, orderId: Types.ObjectId): Promise<void> {
-  await User.updateOne({ _id: userId }, { $pull: { pendingOrders: { id: orderId } } });
+/**
+ * The order is in the orders collection (or could not be, its products all gone): the record goes.
+ * False when the User itself is gone (the account deleted meanwhile).
+ */
+export async function settlePendingOrder(userId: Types.ObjectId, orderId: Types.ObjectId): Promise<boolean> {
+  const result = await User.updateOne({ _id: userId }, { $pull: { pendingOrders: { id: orderId } } });
+  return result.matchedCount === 1;
 }
 
 /**

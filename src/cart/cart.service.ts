@@ -1,36 +1,22 @@
 import { Types } from 'mongoose';
-import {
-  User,
-  returnPendingOrderToCart,
-  settlePendingOrder,
-  usersWithPendingOrders,
-  type CartItem,
-  type PendingOrder,
-  type ShippingAddress,
-  type UserDocument,
-} from '../accounts/user.model';
+import { AccountGoneError } from '../accounts/account-gone';
+import { User, type ShippingAddress, type UserDocument } from '../accounts/user.model';
 import type { Catalog } from '../catalog/catalog.service';
-import { Product, type ProductRecord } from '../catalog/product.model';
+import { Product } from '../catalog/product.model';
 import { SHOP_ADDRESS, SHOP_NAME } from '../http/view-helpers';
+import { DEFAULT_PENDING_ORDER_LEASE_MS } from '../platform/config';
 import { systemClock, type Clock } from '../platform/clock';
 import { crashHook, type CrashHook } from '../platform/crash-points';
-import { isDatabaseUnavailable } from '../platform/database/unavailable';
 import { Order, centsOf, type OrderRecord } from './order.model';
-import { invoiceNumberOf, nextOrderNumber, orderLabel } from './order-number';
+import { invoiceNumberOf, orderLabel } from './order-number';
 import { invoiceFilename, invoicePdf, type Seller } from './invoice-pdf';
+import { cartLines, completeOrder, leaseIsOver, type CartLine } from './order-completion';
 import { addressLines, isDeliveryCountry } from './shipping';
+
+export type { CartLine } from './order-completion';
 
 /** The seller on invoices: the shop's name and the address its footer shows, a line per part. */
 const SELLER: Seller = { name: SHOP_NAME, addressLines: SHOP_ADDRESS.split(/,\s*/) };
-
-export interface CartLine {
-  product: ProductRecord;
-  quantity: number;
-  /** Today's price of one unit, in cents. */
-  unitCents: number;
-  /** unitCents × quantity. */
-  lineCents: number;
-}
 
 export interface CartView {
   lines: CartLine[];
@@ -86,6 +72,8 @@ export interface CartOptions {
   now?: Clock;
   /** Called between the steps of an order: tests end the process there (platform/crash-points.ts). */
   crash?: CrashHook;
+  /** How long an order being placed is left to its own request (config's pendingOrderLeaseMs). */
+  pendingOrderLeaseMs?: number;
 }
 
 /** Units in a cart: the sum of its quantities. */
@@ -111,11 +99,18 @@ export class Cart {
   private readonly catalog: Catalog;
   private readonly now: Clock;
   private readonly crash: CrashHook;
+  private readonly leaseMs: number;
 
-  constructor({ catalog, now = systemClock, crash = crashHook(undefined) }: CartOptions) {
+  constructor({
+    catalog,
+    now = systemClock,
+    crash = crashHook(undefined),
+    pendingOrderLeaseMs = DEFAULT_PENDING_ORDER_LEASE_MS,
+  }: CartOptions) {
     this.catalog = catalog;
     this.now = now;
     this.crash = crash;
+    this.leaseMs = pendingOrderLeaseMs;
   }
 
   /**
@@ -169,27 +164,37 @@ export class Cart {
    * Three steps, each a single-document write, so that a crash between any two (SIGKILL, no
    * transaction on a standalone MongoDB) loses and duplicates nothing (docs/reliability.md):
    *  1. claim: one update empties the cart and records its lines as a pending order with a new id;
-   *  2. the order is inserted with that id: doing it twice is a duplicate key, not a second order;
+   *  2. the order is inserted with that id (and a number kept on the record): doing it twice is a
+   *     duplicate key, not a second order (order-completion.ts);
    *  3. the pending record is removed.
-   * An order interrupted after 1 is completed by the shopper's next request or the next start-up.
+   * An order interrupted after 1 is completed, once its lease is over, by the shopper's next
+   * request or a shop process's housekeeping. The account deleted meanwhile (another device):
+   * nothing is ordered, AccountGoneError.
    */
   async placeOrder(user: UserDocument, address: ShippingAddress | undefined): Promise<OrderOutcome> {
     const orderId = new Types.ObjectId();
     const pending = await user.claimCart(orderId, address ?? savedAddress(user), new Date(this.now()));
-    if (!pending) return { kind: 'empty' };
+    if (!pending) {
+      if (!(await User.exists({ _id: user._id }))) throw new AccountGoneError();
+      return { kind: 'empty' };
+    }
     this.crash('after-claim');
-    const placed = await completeOrder({ _id: user._id, email: user.email }, pending, this.crash);
-    return placed ? { kind: 'placed', order: { id: orderId.toHexString() } } : { kind: 'empty' };
+    const completion = await completeOrder({ _id: user._id, email: user.email }, pending, this.crash);
+    if (completion === 'buyer-gone') throw new AccountGoneError();
+    return completion === 'ordered' ? { kind: 'placed', order: { id: orderId.toHexString() } } : { kind: 'empty' };
   }
 
   /**
    * Completes the shopper's orders that a crash interrupted (steps 2 and 3 above), from the User
-   * loadUser already read: with none pending, no database command at all.
+   * loadUser already read: with none pending, no database command at all. An order whose lease is
+   * not over is left to the request placing it (another tab, another device of the shopper).
    */
   async completePendingOrders(user: UserDocument): Promise<number> {
     let completed = 0;
     for (const pending of user.pendingOrders ?? []) {
-      if (await completeOrder({ _id: user._id, email: user.email }, pending, this.crash)) completed++;
+      if (!leaseIsOver(pending, this.now(), this.leaseMs)) continue;
+      const completion = await completeOrder({ _id: user._id, email: user.email }, pending, this.crash);
+      if (completion === 'ordered') completed++;
     }
     return completed;
   }
@@ -254,99 +259,4 @@ function orderView(order: OrderRecord): OrderView {
     totalCents: lines.reduce((sum, line) => sum + line.lineCents, 0),
     shipTo: order.shippingAddress ? addressLines(order.shippingAddress) : [],
   };
-}
-
-/**
- * The cart's items with their products as the database holds them now; `gone`: the products of
- * items that no longer exist (deleted meanwhile), which have no line.
- */
-async function cartLines(items: readonly CartItem[]): Promise<{ lines: CartLine[]; gone: Types.ObjectId[] }> {
-  if (items.length === 0) return { lines: [], gone: [] };
-  const products = await Product.find({ _id: { $in: items.map((item) => item.productId) } }).lean<ProductRecord[]>();
-  const byId = new Map(products.map((product) => [product._id.toHexString(), product]));
-  const lines: CartLine[] = [];
-  const gone: Types.ObjectId[] = [];
-  for (const item of items) {
-    const product = byId.get(item.productId.toHexString());
-    if (!product) {
-      gone.push(item.productId);
-      continue;
-    }
-    const unitCents = centsOf(product.price);
-    lines.push({ product, quantity: item.quantity, unitCents, lineCents: unitCents * item.quantity });
-  }
-  return { lines, gone };
-}
-
-/**
- * Steps 2 and 3 of placing an order: insert it under the pending record's id (a duplicate key on
- * _id means a run before this one got that far), then remove the record. False when none of its
- * products exists any more: there is nothing to order, and the record goes all the same.
- *
- * When the order cannot be inserted: during an outage the record stays, for the next request or
- * start-up; any other failure (the order's data refused) would fail again, so the lines go back
- * into the cart, and the error is thrown on.
- */
-async function completeOrder(
-  buyer: { _id: Types.ObjectId; email: string },
-  pending: PendingOrder,
-  crash: CrashHook,
-): Promise<boolean> {
-  const { lines } = await cartLines(pending.items);
-  if (lines.length > 0) {
-    try {
-      await Order.create({
-        _id: pending.id,
-        number: await nextOrderNumber(),
-        items: lines.map(({ product, quantity }) => ({
-          productId: product._id,
-          title: product.title,
-          price: product.price,
-          quantity,
-        })),
-        user: { userId: buyer._id, email: buyer.email },
-        shippingAddress: pending.address,
-        createdAt: pending.at,
-      });
-    } catch (error) {
-      if (!isDuplicateOrderId(error)) {
-        // Another run may have inserted it meanwhile: then it is done, not refused.
-        if (!isDatabaseUnavailable(error) && !(await Order.exists({ _id: pending.id }))) {
-          await returnPendingOrderToCart(buyer._id, pending.id);
-        }
-        throw error;
-      }
-    }
-    crash('after-order');
-  }
-  await settlePendingOrder(buyer._id, pending.id);
-  crash('after-clear');
-  return lines.length > 0;
-}
-
-function isDuplicateOrderId(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    error.code === 11000 &&
-    'keyPattern' in error &&
-    typeof error.keyPattern === 'object' &&
-    error.keyPattern !== null &&
-    '_id' in error.keyPattern
-  );
-}
-
-/**
- * At start-up: completes every order that a crash left pending, whoever's it is (the shoppers'
- * next requests would too, but a shopper may not come back). Returns how many were completed.
- */
-export async function completeInterruptedOrders(): Promise<number> {
-  let completed = 0;
-  for (const user of await usersWithPendingOrders()) {
-    for (const pending of user.pendingOrders ?? []) {
-      if (await completeOrder(user, pending, crashHook(undefined))) completed++;
-    }
-  }
-  return completed;
 }

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { Types, type UpdateQuery } from 'mongoose';
 import type { Clock } from '../platform/clock';
 import { pageCountFor } from '../http/pagination';
+import { AccountGoneError } from '../accounts/account-gone';
 import { User } from '../accounts/user.model';
 import { Product, type IProduct, type ProductImage, type ProductRecord } from './product.model';
 import { ProductImages } from './product-images.service';
@@ -136,6 +137,11 @@ export class Catalog {
    * Adds a product. A photo (an upload's bytes) is checked and re-encoded first (ImageRefusedError
    * when it is no photo), and its files stored before the product: a product never names files
    * that are not there, and files whose product could not be saved are deleted at once.
+   *
+   * The seller may be deleting their account on another device: once the product is written, the
+   * seller must still exist, else the product is deleted again (with its photo, out of any cart)
+   * and AccountGoneError thrown. The account's deletion deletes the User first and the seller's
+   * products after, so a product this check finds its seller for is removed by that clean-up.
    */
   async createProduct(sellerId: Types.ObjectId, fields: ProductFields, photo?: Buffer): Promise<void> {
     const productId = new Types.ObjectId();
@@ -147,12 +153,17 @@ export class Catalog {
       throw error;
     }
     this.changed();
+    if (!(await User.exists({ _id: sellerId }))) {
+      await this.deleteProduct(sellerId, productId);
+      throw new AccountGoneError();
+    }
   }
 
   /**
    * Changes one of the seller's own products; false when they have no such product. A new photo
    * is checked and stored as on creation; the photo replaced or removed has its files deleted,
    * once the product no longer names them. Two edits at once each delete the photo they replaced.
+   * No product because the seller's account was deleted meanwhile: AccountGoneError.
    */
   async updateProduct(
     sellerId: Types.ObjectId,
@@ -163,7 +174,7 @@ export class Catalog {
     let image: ProductImage | undefined;
     if (photo && 'upload' in photo) {
       // Someone else's product is not worth a photo's work, nor its files.
-      if (!(await Product.exists({ _id: productId, userId: sellerId }))) return false;
+      if (!(await Product.exists({ _id: productId, userId: sellerId }))) return this.sellerStillThere(sellerId);
       image = await this.images.save(productId, await this.images.prepare(photo.upload));
     }
     const update: UpdateQuery<IProduct> = image
@@ -183,7 +194,7 @@ export class Catalog {
     }
     if (!before) {
       if (image) await this.images.remove([image]);
-      return false;
+      return this.sellerStillThere(sellerId);
     }
     this.changed();
     if (photo && before.image) await this.images.remove([before.image]);
@@ -204,20 +215,36 @@ export class Catalog {
     return true;
   }
 
-  /** A seller who leaves takes their products (and their photos' files) out of the shop, and out of every cart. */
+  /**
+   * A seller who leaves (their User already deleted) takes their products and their photos' files
+   * out of the shop, and out of every cart. One product at a time, each delete returning the photo
+   * it named at that instant: an edit racing it cannot leave the files of a new photo behind.
+   */
   async removeSeller(sellerId: Types.ObjectId): Promise<void> {
-    const products = await Product.find({ userId: sellerId })
-      .select({ _id: 1, image: 1 })
-      .lean<{ _id: Types.ObjectId; image?: ProductImage | null }[]>();
-    const productIds = products.map((product) => product._id);
+    const productIds: Types.ObjectId[] = [];
+    const images: ProductImage[] = [];
+    for (;;) {
+      const deleted = await Product.findOneAndDelete({ userId: sellerId }, { projection: { image: 1 } }).lean<{
+        _id: Types.ObjectId;
+        image?: ProductImage | null;
+      }>();
+      if (!deleted) break;
+      productIds.push(deleted._id);
+      if (deleted.image) images.push(deleted.image);
+    }
     if (productIds.length === 0) return;
-    await Product.deleteMany({ userId: sellerId });
     this.changed();
     await User.updateMany(
       { 'cart.items.productId': { $in: productIds } },
       { $pull: { 'cart.items': { productId: { $in: productIds } } } },
     );
-    await this.images.remove(products.flatMap((product) => (product.image ? [product.image] : [])));
+    await this.images.remove(images);
+  }
+
+  /** False (no such product of theirs) while the seller exists; AccountGoneError once they are gone. */
+  private async sellerStillThere(sellerId: Types.ObjectId): Promise<false> {
+    if (!(await User.exists({ _id: sellerId }))) throw new AccountGoneError();
+    return false;
   }
 
   /** After a change: this process's next views read afresh. */

@@ -105,6 +105,27 @@ test('adds and orders interleaved: every unit ends up in exactly one place, the 
   expect(units(ordered, teaId) + units(inCart, teaId)).toBe(10);
 });
 
+test('pages loaded in other tabs while an order is placed leave it to its request: no order number skipped', async () => {
+  const buyer = await newShopper(shop.app, 'many-tabs');
+  const ROUNDS = 20;
+  const answers: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    await addToCart(buyer, round % 2 ? teaId : cupId).expect(302);
+    const [order, ...pages] = await Promise.all([
+      orderNow(buyer),
+      ...Array.from({ length: 4 }, (_, tab) => buyer.agent.get(tab % 2 ? '/cart' : '/orders')),
+    ]);
+    expect(order.headers.location).toMatch(CONFIRMATION_PATH);
+    answers.push(...pages.map((page) => page.status));
+  }
+  expect(answers.filter((status) => status !== 200)).toEqual([]);
+  const numbers = (await Order.find({ 'user.email': buyer.email }).lean()).map((order) => order.number!);
+  expect(numbers).toHaveLength(ROUNDS);
+  // Nobody else ordered meanwhile: the numbers follow on, none drawn and dropped.
+  const first = Math.min(...numbers);
+  expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: ROUNDS }, (_, i) => first + i));
+});
+
 test('an order that cannot be saved leaves the cart as it was', async () => {
   const buyer = await newShopper(shop.app, 'failed-order');
   // A product record the order cannot copy (no title: an order line requires one), written

@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { Order } from '../../src/cart/order.model';
 import { User, returnPendingOrderToCart } from '../../src/accounts/user.model';
-import { CRASH_POINTS, type CrashPoint } from '../../src/platform/crash-points';
+import { ORDER_CRASH_POINTS, type OrderCrashPoint } from '../../src/platform/crash-points';
 import { startShopProcess, type ShopProcess } from '../../tools/processes';
 import { ShopClient } from '../../tools/shop-client';
 import { testServerUri } from '../helpers/database';
@@ -37,7 +37,7 @@ const running: ShopProcess[] = [];
 const UNITS = 3;
 
 const STATE_AT_CRASH: Record<
-  CrashPoint,
+  OrderCrashPoint,
   { inCart: number; inOrders: number[]; onlyPending: number; pendingRecords: number }
 > = {
   // The cart is empty and its lines are in the pending record; no order yet.
@@ -54,11 +54,19 @@ function databaseUri(): string {
   return url.toString();
 }
 
+/**
+ * How long an order in progress belongs to its own request in the shop processes this file starts
+ * (PENDING_ORDER_LEASE_MS): short, so that a restarted process completes at once what the crash
+ * left, where the default would have it wait for half a minute.
+ */
+const CHILD_LEASE_MS = '50';
+
 async function shopProcess(env: Record<string, string> = {}): Promise<ShopProcess> {
   const started = await startShopProcess({
     NODE_ENV: 'test',
     SESSION_SECRET: TEST_SECRET,
     MONGODB_URI: databaseUri(),
+    PENDING_ORDER_LEASE_MS: CHILD_LEASE_MS,
     ...env,
   });
   running.push(started);
@@ -69,7 +77,7 @@ async function shopProcess(env: Record<string, string> = {}): Promise<ShopProces
  * A shopper fills the cart through the test's own app, then orders through a shop process that
  * kills itself at `point`: the order gets no answer, the process ends by SIGKILL.
  */
-async function orderIntoACrash(point: CrashPoint, name: string): Promise<{ shopper: Shopper; cookie: string }> {
+async function orderIntoACrash(point: OrderCrashPoint, name: string): Promise<{ shopper: Shopper; cookie: string }> {
   const shopper = await newShopper(shop.app, name);
   for (const productId of [teaId, teaId, cupId]) {
     await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302);
@@ -129,12 +137,17 @@ async function expectOrderedOnce(shopper: Shopper): Promise<void> {
   expect(orders[0].number).toEqual(expect.any(Number));
 }
 
-describe.each(CRASH_POINTS)('killed %s', (point) => {
+describe.each(ORDER_CRASH_POINTS)('killed %s', (point) => {
   test("the shopper's next request completes the order: exactly one, with every unit and the address", async () => {
     const { shopper, cookie } = await orderIntoACrash(point, `${point}-next-request`);
     const pendingId = (await User.findOne({ email: shopper.email }).lean())?.pendingOrders?.[0]?.id;
-    // The next request, served by another process (this test's app): no restart in between.
-    const page = await request(shop.app).get('/orders').set('Cookie', cookie).expect(200);
+    // A request at once (this test's app, the default lease) takes the order for one still in
+    // progress in its own request, and leaves it alone.
+    await request(shop.app).get('/cart').set('Cookie', cookie).expect(200);
+    expect(await whereUnitsAre(shopper)).toMatchObject(STATE_AT_CRASH[point]);
+    // The next request once the lease is over, served by another process: no restart in between.
+    const later = await shop.startAnotherInstance({ now: () => Date.now() + shop.config.pendingOrderLeaseMs + 1000 });
+    const page = await request(later.app).get('/orders').set('Cookie', cookie).expect(200);
     expect(rowOf(page.text, 'Green Tea')).toEqual(['Green Tea', '$4.10', '2', '$8.20']);
     expect(rowOf(page.text, 'Tea Cup')).toEqual(['Tea Cup', '$0.20', '1', '$0.20']);
     await expectOrderedOnce(shopper);
@@ -143,7 +156,7 @@ describe.each(CRASH_POINTS)('killed %s', (point) => {
     if (pendingId) expect(order._id.equals(pendingId)).toBe(true);
 
     // Settled: further requests change nothing.
-    await request(shop.app).get('/cart').set('Cookie', cookie).expect(200);
+    await request(later.app).get('/cart').set('Cookie', cookie).expect(200);
     await expectOrderedOnce(shopper);
   });
 
@@ -163,6 +176,13 @@ describe.each(CRASH_POINTS)('killed %s', (point) => {
     expect(rowOf(orders.body, 'Total')).toEqual(['Total', '$8.40']);
     expect(await restarted.stop('SIGTERM')).toBe(0);
   });
+});
+
+test('a completion repeated after a crash keeps the number drawn: the order numbers follow on', async () => {
+  const numbers = (await Order.find({}, { number: 1 }).lean()).map((order) => order.number!);
+  expect(numbers).toHaveLength(ORDER_CRASH_POINTS.length * 2);
+  const first = Math.min(...numbers);
+  expect(numbers.sort((a, b) => a - b)).toEqual(numbers.map((_, i) => first + i));
 });
 
 describe('an order whose data is refused gives its lines back', () => {

@@ -4,9 +4,10 @@ import type { Cart } from '../cart.service';
 
 /**
  * An order that a crash interrupted between claiming the cart and settling (cart.service.ts) is
- * completed by the shopper's next request, from the User that loadUser already read: without a
- * pending order, no database command at all. A failure here never stops the page: the record stays
- * for the next request or the next start-up.
+ * completed by the shopper's next request once its lease is over (before that it is taken for one
+ * still being placed by another request of the shopper), from the User that loadUser already
+ * read: without a pending order, no database command at all. A failure here never stops the page:
+ * the record stays for the next request or the housekeeping.
  */
 export function completePendingOrders(cart: Cart, logger: Logger): RequestHandler {
   return async (req, _res, next) => {
