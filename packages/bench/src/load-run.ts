@@ -1,15 +1,25 @@
+/**
+ * Pages under load with autocannon, in batches: a batch's pages are each warmed up, then run in
+ * rounds, a slice of each page per round, the order turning by one page each round, so that the
+ * machine's drift weighs on all of them alike. A page measured alone is a batch of one, one round.
+ * Before every slice the bench waits for every process to be idle, and reads the CPU time each
+ * spent on the slice from /proc.
+ */
 import autocannon from 'autocannon';
-import { cpuSeconds } from '../../tools/processes';
+import { cpuSeconds } from './shop';
+import type { RunKey } from './options';
 
 /** One page under load: what to send, and the one status every response must have. */
 export interface Scenario {
-  key: string;
+  key: RunKey;
   label: string;
+  /** How many products the database it reads holds. */
+  products: number;
   url: string;
-  method?: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
-  /** 200 for pages, 302 for POST /cart (its redirect to /cart). Anything else is a failure. */
+  /** Requests sent in turn by every connection (paths on `url`), instead of GET `url`. */
+  requests?: Array<{ method: 'POST'; path: string; body: string }>;
+  /** 200 for pages, 302 for the cart's forms. Anything else is a failure. */
   expectedStatus: number;
   /** The process that serves it, by name: its CPU time per request is the figure to compare. */
   server: string;
@@ -19,15 +29,11 @@ export interface Scenario {
   connections?: number;
 }
 
-export interface ScenarioResult {
-  key: string;
-  label: string;
-  server: string;
-  usesEngine: boolean;
+export interface ScenarioResult extends Pick<Scenario, 'key' | 'label' | 'products' | 'server' | 'usesEngine'> {
   connections: number;
   /** Measured seconds in all (warm-up not included). */
   seconds: number;
-  /** 1 for a run of its own; more when measured in alternation with other pages, a slice per round. */
+  /** 1 for a page measured alone; more in alternation, a slice per round. */
   rounds: number;
   requestsPerSecond: number;
   /** Latency of every response (whatever its status), nearest rank, in ms. */
@@ -41,27 +47,20 @@ export interface ScenarioResult {
   /** Responses with another status than the expected one (a 403 for a bad CSRF token, a 500...). */
   unexpectedStatus: number;
   statusCodes: Record<string, number>;
-  /**
-   * CPU time each process used per request during the measured run (ms): on a shared machine this
-   * moves much less than requests per second, so it is what to compare before and after a change.
-   */
+  /** CPU ms each process used per request: on a shared machine it moves much less than req/s. */
   cpuMsPerRequest: Record<string, number>;
   /** In alternation: the rate and the p99 of each slice, in the order measured. */
   sliceRequestsPerSecond?: number[];
   sliceP99Ms?: number[];
-  /**
-   * When each measured slice ran, [start, end] in µs of the monotonic clock (process.hrtime), the
-   * clock of V8's CPU profiles: a profile's samples of this page are those inside these windows.
-   */
+  /** When each slice ran, [start, end] in µs of process.hrtime, the clock of V8's CPU profiles. */
   windowsUs: Array<[number, number]>;
-  /** Filled in once the ceiling is known. */
-  ratioToCeiling?: number;
 }
 
 export interface LoadOptions {
   connections: number;
-  /** Each page's measured time: in alternation, split into `rounds` slices. */
+  /** Each page's measured time: in alternation, split into `rounds` slices of whole seconds. */
   durationSeconds: number;
+  rounds: number;
   warmupSeconds: number;
   /** The processes whose CPU time to measure, by name. */
   processes: Record<string, number>;
@@ -71,92 +70,97 @@ export interface LoadOptions {
 interface Slice {
   windowUs: [number, number];
   seconds: number;
-  answered: number;
+  statusCodes: Record<string, number>;
   errors: number;
   timeouts: number;
-  statusCodes: Record<string, number>;
   latencies: number[];
   cpuMs: Record<string, number>;
 }
 
+/** A page of 1,000 products takes seconds under load: slow, not broken. */
 const REQUEST_TIMEOUT_SECONDS = 30;
 
-/** A short warm-up (JIT, pools, view cache), then the measured run; both must see only the expected status. */
-export async function runScenario(scenario: Scenario, options: LoadOptions): Promise<ScenarioResult> {
-  await warmUp(scenario, options);
-  return merge(scenario, options, [await measure(scenario, options, options.durationSeconds)]);
-}
-
 /**
- * Several pages measured in alternation, so that the machine's drift weighs on each alike: each
- * is warmed up, then `rounds` rounds run every page for a slice of `durationSeconds / rounds`
- * (whole seconds: autocannon stops on a whole second), the order turning by one page each round.
- * Each page's figures are those of all its slices together.
+ * Every page, in order: those in `alternated` as one batch (where the first of them comes), the
+ * others alone. Prints each page's rate as it goes; returns the results in order.
  */
-export async function runAlternating(
+export async function runAll(
   scenarios: Scenario[],
-  options: LoadOptions & { rounds: number },
-  onSlice: (scenario: Scenario, round: number, requestsPerSecond: number) => void = () => {},
+  alternated: readonly RunKey[],
+  options: LoadOptions,
 ): Promise<ScenarioResult[]> {
-  const sliceSeconds = Math.max(1, Math.round(options.durationSeconds / options.rounds));
-  for (const scenario of scenarios) await warmUp(scenario, options);
-  const slices = new Map<Scenario, Slice[]>(scenarios.map((scenario) => [scenario, []]));
-  for (let round = 0; round < options.rounds; round++) {
-    const turn = round % scenarios.length;
-    for (const scenario of [...scenarios.slice(turn), ...scenarios.slice(0, turn)]) {
-      const slice = await measure(scenario, options, sliceSeconds);
-      slices.get(scenario)!.push(slice);
-      onSlice(scenario, round, slice.answered / slice.seconds);
+  const together = scenarios.filter((scenario) => alternated.includes(scenario.key));
+  const results = new Map<Scenario, ScenarioResult>();
+  for (const scenario of scenarios) {
+    if (results.has(scenario)) continue;
+    const batch = together.length > 1 && together.includes(scenario) ? together : [scenario];
+    const rounds = batch.length > 1 ? options.rounds : 1;
+    const sliceSeconds = Math.max(1, Math.round(options.durationSeconds / rounds));
+    console.log(`${batch.map((s) => `(${s.key}) ${s.label}`).join(', ')}: ${rounds} x ${sliceSeconds} s ...`);
+    const merged = await runBatch(batch, rounds, sliceSeconds, options);
+    batch.forEach((s, i) => results.set(s, merged[i]));
+    for (const r of merged) {
+      const problems = problemsOf(r);
+      console.log(
+        `  (${r.key}) ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99Ms} ms${problems ? `  FAILED: ${problems}` : ''}`,
+      );
     }
   }
-  return scenarios.map((scenario) => merge(scenario, options, slices.get(scenario)!));
+  return scenarios.map((scenario) => results.get(scenario)!);
 }
 
-async function warmUp(scenario: Scenario, options: LoadOptions): Promise<void> {
-  if (options.warmupSeconds <= 0) return;
-  const warmup = merge(scenario, { ...options, processes: {} }, [
-    await measure(scenario, { ...options, processes: {} }, options.warmupSeconds),
-  ]);
-  assertClean(warmup, 'warm-up');
+async function runBatch(batch: Scenario[], rounds: number, sliceSeconds: number, options: LoadOptions) {
+  for (const scenario of batch) {
+    if (options.warmupSeconds <= 0) continue;
+    // JIT, pools, the view cache; a warm-up may be too short for a slow page to answer at all.
+    const warmup = merge(scenario, options, [await measure(scenario, options, options.warmupSeconds, {})]);
+    if (warmup.requests > 0 && problemsOf(warmup)) throw new Error(`(${scenario.key}) warm-up: ${problemsOf(warmup)}`);
+  }
+  const slices = new Map<Scenario, Slice[]>(batch.map((scenario) => [scenario, []]));
+  for (let round = 0; round < rounds; round++) {
+    const turn = round % batch.length;
+    for (const scenario of [...batch.slice(turn), ...batch.slice(0, turn)])
+      slices.get(scenario)!.push(await measure(scenario, options, sliceSeconds, options.processes));
+  }
+  return batch.map((scenario) => merge(scenario, options, slices.get(scenario)!));
 }
 
-async function measure(scenario: Scenario, options: LoadOptions, seconds: number): Promise<Slice> {
-  await settle(options.processes);
-  const cpuBefore = Object.entries(options.processes).map(([name, pid]) => [name, pid, cpuMs(pid)] as const);
+async function measure(
+  scenario: Scenario,
+  options: LoadOptions,
+  seconds: number,
+  processes: Record<string, number>,
+): Promise<Slice> {
+  await settle(Object.values(options.processes));
+  const cpuBefore = Object.entries(processes).map(([name, pid]) => [name, pid, cpuMs(pid)] as const);
   const latencies: number[] = [];
   const startedUs = nowUs();
   const run = autocannon({
     url: scenario.url,
-    method: scenario.method ?? 'GET',
     headers: scenario.headers,
-    body: scenario.body,
+    requests: scenario.requests,
     connections: scenario.connections ?? options.connections,
-    // A page of 1,000 products takes seconds under load: slow, not broken.
     timeout: REQUEST_TIMEOUT_SECONDS,
     duration: seconds,
   });
   // Every response, 3xx included (autocannon's own histogram keeps only the 2xx).
   run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await run;
-  const windowUs: [number, number] = [startedUs, nowUs()];
-  const cpuMsUsed: Record<string, number> = {};
-  for (const [name, pid, before] of cpuBefore) cpuMsUsed[name] = cpuMs(pid) - before;
-  const statusCodes = Object.fromEntries(
-    Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]),
-  );
   return {
-    windowUs,
+    windowUs: [startedUs, nowUs()],
     seconds: result.duration,
-    answered: Object.values(statusCodes).reduce((sum, count) => sum + count, 0),
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
     errors: result.errors,
     timeouts: result.timeouts,
-    statusCodes,
     latencies,
-    cpuMs: cpuMsUsed,
+    cpuMs: Object.fromEntries(cpuBefore.map(([name, pid, before]) => [name, cpuMs(pid) - before])),
   };
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** CPU time a process has used so far, in ms (Linux: NaN elsewhere). */
+const cpuMs = (pid: number) => (cpuSeconds(pid) ?? NaN) * 1000;
 
 const SETTLE_STEP_MS = 200;
 /** Below this share of one core over a step, a process counts as idle. */
@@ -164,44 +168,37 @@ const IDLE_SHARE = 0.05;
 const SETTLE_MAX_MS = 5_000;
 
 /**
- * Waits until every process is idle. When autocannon stops it closes its connections, but the
- * server still works through the requests it had (50 at 5 ms of CPU each is a quarter of a second,
- * and the engine's commands for them): without this, the next page's first requests would queue
- * behind that work, its p99 would carry it, and the engine's share of it would count for the
- * wrong page.
+ * Waits until every process is idle. When autocannon stops, the server still works through the
+ * requests it had (50 at 5 ms of CPU each is a quarter of a second, and the engine's commands for
+ * them): without this, the next page's first requests would queue behind that work, its p99
+ * would carry it, and the engine's share of it would count for the wrong page.
  */
-async function settle(processes: Record<string, number>): Promise<void> {
-  const pids = Object.values(processes);
+async function settle(pids: number[]): Promise<void> {
   const deadline = Date.now() + SETTLE_MAX_MS;
   let before = pids.map(cpuMs);
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_STEP_MS));
     const now = pids.map(cpuMs);
-    const busy = now.some((ms, i) => ms - before[i] > SETTLE_STEP_MS * IDLE_SHARE);
-    if (!busy) return;
+    if (!now.some((ms, i) => ms - before[i] > SETTLE_STEP_MS * IDLE_SHARE)) return;
     before = now;
   }
 }
 
-/** CPU time a process has used so far, in ms (Linux: NaN elsewhere). */
-function cpuMs(pid: number): number {
-  return (cpuSeconds(pid) ?? NaN) * 1000;
-}
-
 function merge(scenario: Scenario, options: LoadOptions, slices: Slice[]): ScenarioResult {
   const sum = (value: (slice: Slice) => number) => slices.reduce((total, slice) => total + value(slice), 0);
+  const answered = (slice: Slice) => Object.values(slice.statusCodes).reduce((total, count) => total + count, 0);
   const statusCodes: Record<string, number> = {};
   for (const slice of slices)
     for (const [code, count] of Object.entries(slice.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
   const latencies = slices.flatMap((slice) => slice.latencies).sort((x, y) => x - y);
-  const requests = sum((slice) => slice.answered);
+  const requests = sum(answered);
   const seconds = sum((slice) => slice.seconds);
-  const cpuMsPerRequest: Record<string, number> = {};
-  for (const name of Object.keys(options.processes))
-    cpuMsPerRequest[name] = requests > 0 ? sum((slice) => slice.cpuMs[name] ?? 0) / requests : 0;
+  const perRequest = (ms: number) => (requests > 0 ? ms / requests : 0);
+  const alternated = slices.length > 1;
   return {
     key: scenario.key,
     label: scenario.label,
+    products: scenario.products,
     server: scenario.server,
     usesEngine: scenario.usesEngine,
     connections: scenario.connections ?? options.connections,
@@ -210,23 +207,24 @@ function merge(scenario: Scenario, options: LoadOptions, slices: Slice[]): Scena
     requestsPerSecond: seconds > 0 ? requests / seconds : 0,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
-    averageMs: latencies.length > 0 ? round1(latencies.reduce((total, ms) => total + ms, 0) / latencies.length) : 0,
+    averageMs: round1(latencies.reduce((total, ms) => total + ms, 0) / Math.max(1, latencies.length)),
     requests,
     errors: sum((slice) => slice.errors),
     timeouts: sum((slice) => slice.timeouts),
     unexpectedStatus: requests - (statusCodes[String(scenario.expectedStatus)] ?? 0),
     statusCodes,
-    cpuMsPerRequest,
-    sliceRequestsPerSecond: slices.length > 1 ? slices.map((slice) => slice.answered / slice.seconds) : undefined,
-    sliceP99Ms:
-      slices.length > 1
-        ? slices.map((slice) =>
-            percentile(
-              [...slice.latencies].sort((x, y) => x - y),
-              0.99,
-            ),
-          )
-        : undefined,
+    cpuMsPerRequest: Object.fromEntries(
+      Object.keys(slices[0].cpuMs).map((name) => [name, perRequest(sum((slice) => slice.cpuMs[name] ?? 0))]),
+    ),
+    sliceRequestsPerSecond: alternated ? slices.map((slice) => answered(slice) / slice.seconds) : undefined,
+    sliceP99Ms: alternated
+      ? slices.map((slice) =>
+          percentile(
+            [...slice.latencies].sort((x, y) => x - y),
+            0.99,
+          ),
+        )
+      : undefined,
     windowsUs: slices.map((slice) => slice.windowUs),
   };
 }
@@ -239,15 +237,9 @@ function percentile(sorted: number[], share: number): number {
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
-export function problemsOf(result: ScenarioResult, phase = 'run'): string | undefined {
-  // A warm-up may be too short for a slow page to answer at all; a measured run may not.
-  if (result.requests === 0 && phase === 'run') return 'no response at all';
-  // Timeouts are slowness, which the figures show; errors and wrong answers mean the run is wrong.
+/** Timeouts are slowness, which the figures show; no answer, errors and wrong answers mean the run is wrong. */
+export function problemsOf(result: ScenarioResult): string | undefined {
+  if (result.requests === 0) return 'no response at all';
   if (result.errors === result.timeouts && result.unexpectedStatus === 0) return undefined;
   return `${result.errors - result.timeouts} errors, status codes ${JSON.stringify(result.statusCodes)}`;
-}
-
-export function assertClean(result: ScenarioResult, phase = 'run'): void {
-  const problems = problemsOf(result, phase);
-  if (problems) throw new Error(`(${result.key}) ${result.label}, ${phase}: ${problems}`);
 }

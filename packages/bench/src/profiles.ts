@@ -4,11 +4,13 @@
  * (the samples that were not idle). With windows, only the samples inside them count: the bench
  * passes the times of one page's measured slices, so that a profile of a process that served
  * several pages (the engine), or that also started up, says what that page cost.
- *   node --import tsx scripts/bench/profile-summary.ts FILE.cpuprofile... [--top 25]
+ *   npm run profile-summary -w @session-shop/bench -- FILE.cpuprofile... [--top 25]
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ScenarioResult } from './load-run';
+import { ROOT } from './shop';
 
 interface ProfileNode {
   id: number;
@@ -89,7 +91,7 @@ function shortPath(url: string): string {
   const clean = url.replace(/^file:\/\//, '');
   const modules = clean.lastIndexOf('node_modules/');
   if (modules >= 0) return clean.slice(modules + 'node_modules/'.length);
-  const root = path.join(__dirname, '..', '..') + path.sep;
+  const root = ROOT + path.sep;
   return clean.startsWith(root) ? clean.slice(root.length) : clean;
 }
 
@@ -115,7 +117,7 @@ function packageOf(url: string, name: string): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(clean.slice(clean.lastIndexOf('node_modules/')));
   if (clean.includes('node_modules/') && match) return match[1];
   if (clean.startsWith('node:')) return nodeArea(clean, name);
-  const root = path.join(__dirname, '..', '..') + path.sep;
+  const root = ROOT + path.sep;
   return clean.startsWith(root) ? path.dirname(clean.slice(root.length)) : clean;
 }
 
@@ -141,8 +143,31 @@ export function printSummary(title: string, summary: ProfileSummary, top = 25): 
     console.log(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
 }
 
-export function printProfile(file: string, top = 25, windowsUs?: Array<[number, number]>, title?: string): void {
-  printSummary(title ?? path.basename(file), summarizeProfile(file, top, windowsUs), top);
+/**
+ * For each page measured, the profile of its server and of the engine during that page's measured
+ * slices only (not the start-up, the warm-up or the other pages): printed, and written to
+ * summary.json in `dir`. A process's profile is its main thread's, the largest file (tsx's loader
+ * thread writes one too).
+ */
+export function summarizeRuns(dir: string, processes: Array<{ name: string; dir: string }>, results: ScenarioResult[]) {
+  const profiles = new Map<string, string>();
+  for (const { name, dir: folder } of processes) {
+    const files = fs.existsSync(folder) ? fs.readdirSync(folder).map((file) => path.join(folder, file)) : [];
+    const main = files.sort((x, y) => fs.statSync(y).size - fs.statSync(x).size)[0];
+    if (main) profiles.set(name, main);
+  }
+  const summaries = results.flatMap((result) =>
+    [result.server, ...(result.usesEngine ? ['embedded engine'] : [])].flatMap((name) => {
+      const file = profiles.get(name);
+      if (!file) return [];
+      const summary = summarizeProfile(file, 40, result.windowsUs);
+      printSummary(`(${result.key}) ${result.label}, ${name}`, summary, name === result.server ? 25 : 12);
+      return [{ key: result.key, process: name, file, summary }];
+    }),
+  );
+  const summaryFile = path.join(dir, 'summary.json');
+  fs.writeFileSync(summaryFile, `${JSON.stringify(summaries, null, 2)}\n`);
+  console.log(`\nprofile summaries written to ${path.relative(process.cwd(), summaryFile)}`);
 }
 
 if (require.main === module) {
@@ -154,5 +179,6 @@ if (require.main === module) {
     console.error('usage: profile-summary.ts FILE.cpuprofile... [--top 25]');
     process.exit(2);
   }
-  for (const file of positionals) printProfile(file, Number(values.top));
+  for (const file of positionals)
+    printSummary(path.basename(file), summarizeProfile(file, Number(values.top)), Number(values.top));
 }

@@ -1,45 +1,24 @@
 /**
- * The benchmark's ceiling, (a): the shop's product-list page rendered by Express from products held
- * in memory, with no session and no database, in production mode (view cache on). Whatever the shop
- * does beyond this costs it throughput: npm run bench prints the shop's figures as ratios to these.
+ * The benchmark's ceiling, (a), which is also the anonymous page's floor: the shop's product list
+ * rendered by Express from products held in memory, as the shop's product cache holds them (read
+ * once at start through the shop's catalog), with no session and no database per request, in
+ * production mode (view cache on). The bench checks that its page is the shop's anonymous page,
+ * byte for byte.
  *
- * Its own process, started by scripts/bench.ts:
- *   node --import tsx scripts/bench/ceiling-server.ts --port P --products products.json --total N
- * (the products of the first page, and how many there are in all, for the same page links).
+ *   node --import tsx packages/bench/src/servers/ceiling.ts --port P --uri URI
  */
-import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import express from 'express';
-import { usePageDefaults } from '../../src/app';
-import { productListLocals } from './product-list-page';
-import { useViews } from '../../src/http/view-engine';
+import mongoose from 'mongoose';
+import { firstPageLocals } from './product-list';
+import { listen, serverArgs, shopPagesApp, start } from './common';
 
-const { values } = parseArgs({
-  options: { port: { type: 'string' }, products: { type: 'string' }, total: { type: 'string' } },
-});
-if (!values.port || !values.products || !values.total) {
-  console.error('usage: ceiling-server.ts --port P --products FILE --total N');
-  process.exit(2);
-}
+const { port, uri } = serverArgs('ceiling.ts');
 
-/** The products as the shop's page shows them; `_id` as a hex string renders like an ObjectId. */
-const products: unknown[] = JSON.parse(fs.readFileSync(values.products, 'utf8'));
+start(async () => {
+  await mongoose.connect(uri);
+  const page = await firstPageLocals();
+  await mongoose.disconnect();
 
-const app = express();
-useViews(app, { cache: true });
-app.disable('x-powered-by');
-// The locals createApp sets for every page of an anonymous visitor.
-usePageDefaults(app);
-const page = productListLocals(products, 1, Number(values.total));
-
-app.get('/products', (_req, res) => {
-  res.render('catalog/product-list', page);
-});
-
-const server = app.listen(Number(values.port), '127.0.0.1', () => {
-  console.log(`ceiling listening on http://127.0.0.1:${values.port}/products with ${products.length} products`);
-});
-process.once('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+  const app = shopPagesApp();
+  app.get('/products', (_req, res) => res.render('catalog/product-list', page));
+  listen(app, 'ceiling', port);
 });

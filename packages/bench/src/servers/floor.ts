@@ -1,83 +1,65 @@
 /**
- * The benchmark's floor, (f): the least a logged-in product list can cost under the shop's rules.
- * Per request it does only what every logged-in page must: verify the signed session cookie, read
- * the session document through the MongoDB driver, load the User through mongoose (a document
- * with its methods, as load-user.ts does), and render the shop's logged-in product list from the
- * products held in memory (as the product cache serves them). No express-session, security
- * headers, request log, CSRF middleware or rolling cookie. If (f) stays far below (a), so must (c).
+ * The floor of a logged-in page, (f): what the shop's logged-in product list must do, and nothing
+ * else. Per request: verify the signed session cookie (as express-session does), read the session
+ * with its User in one command (the aggregation the shop's session store sends: the session by
+ * `_id`, the User by the `userId` kept beside it), refuse it if expired, past the absolute timeout
+ * or of an older session generation, hydrate the User with mongoose (as load-user.ts does), and
+ * render the page from products held in memory (as the shop's product cache serves them). No
+ * express-session, rolling cookie, security headers, request log or CSRF middleware. The bench
+ * checks that its page is the shop's logged-in page, byte for byte.
  *
- * Its own process, started by scripts/bench.ts (SESSION_SECRET in its environment):
- *   node --import tsx scripts/bench/floor-server.ts --port P --uri URI --products products.json --total N
+ *   SESSION_SECRET=<the shop's> node --import tsx packages/bench/src/servers/floor.ts --port P --uri URI
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import express from 'express';
 import mongoose from 'mongoose';
-import { MongoClient } from 'mongodb';
-import { usePageDefaults } from '../../src/app';
-import { unitsIn } from '../../src/cart/cart.service';
-import { productListLocals } from './product-list-page';
-import { useViews } from '../../src/http/view-engine';
-import { User } from '../../src/accounts/user.model';
-import { loadConfig } from '../../src/platform/config';
-import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
-import { sessionCookie } from '../../src/sessions/session-cookie';
+import type { Document } from 'mongodb';
+import type { SessionData } from 'express-session';
+import { loadConfig, sessionCookie, SESSIONS_COLLECTION, unitsIn, User } from '../shop';
+import { firstPageLocals } from './product-list';
+import { sessionIdIn } from './session-id';
+import { listen, serverArgs, shopPagesApp, start } from './common';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    uri: { type: 'string' },
-    products: { type: 'string' },
-    total: { type: 'string' },
-  },
-});
-if (!values.port || !values.uri || !values.products || !values.total || !process.env.SESSION_SECRET) {
-  console.error('usage: SESSION_SECRET=... floor-server.ts --port P --uri URI --products FILE --total N');
-  process.exit(2);
-}
-// The shop's production configuration, with the secret the bench passes the way the shop gets it:
-// the name of its session cookie, and the key that signs it.
-const config = loadConfig({
-  NODE_ENV: 'production',
-  MONGODB_URI: values.uri,
-  SESSION_SECRET: process.env.SESSION_SECRET,
-});
-const secret = config.sessionSecrets[0];
+const { port, uri, secret } = serverArgs('floor.ts');
+// The shop's production configuration with its secret: the cookie's name, the keys, the timeouts.
+const config = loadConfig({ NODE_ENV: 'production', MONGODB_URI: uri, SESSION_SECRET: secret });
+const cookieName = sessionCookie(config).name;
 
-const products: unknown[] = JSON.parse(fs.readFileSync(values.products, 'utf8'));
-const page = productListLocals(products, 1, Number(values.total));
-const cookiePattern = new RegExp(`(?:^|;\\s*)${sessionCookie(config).name}=([^;]+)`);
-
-/** The session id in express-session's signed cookie value (`s:<id>.<HMAC-SHA256>`), if the signature holds. */
-function sessionIdOf(cookieValue: string | undefined, key: string): string | undefined {
-  const value = cookieValue && decodeURIComponent(cookieValue);
-  if (!value?.startsWith('s:')) return undefined;
-  const dot = value.lastIndexOf('.');
-  const id = value.slice(2, dot);
-  const expected = Buffer.from(crypto.createHmac('sha256', key).update(id).digest('base64').replace(/=+$/, ''));
-  const given = Buffer.from(value.slice(dot + 1));
-  return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? id : undefined;
+/** A session document (CONTRACT.md) with the User it names, as the aggregation returns it. */
+interface SessionWithUser {
+  expires: Date;
+  session: SessionData;
+  users: Document[];
 }
 
-async function main(): Promise<void> {
-  await mongoose.connect(values.uri!);
-  const client = await MongoClient.connect(values.uri!);
-  const sessions = client.db().collection<SessionDocument>(SESSIONS_COLLECTION);
+start(async () => {
+  await mongoose.connect(uri);
+  const page = await firstPageLocals();
+  const sessions = mongoose.connection.db!.collection(SESSIONS_COLLECTION);
+  const readSession = (sid: string) =>
+    sessions
+      .aggregate<SessionWithUser>([
+        { $match: { _id: sid } },
+        { $limit: 1 },
+        { $lookup: { from: User.collection.collectionName, localField: 'userId', foreignField: '_id', as: 'users' } },
+      ])
+      .next();
 
-  const app = express();
-  useViews(app, { cache: true });
-  app.disable('x-powered-by');
-  usePageDefaults(app);
-
+  const app = shopPagesApp();
   app.get('/products', async (req, res) => {
-    const sid = sessionIdOf(cookiePattern.exec(req.headers.cookie ?? '')?.[1], secret);
-    const session = sid ? (await sessions.findOne({ _id: sid }))?.session : undefined;
-    const user = session?.user ? await User.findById(session.user._id) : null;
-    if (!session || !user) {
+    const sid = sessionIdIn(req.headers.cookie, cookieName, config.sessionSecrets);
+    const found = sid ? await readSession(sid) : null;
+    const now = Date.now();
+    const session = found && found.expires.getTime() > now ? found.session : undefined;
+    const user = session && found?.users[0] ? User.hydrate(found.users[0]) : undefined;
+    if (
+      !session ||
+      !user ||
+      now - (session.loggedInAt ?? 0) > config.session.absoluteTimeoutMs ||
+      (session.sessionGeneration ?? 0) !== (user.sessionGeneration ?? 0)
+    ) {
       res.status(401).send('no session');
       return;
     }
+    res.set('Cache-Control', 'no-store');
     res.render('catalog/product-list', {
       ...page,
       isAuthenticated: true,
@@ -88,19 +70,5 @@ async function main(): Promise<void> {
       cartReturnTo: '/products',
     });
   });
-
-  const server = app.listen(Number(values.port), '127.0.0.1', () => {
-    console.log(`floor listening on http://127.0.0.1:${values.port}/products`);
-  });
-  process.once('SIGTERM', () => {
-    server.close(() => {
-      void Promise.all([client.close(), mongoose.disconnect()]).finally(() => process.exit(0));
-    });
-    server.closeAllConnections();
-  });
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  listen(app, 'floor', port);
 });
