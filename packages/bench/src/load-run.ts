@@ -31,15 +31,13 @@ export interface Scenario {
 
 export interface ScenarioResult extends Pick<Scenario, 'key' | 'label' | 'products' | 'server' | 'usesEngine'> {
   connections: number;
-  /** Measured seconds in all (warm-up not included). */
+  /** Measured seconds (no warm-up), and in how many slices: 1 alone, a slice per round in alternation. */
   seconds: number;
-  /** 1 for a page measured alone; more in alternation, a slice per round. */
   rounds: number;
   requestsPerSecond: number;
   /** Latency of every response (whatever its status), nearest rank, in ms. */
   p50Ms: number;
   p99Ms: number;
-  averageMs: number;
   requests: number;
   /** Connection errors and timeouts (autocannon counts a timeout as an error too). */
   errors: number;
@@ -66,7 +64,7 @@ export interface LoadOptions {
   processes: Record<string, number>;
 }
 
-/** What one autocannon run of one page saw. */
+/** What one autocannon run of one page saw; `cpuMs` is what each process spent meanwhile. */
 interface Slice {
   windowUs: [number, number];
   seconds: number;
@@ -96,13 +94,17 @@ export async function runAll(
     const batch = together.length > 1 && together.includes(scenario) ? together : [scenario];
     const rounds = batch.length > 1 ? options.rounds : 1;
     const sliceSeconds = Math.max(1, Math.round(options.durationSeconds / rounds));
-    console.log(`${batch.map((s) => `(${s.key}) ${s.label}`).join(', ')}: ${rounds} x ${sliceSeconds} s ...`);
+    const what =
+      batch.length > 1
+        ? `${batch.map((s) => `(${s.key})`).join(', ')} in alternation`
+        : `(${scenario.key}) ${scenario.label}`;
+    console.log(`${what}: ${rounds} x ${sliceSeconds} s ...`);
     const merged = await runBatch(batch, rounds, sliceSeconds, options);
     batch.forEach((s, i) => results.set(s, merged[i]));
     for (const r of merged) {
       const problems = problemsOf(r);
       console.log(
-        `  (${r.key}) ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99Ms} ms${problems ? `  FAILED: ${problems}` : ''}`,
+        `  (${r.key}) ${r.label}: ${Math.round(r.requestsPerSecond)} req/s, p99 ${r.p99Ms} ms${problems ? `  FAILED: ${problems}` : ''}`,
       );
     }
   }
@@ -207,7 +209,6 @@ function merge(scenario: Scenario, options: LoadOptions, slices: Slice[]): Scena
     requestsPerSecond: seconds > 0 ? requests / seconds : 0,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
-    averageMs: round1(latencies.reduce((total, ms) => total + ms, 0) / Math.max(1, latencies.length)),
     requests,
     errors: sum((slice) => slice.errors),
     timeouts: sum((slice) => slice.timeouts),
@@ -231,11 +232,9 @@ function merge(scenario: Scenario, options: LoadOptions, slices: Slice[]): Scena
 
 /** Nearest rank of sorted values, to 0.1 ms; 0 for none. */
 function percentile(sorted: number[], share: number): number {
-  if (sorted.length === 0) return 0;
-  return round1(sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]);
+  const value = sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)] ?? 0;
+  return Math.round(value * 10) / 10;
 }
-
-const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
 /** Timeouts are slowness, which the figures show; no answer, errors and wrong answers mean the run is wrong. */
 export function problemsOf(result: ScenarioResult): string | undefined {

@@ -7,22 +7,7 @@ export type RunKey = (typeof RUN_KEYS)[number];
 /** Measured in alternation, slice by slice, so that the machine's drift weighs on all alike. */
 export const ALTERNATED: readonly RunKey[] = ['a', 'b', 'c', 'f', 'g', 'h', 'c-small', 'g-small', 'h-small'];
 
-export interface BenchOptions {
-  durationSeconds: number;
-  connections: number;
-  rounds: number;
-  warmupSeconds: number;
-  /** The big shop's products (the runs without `-small`), and the small shop's. */
-  products: number;
-  smallProducts: number;
-  sessions: number;
-  loginEvery: number;
-  lookupSessions: number;
-  /** The runs asked for; all of them, and the memory part, when undefined. */
-  only?: RunKey[];
-  cpuProfDir?: string;
-  record: boolean;
-}
+export type BenchOptions = ReturnType<typeof readOptions>;
 
 const USAGE =
   'usage: npm run bench -- [--duration 10] [--connections 50] [--rounds 5] [--warmup 6] [--products 1000] ' +
@@ -30,7 +15,7 @@ const USAGE =
   `[--only ${RUN_KEYS.join(',')}] [--cpu-prof DIR] [--record]`;
 
 /** The command line (docs/performance.md); exits with the usage on --help, or a message and 2 on a bad value. */
-export function readOptions(argv = process.argv.slice(2)): BenchOptions {
+export function readOptions(argv = process.argv.slice(2)) {
   const { values: args } = parseArgs({
     args: argv,
     options: {
@@ -63,7 +48,7 @@ export function readOptions(argv = process.argv.slice(2)): BenchOptions {
     return value;
   };
   const only = args.only?.split(',').map((key) => key.trim());
-  const unknown = only?.filter((key) => !(RUN_KEYS as readonly string[]).includes(key)) ?? [];
+  const unknown = only?.filter((key) => !isRunKey(key)) ?? [];
   if (unknown.length > 0) fail(`--only: no run ${unknown.join(', ')} (the runs: ${RUN_KEYS.join(', ')})`);
   const quick = args.quick;
   return {
@@ -73,21 +58,25 @@ export function readOptions(argv = process.argv.slice(2)): BenchOptions {
     // A 2 s warm-up left the servers still speeding up through the first round of the alternation
     // (the rate of (c) and (g) grew round by round, by half); after 6 s it did not.
     warmupSeconds: count('warmup', quick ? 2 : 6, 0, 600),
+    // The big shop's products (the runs without `-small`), and the small shop's.
     products: count('products', 1_000, 1, 100_000),
     smallProducts: count('small-products', 12, 1, 100_000),
     // The per-address login limit the bench gives the shop allows at most 100,000 a minute.
     sessions: count('sessions', quick ? 5_000 : 50_000, 0, 90_000),
     loginEvery: count('login-every', 5, 1, 1_000_000),
     lookupSessions: count('lookup-sessions', quick ? 10_000 : 100_000, 1_000, 1_000_000),
-    only: only as RunKey[] | undefined,
+    // The runs asked for; all of them, and the memory part, when undefined.
+    only: only?.filter(isRunKey),
     cpuProfDir: args['cpu-prof'] ? path.resolve(args['cpu-prof']) : undefined,
     record: args.record,
   };
 }
+
+const isRunKey = (key: string): key is RunKey => (RUN_KEYS as readonly string[]).includes(key);
 
 function fail(message: string): never {
   console.error(message);
   process.exit(2);
 }
 
-export const wants = (options: BenchOptions, key: RunKey) => options.only === undefined || options.only.includes(key);
+export const wants = (options: BenchOptions, key: RunKey) => !options.only || options.only.includes(key);

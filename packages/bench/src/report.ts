@@ -2,11 +2,12 @@
  * What a run found, as one report: each page's figures, the comparisons and the verdicts
  * (targets.ts), the machine and the commit; printed, and kept as JSON (record.ts).
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { ScenarioResult } from './load-run';
 import type { MemoryPart, MemoryFigures, LookupTiming } from './memory';
 import type { BenchOptions } from './options';
-import { gitState } from './record';
+import { ROOT } from './shop';
 import { comparisons, TARGETS, verdicts, type Comparison, type Verdict } from './targets';
 
 export interface BenchReport {
@@ -54,6 +55,17 @@ export function newReport(
   };
   report.verdicts = verdicts(report);
   return report;
+}
+
+/** The commit measured and whether tracked files had changes (nothing outside a git work tree). */
+export function gitState(): Pick<BenchReport, 'commit' | 'dirty'> {
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+  } catch {
+    return {};
+  }
 }
 
 /** The CPU time of the process that served the run, and of the engine when it took part. */

@@ -91,9 +91,8 @@ export async function fillSessions(
 }
 
 /** How many live sessions the store holds (express-session's `Store#length`). */
-export function sessionCount(store: Store): Promise<number> {
-  return new Promise((resolve, reject) => {
-    if (!store.length) throw new Error('the session store has no length()');
-    store.length((error, length) => (error ? reject(error) : resolve(length ?? 0)));
+export const sessionCount = (store: Store): Promise<number> =>
+  new Promise((resolve, reject) => {
+    if (!store.length) reject(new Error('the session store has no length()'));
+    else store.length((error, length) => (error ? reject(error) : resolve(length ?? 0)));
   });
-}

@@ -40,16 +40,17 @@ export interface Comparison {
   targets: { requests?: number; cpu?: number };
 }
 
+const PEER_TARGETS = { requests: TARGETS.peerRequestsRatio, cpu: TARGETS.peerCpuRatio };
+
 /** The pairs compared, when both ran. */
 const PAIRS: Array<Pick<Comparison, 'of' | 'against' | 'targets'>> = [
   { of: 'b', against: 'a', targets: { requests: TARGETS.anonymousOfCeiling } },
   { of: 'c', against: 'f', targets: {} },
   { of: 'c', against: 'b', targets: { requests: TARGETS.loggedInOfAnonymous } },
-  ...(['g', 'h', 'g-small', 'h-small'] as const).map((peer) => ({
-    of: peer.endsWith('-small') ? ('c-small' as const) : ('c' as const),
-    against: peer,
-    targets: { requests: TARGETS.peerRequestsRatio, cpu: TARGETS.peerCpuRatio },
-  })),
+  { of: 'c', against: 'g', targets: PEER_TARGETS },
+  { of: 'c', against: 'h', targets: PEER_TARGETS },
+  { of: 'c-small', against: 'g-small', targets: PEER_TARGETS },
+  { of: 'c-small', against: 'h-small', targets: PEER_TARGETS },
 ];
 
 export interface Verdict {
@@ -89,8 +90,9 @@ export function verdicts(
 ): Verdict[] {
   const out: Verdict[] = [];
   const run = (key: RunKey) => report.scenarios.find((s) => s.key === key);
-  const atLeast = (what: string, value: number, target: number, unit = 'x') =>
-    out.push({ what, value: `${value.toFixed(2)}${unit}`, target: `≥ ${target}${unit}`, pass: value >= target });
+  const judge = (what: string, value: string, target: string, pass: boolean) => out.push({ what, value, target, pass });
+  const atLeast = (what: string, value: number, target: number) =>
+    judge(what, `${value.toFixed(2)}x`, `≥ ${target}x`, value >= target);
   for (const c of report.comparisons) {
     const what = `(${c.of})/(${c.against})${sizeOf(run(c.against))}`;
     if (c.targets.requests !== undefined) atLeast(`${what}, req/s`, c.requestsRatio, c.targets.requests);
@@ -98,39 +100,26 @@ export function verdicts(
       atLeast(`${what}, CPU per request (${c.against})/(${c.of})`, c.cpuRatio, c.targets.cpu);
   }
   // The p99 target is set at 20 connections: the (c20) run, or (c) when it ran at 20 or fewer.
-  const list = run('c');
+  const [list, ceiling, cart] = [run('c'), run('a'), run('e')];
   const p99Run = run('c20') ?? (list && list.connections <= TARGETS.p99Connections ? list : undefined);
   if (p99Run) {
-    out.push({
-      what: `(${p99Run.key}) p99 at ${p99Run.connections} connections`,
-      value: `${p99Run.p99Ms} ms`,
-      target: `< ${TARGETS.loggedInP99Ms} ms at ${TARGETS.p99Connections}`,
-      pass: p99Run.p99Ms < TARGETS.loggedInP99Ms,
-    });
+    const { key, connections, p99Ms } = p99Run;
+    const target = `< ${TARGETS.loggedInP99Ms} ms at ${TARGETS.p99Connections}`;
+    judge(`(${key}) p99 at ${connections} connections`, `${p99Ms} ms`, target, p99Ms < TARGETS.loggedInP99Ms);
   }
-  const ceiling = run('a');
-  const cart = run('e');
   if (ceiling && list)
     atLeast('(c)/(a), req/s', list.requestsPerSecond / ceiling.requestsPerSecond, TARGETS.loggedInOfCeiling);
   if (ceiling && cart)
     atLeast('(e)/(a), req/s', cart.requestsPerSecond / ceiling.requestsPerSecond, TARGETS.addToCartOfCeiling);
   if (report.memory) {
     const { visitors, logins, growthMB } = report.memory;
-    out.push({
-      what: `shop RSS growth over ${visitors.toLocaleString('en')} visitors, ${logins.toLocaleString('en')} logins`,
-      value: `${growthMB.toFixed(1)} MB`,
-      target: `< ${TARGETS.memoryGrowthMB} MB`,
-      pass: growthMB < TARGETS.memoryGrowthMB,
-    });
+    const what = `shop RSS growth over ${visitors.toLocaleString('en')} visitors, ${logins.toLocaleString('en')} logins`;
+    judge(what, `${growthMB.toFixed(1)} MB`, `< ${TARGETS.memoryGrowthMB} MB`, growthMB < TARGETS.memoryGrowthMB);
   }
   if (report.lookups) {
     const { small, big, ratio } = report.lookups;
-    out.push({
-      what: `session lookup, ${big.sessions.toLocaleString('en')} vs ${small.sessions.toLocaleString('en')} sessions`,
-      value: ratio.toFixed(2),
-      target: `≤ ${TARGETS.lookupRatio}`,
-      pass: ratio <= TARGETS.lookupRatio,
-    });
+    const what = `session lookup, ${big.sessions.toLocaleString('en')} vs ${small.sessions.toLocaleString('en')} sessions`;
+    judge(what, ratio.toFixed(2), `≤ ${TARGETS.lookupRatio}`, ratio <= TARGETS.lookupRatio);
   }
   return out;
 }

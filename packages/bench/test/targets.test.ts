@@ -17,7 +17,6 @@ function page(key: RunKey, rate: number, cpu: number, engine = 0, p99Ms = 10): S
     requestsPerSecond: rate,
     p50Ms: 1,
     p99Ms,
-    averageMs: 1,
     requests: rate * 10,
     errors: 0,
     timeouts: 0,
