@@ -34,7 +34,15 @@ import { readRuntimeStage } from '../tools/dockerfile';
 import { buildIfNeeded } from '../tools/stack';
 
 /** Packages that only development uses: none may be in the production install. */
-const DEVELOPMENT_ONLY = ['@session-shop/embedded-mongodb', 'typescript', 'jest', 'tsx', 'mongodb-memory-server-core'];
+const DEVELOPMENT_ONLY = [
+  '@session-shop/embedded-mongodb',
+  '@session-shop/bench',
+  'autocannon',
+  'typescript',
+  'jest',
+  'tsx',
+  'mongodb-memory-server-core',
+];
 
 interface Check {
   name: string;

@@ -4,7 +4,6 @@ import mongoose from 'mongoose';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
 import { systemClock, type Clock } from './platform/clock';
-import { useViews } from './http/view-engine';
 import { requestLogger } from './http/middleware/request-logger';
 import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
@@ -39,7 +38,6 @@ import { ADMIN_PATH, PRODUCT_FORMS, adminRoutes } from './catalog/admin.routes';
 import { ProductImages } from './catalog/product-images.service';
 import { createProductImagesController } from './catalog/product-images.controller';
 import { productImageRoutes } from './catalog/product-images.routes';
-import { catalogViewHelpers } from './catalog/product-picture';
 import { photoUploadLimit } from './catalog/middleware/photo-limit';
 import { Cart } from './cart/cart.service';
 import { createCartController } from './cart/cart.controller';
@@ -55,6 +53,7 @@ import { ShopMetrics } from './metrics/metrics';
 import { recordRequests } from './metrics/middleware/record-requests';
 import { createMetricsController } from './metrics/metrics.controller';
 import { metricsRoutes } from './metrics/metrics.routes';
+import { useShopViews } from './shop-views';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -71,23 +70,6 @@ export interface AppConnections {
 const BODY_LIMIT = '10kb';
 
 /**
- * The helpers and defaults every page relies on: what middleware sets per request (res.locals) has
- * a value for a page that did not pass through it. The bench's servers render the shop's pages
- * with the same.
- */
-export function usePageDefaults(app: Express): void {
-  Object.assign(app.locals, catalogViewHelpers, {
-    isAuthenticated: false,
-    currentUser: undefined,
-    csrfToken: '',
-    visitorCsrfToken: '',
-    flash: [],
-    cartCount: 0,
-    cartReturnTo: '',
-  });
-}
-
-/**
  * The shop as an Express app, without listening: server.ts listens, tests use supertest.
  * Mongoose's default connection must be open (server.ts and the tests connect it).
  */
@@ -101,8 +83,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const app = express();
 
   app.set('trust proxy', config.trustProxy);
-  useViews(app, { cache: config.isProduction });
-  usePageDefaults(app);
+  useShopViews(app, { cache: config.isProduction });
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 

@@ -10,7 +10,7 @@ declare global {
       /** A multipart form's body that was refused (too large, malformed): the form says why. */
       uploadRefusal?: UploadRefusal;
     }
-    /** What middleware leaves for the views (defaults in app.locals, src/app.ts). */
+    /** What middleware leaves for the views (defaults in app.locals, src/shop-views.ts). */
     interface Locals {
       isAuthenticated?: boolean;
       currentUser?: string;

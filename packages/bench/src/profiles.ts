@@ -4,11 +4,13 @@
  * (the samples that were not idle). With windows, only the samples inside them count: the bench
  * passes the times of one page's measured slices, so that a profile of a process that served
  * several pages (the engine), or that also started up, says what that page cost.
- *   node --import tsx scripts/bench/profile-summary.ts FILE.cpuprofile... [--top 25]
+ *   npm run profile-summary -w @session-shop/bench -- FILE.cpuprofile... [--top 25]
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ScenarioResult } from './load-run';
+import { ROOT } from './shop';
 
 interface ProfileNode {
   id: number;
@@ -65,7 +67,7 @@ export function summarizeProfile(file: string, top = 25, windowsUs?: Array<[numb
       idleUs += us;
       continue;
     }
-    const where = `${shortPath(url)}:${lineNumber + 1}`;
+    const where = url ? `${shortPath(url)}:${lineNumber + 1}` : '';
     const key = `${name} ${where}`;
     const entry = functions.get(key) ?? { name, where, selfMs: 0, share: 0 };
     entry.selfMs += us / 1000;
@@ -84,49 +86,37 @@ export function summarizeProfile(file: string, top = 25, windowsUs?: Array<[numb
   return { totalMs: totalUs / 1000, busyMs, functions: ranked(functions), packages: ranked(packages) };
 }
 
+const ROOT_PREFIX = ROOT + path.sep;
+const cleanUrl = (url: string) => url.replace(/^file:\/\//, '').replace(/^"|"$/g, '');
+
+/** Where a function is: its file under node_modules/ or the repository, node's own as it is. */
 function shortPath(url: string): string {
-  if (!url) return '';
-  const clean = url.replace(/^file:\/\//, '');
+  const clean = cleanUrl(url);
   const modules = clean.lastIndexOf('node_modules/');
   if (modules >= 0) return clean.slice(modules + 'node_modules/'.length);
-  const root = path.join(__dirname, '..', '..') + path.sep;
-  return clean.startsWith(root) ? clean.slice(root.length) : clean;
+  return clean.startsWith(ROOT_PREFIX) ? clean.slice(ROOT_PREFIX.length) : clean;
 }
 
-/** Native functions of node's that the profile names without a file, by what they do. */
-const NATIVE_AREAS: Record<string, string> = {
-  writev: 'node: http and sockets',
-  writeBuffer: 'node: http and sockets',
-  writeUtf8String: 'node: http and sockets',
-  writeLatin1String: 'node: http and sockets',
-  onStreamRead: 'node: http and sockets',
-  Hmac: 'node: crypto',
-  Hash: 'node: crypto',
-  digest: 'node: crypto',
-  randomBytes: 'node: crypto',
-  timingSafeEqual: 'node: crypto',
-};
+/** Native functions of node's that the profile names without a file. */
+const SOCKETS = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'onStreamRead']);
+const CRYPTO = new Set(['Hmac', 'Hash', 'digest', 'randomBytes', 'timingSafeEqual']);
 
+/** A package (node_modules/<name>), a folder of the repository, the compiled templates, or an area of node's. */
 function packageOf(url: string, name: string): string {
-  if (!url) return name.startsWith('(') ? name : (NATIVE_AREAS[name] ?? '(native)');
-  const clean = url.replace(/^file:\/\//, '').replace(/^"|"$/g, '');
+  if (SOCKETS.has(name) || /^node:(_http|http|net|internal\/(http|streams|stream_base|net|dns))/.test(url))
+    return 'node: http and sockets';
+  if (CRYPTO.has(name) || url.startsWith('node:internal/crypto')) return 'node: crypto';
+  if (!url) return name.startsWith('(') ? name : '(native)';
+  const clean = cleanUrl(url);
   // EJS compiles each template into a function named by its file.
   if (clean.endsWith('.ejs')) return 'views (compiled EJS templates)';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(clean.slice(clean.lastIndexOf('node_modules/')));
   if (clean.includes('node_modules/') && match) return match[1];
-  if (clean.startsWith('node:')) return nodeArea(clean, name);
-  const root = path.join(__dirname, '..', '..') + path.sep;
-  return clean.startsWith(root) ? path.dirname(clean.slice(root.length)) : clean;
-}
-
-/** node's own JavaScript, by area: what the server asked of it. */
-function nodeArea(url: string, name: string): string {
-  if (/node:(_http|http|net|internal\/(http|streams|stream_base|net|dns))/.test(url)) return 'node: http and sockets';
-  if (url.startsWith('node:internal/crypto') || NATIVE_AREAS[name] === 'node: crypto') return 'node: crypto';
-  if (/node:internal\/(modules|source_map|vm)|node:vm/.test(url)) return 'node: module loading';
-  if (/node:(events|internal\/(process\/task_queues|timers|async_hooks))|node:timers/.test(url))
+  if (/^node:internal\/(modules|source_map|vm)|^node:vm/.test(clean)) return 'node: module loading';
+  if (/^node:(events|internal\/(process\/task_queues|timers|async_hooks))|^node:timers/.test(clean))
     return 'node: events, timers, ticks';
-  return 'node: other';
+  if (clean.startsWith('node:')) return 'node: other';
+  return clean.startsWith(ROOT_PREFIX) ? path.dirname(clean.slice(ROOT_PREFIX.length)) : clean;
 }
 
 export function printSummary(title: string, summary: ProfileSummary, top = 25): void {
@@ -141,8 +131,31 @@ export function printSummary(title: string, summary: ProfileSummary, top = 25): 
     console.log(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`);
 }
 
-export function printProfile(file: string, top = 25, windowsUs?: Array<[number, number]>, title?: string): void {
-  printSummary(title ?? path.basename(file), summarizeProfile(file, top, windowsUs), top);
+/**
+ * For each page measured, the profile of its server and of the engine during that page's measured
+ * slices only (not the start-up, the warm-up or the other pages): printed, and written to
+ * summary.json in `dir`. A process's profile is its main thread's, the largest file (tsx's loader
+ * thread writes one too).
+ */
+export function summarizeRuns(dir: string, processes: Array<{ name: string; dir: string }>, results: ScenarioResult[]) {
+  const profiles = new Map<string, string>();
+  for (const { name, dir: folder } of processes) {
+    const files = fs.existsSync(folder) ? fs.readdirSync(folder).map((file) => path.join(folder, file)) : [];
+    const main = files.sort((x, y) => fs.statSync(y).size - fs.statSync(x).size)[0];
+    if (main) profiles.set(name, main);
+  }
+  const summaries = results.flatMap((result) =>
+    [result.server, ...(result.usesEngine ? ['embedded engine'] : [])].flatMap((name) => {
+      const file = profiles.get(name);
+      if (!file) return [];
+      const summary = summarizeProfile(file, 40, result.windowsUs);
+      printSummary(`(${result.key}) ${result.label}, ${name}`, summary, name === result.server ? 25 : 12);
+      return [{ key: result.key, process: name, file, summary }];
+    }),
+  );
+  const summaryFile = path.join(dir, 'summary.json');
+  fs.writeFileSync(summaryFile, `${JSON.stringify(summaries, null, 2)}\n`);
+  console.log(`\nprofile summaries written to ${path.relative(process.cwd(), summaryFile)}`);
 }
 
 if (require.main === module) {
@@ -154,5 +167,6 @@ if (require.main === module) {
     console.error('usage: profile-summary.ts FILE.cpuprofile... [--top 25]');
     process.exit(2);
   }
-  for (const file of positionals) printProfile(file, Number(values.top));
+  for (const file of positionals)
+    printSummary(path.basename(file), summarizeProfile(file, Number(values.top)), Number(values.top));
 }

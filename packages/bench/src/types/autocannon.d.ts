@@ -4,35 +4,21 @@ declare module 'autocannon' {
     interface Options {
       url: string;
       connections?: number;
+      /** Seconds. */
       duration?: number;
-      method?: string;
       headers?: Record<string, string>;
-      body?: string;
+      /** Seconds before a request counts as timed out. */
       timeout?: number;
-    }
-
-    interface Histogram {
-      average: number;
-      mean: number;
-      stddev: number;
-      min: number;
-      max: number;
-      total: number;
-      p50: number;
-      p90: number;
-      p99: number;
+      /** Sent in turn by every connection, instead of GET `url` (their path on `url`). */
+      requests?: Array<{ method?: string; path?: string; body?: string }>;
     }
 
     interface Result {
+      /** Seconds. */
       duration: number;
       errors: number;
       timeouts: number;
-      non2xx: number;
-      resets: number;
       statusCodeStats: Record<string, { count: number }>;
-      latency: Histogram;
-      requests: Histogram & { sent: number };
-      throughput: Histogram;
     }
 
     /** A run: its events, and (then) its result. */

@@ -18,28 +18,19 @@
  * Left out: multer, connect-flash (no page here shows a message), the course's other routes.
  * express.static comes first as in the course, so every page also looks for a file in public/.
  *
- * Its own process, started by scripts/bench.ts:
- *   SESSION_SECRET=... node --import tsx scripts/bench/peer-course-server.ts --port P --uri URI
+ *   SESSION_SECRET=... node --import tsx packages/bench/src/servers/peer-course.ts --port P --uri URI
  */
-import path from 'node:path';
 import bcrypt from 'bcrypt';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import connectMongoDBSession from 'connect-mongodb-session';
 import { csrfSync } from 'csrf-sync';
 import mongoose from 'mongoose';
-import { User } from '../../src/accounts/user.model';
-import {
-  listen,
-  loginPage,
-  peerArgs,
-  productList,
-  shopperPageLocals,
-  useErrorPrinter,
-  usePeerViews,
-} from './peer-pages';
+import { PUBLIC_DIR, User } from '../shop';
+import { loginPage, productList, shopperPageLocals, useErrorPrinter } from './peer-pages';
+import { listen, serverArgs, shopPagesApp, start } from './common';
 
-const { port, uri, secret } = peerArgs('peer-course-server.ts');
+const { port, uri, secret } = serverArgs('peer-course.ts');
 
 /** What the course keeps in its sessions: the flag and the whole User document (as JSON, see above). */
 interface CourseSession {
@@ -48,7 +39,7 @@ interface CourseSession {
 }
 const courseSession = (req: Request) => req.session as unknown as CourseSession;
 
-async function main(): Promise<void> {
+start(async () => {
   await mongoose.connect(uri);
   const MongoDBStore = connectMongoDBSession(session);
   const store = new MongoDBStore({ uri, collection: 'sessions' });
@@ -56,10 +47,9 @@ async function main(): Promise<void> {
     getTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
   });
 
-  const app = express();
-  usePeerViews(app);
+  const app = shopPagesApp();
   app.use(express.urlencoded({ extended: false }));
-  app.use(express.static(path.join(__dirname, '..', '..', 'public')));
+  app.use(express.static(PUBLIC_DIR));
   app.use(session({ secret, resave: false, saveUninitialized: false, store }));
   app.use(csrfSynchronisedProtection);
   app.use((req, res, next) => {
@@ -101,9 +91,4 @@ async function main(): Promise<void> {
   useErrorPrinter(app);
 
   listen(app, 'course peer', port, () => store.client.close());
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
 });

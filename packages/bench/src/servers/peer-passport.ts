@@ -14,10 +14,8 @@
  * limiter, flash messages, lusca's headers, and the OAuth strategies. Its express.static is kept,
  * after the session as there: every page also looks for a file in public/.
  *
- * Its own process, started by scripts/bench.ts:
- *   SESSION_SECRET=... node --import tsx scripts/bench/peer-passport-server.ts --port P --uri URI
+ *   SESSION_SECRET=... node --import tsx packages/bench/src/servers/peer-passport.ts --port P --uri URI
  */
-import path from 'node:path';
 import bcrypt from 'bcrypt';
 import express, { type Request } from 'express';
 import session from 'express-session';
@@ -26,18 +24,11 @@ import { csrfSync } from 'csrf-sync';
 import mongoose from 'mongoose';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { User, type UserDocument } from '../../src/accounts/user.model';
-import {
-  listen,
-  loginPage,
-  peerArgs,
-  productList,
-  shopperPageLocals,
-  useErrorPrinter,
-  usePeerViews,
-} from './peer-pages';
+import { PUBLIC_DIR, User, type UserDocument } from '../shop';
+import { loginPage, productList, shopperPageLocals, useErrorPrinter } from './peer-pages';
+import { listen, serverArgs, shopPagesApp, start } from './common';
 
-const { port, uri, secret } = peerArgs('peer-passport-server.ts');
+const { port, uri, secret } = serverArgs('peer-passport.ts');
 
 /** What passport adds to every request (passport.initialize()). */
 type PassportRequest = Request & {
@@ -67,15 +58,14 @@ passport.use(
   }),
 );
 
-async function main(): Promise<void> {
+start(async () => {
   await mongoose.connect(uri);
   const store = MongoStore.create({ mongoUrl: uri, touchAfter: 24 * 3600 });
   const { csrfSynchronisedProtection } = csrfSync({
     getTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
   });
 
-  const app = express();
-  usePeerViews(app);
+  const app = shopPagesApp();
   app.use(express.urlencoded({ extended: true }));
   app.use(
     session({
@@ -98,7 +88,7 @@ async function main(): Promise<void> {
     res.locals.csrfToken = req.csrfToken!();
     next();
   });
-  app.use(express.static(path.join(__dirname, '..', '..', 'public'), { maxAge: 31557600000 }));
+  app.use(express.static(PUBLIC_DIR, { maxAge: 31557600000 }));
 
   app.get('/login', (_req, res) => loginPage(res, res.locals.csrfToken!));
   app.post('/login', (req, res, next) => {
@@ -115,9 +105,4 @@ async function main(): Promise<void> {
   useErrorPrinter(app);
 
   listen(app, 'passport peer', port, () => store.close());
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
 });

@@ -1,0 +1,19 @@
+/**
+ * Everything the bench takes from the shop, and from the toolbox its scripts and tests share: the
+ * shop's public pieces, used as they are, never copied. A change to one of them shows here first.
+ */
+export { loadConfig, type Config } from '../../../src/platform/config';
+export { sessionCookie } from '../../../src/sessions/session-cookie';
+export { csrfToken } from '../../../src/sessions/csrf';
+export { MongoSessionStore, SESSIONS_COLLECTION } from '../../../src/sessions/mongo-session-store';
+export { User, type UserDocument, type CartItem } from '../../../src/accounts/user.model';
+export { Product, type IProduct } from '../../../src/catalog/product.model';
+export { Catalog, PRODUCTS_PER_PAGE, type CatalogPage } from '../../../src/catalog/catalog.service';
+export { unitsIn } from '../../../src/cart/cart.service';
+export { pageCountFor, pagination } from '../../../src/http/pagination';
+export { useShopViews } from '../../../src/shop-views';
+export { PUBLIC_DIR } from '../../../src/http/assets';
+
+export * from '../../../tools/processes';
+export { expectStatus, HTTPS_PROXY_HEADERS, ShopClient } from '../../../tools/shop-client';
+export { csrfTokenIn, productIdsIn, showsLogout, withoutCsrfTokens } from '../../../tools/html';
