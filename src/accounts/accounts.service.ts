@@ -123,9 +123,13 @@ export class Accounts {
     this.post(this.mail.resetPassword(user.email, token));
   }
 
-  /** Whether a reset link is still good (the form is shown only then); it is not used up by looking. */
+  /**
+   * Whether a reset link is still good (the form is shown only then): live, and made for the address
+   * the account still has, as `resetPassword` requires. It is not used up by looking.
+   */
   async resetTokenIsValid(token: string): Promise<boolean> {
-    return (await this.liveToken(token, ['reset-password'])) !== null;
+    const live = await this.liveToken(token, ['reset-password']);
+    return live !== null && (await User.exists({ _id: live.userId, email: live.email })) !== null;
   }
 
   /**
