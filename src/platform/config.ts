@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { CRASH_POINTS, isCrashPoint, type CrashPoint } from './crash-points';
 
@@ -15,6 +16,12 @@ export interface Config {
   env: NodeEnv;
   isProduction: boolean;
   port: number;
+  /**
+   * The address the server listens on (`HOST`): 127.0.0.1 outside production, so that `npm run dev`
+   * (its development mailbox shows every reset link) is not open to the LAN; undefined, every
+   * interface, in production.
+   */
+  host?: string;
   /** A real MongoDB; when unset the embedded default is started (see src/platform/database/resolve.ts). */
   mongodbUri?: string;
   /** Forces the embedded default's kind; unset tries memory-server, then the embedded engine. */
@@ -156,6 +163,17 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
   };
 
   const port = integer('PORT', 3000, 0, 65535);
+
+  const rawHost = read('HOST');
+  let host = isProduction ? undefined : '127.0.0.1';
+  if (rawHost !== undefined) {
+    if (rawHost === 'localhost' || net.isIP(rawHost) !== 0) host = rawHost;
+    else
+      problems.push(
+        `HOST must be an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 or :: (every interface), ` +
+          `an interface's own address, or localhost (got "${rawHost}")`,
+      );
+  }
 
   const mongodbUri = read('MONGODB_URI');
   if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
@@ -313,6 +331,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     env: nodeEnv,
     isProduction,
     port,
+    host,
     mongodbUri,
     mongoBackend,
     embeddedDbPath,

@@ -130,6 +130,18 @@ test('database waits and the shutdown bound: defaults, overrides and bad values'
   );
 });
 
+test('HOST: this machine only outside production, every interface in production; addresses only', () => {
+  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MONGODB_URI: 'mongodb://db:27017/shop' };
+  expect(load({}).host).toBe('127.0.0.1');
+  expect(load({ NODE_ENV: 'test' }).host).toBe('127.0.0.1');
+  expect(load(production).host).toBeUndefined();
+  expect(load({ ...production, HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+  for (const host of ['0.0.0.0', '::', '::1', '192.0.2.2', 'localhost']) expect(load({ HOST: host }).host).toBe(host);
+  for (const host of ['*', 'example.com', '0.0.0.0:3000', '256.1.1.1', 'http://127.0.0.1']) {
+    expect(problemsOf({ HOST: host })).toEqual([expect.stringMatching(/^HOST must be an address of this machine/)]);
+  }
+});
+
 test('the product cache time: a second by default, 0 turns it off, bad values are named', () => {
   expect(load({}).catalogCacheMs).toBe(1000);
   expect(load({ CATALOG_CACHE_MS: '0' }).catalogCacheMs).toBe(0);
