@@ -1,4 +1,4 @@
-import http, { type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
@@ -12,6 +12,7 @@ import { User } from './accounts/user.model';
 import { completeInterruptedOrders } from './cart/cart.service';
 import { ProductImages } from './catalog/product-images.service';
 import { systemClock } from './platform/clock';
+import { createHttpServer } from './http/http-server';
 import { isLoopbackAddress } from './http/middleware/loopback-only';
 
 /** A photo's files this old that no product names were left by a process that stopped mid-save. */
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   );
 
   const app = createApp(config, { sessionStore, logger });
-  const server = http.createServer(app);
+  const server = createHttpServer(app, config.http);
   if (!config.isProduction && config.host !== undefined && !isLoopbackAddress(config.host)) {
     logger.warn(`HOST=${config.host}: other machines can reach this development shop (not /dev/mail)`);
   }

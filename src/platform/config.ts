@@ -22,6 +22,18 @@ export interface Config {
    * interface, in production.
    */
   host?: string;
+  /**
+   * The HTTP server's own bounds on slow clients, for when no proxy stands in front
+   * (src/http/http-server.ts).
+   */
+  http: {
+    /** The whole header block must arrive within this, from its first byte. */
+    headersTimeoutMs: number;
+    /** The whole request, headers and body, must arrive within this. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this: above the proxy's own (nginx: 4 s). */
+    keepAliveTimeoutMs: number;
+  };
   /** A real MongoDB; when unset the embedded default is started (see src/platform/database/resolve.ts). */
   mongodbUri?: string;
   /** Forces the embedded default's kind; unset tries memory-server, then the embedded engine. */
@@ -173,6 +185,20 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
         `HOST must be an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 or :: (every interface), ` +
           `an interface's own address, or localhost (got "${rawHost}")`,
       );
+  }
+
+  // Headers within 20 s (nginx allows a client 15 s); a whole request within 2 minutes: a 5 MB
+  // photo sent from a phone with a poor signal (about 0.4 Mbit/s up) still arrives.
+  const httpTimeouts = {
+    headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 20_000, 100, 600_000),
+    requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+  };
+  if (httpTimeouts.headersTimeoutMs > httpTimeouts.requestTimeoutMs) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS (${httpTimeouts.headersTimeoutMs}) must not be above HTTP_REQUEST_TIMEOUT_MS ` +
+        `(${httpTimeouts.requestTimeoutMs}): the headers are part of the request`,
+    );
   }
 
   const mongodbUri = read('MONGODB_URI');
@@ -332,6 +358,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     isProduction,
     port,
     host,
+    http: httpTimeouts,
     mongodbUri,
     mongoBackend,
     embeddedDbPath,

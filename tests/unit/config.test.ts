@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connectionsCheckingIntervalMs } from '../../src/http/http-server';
 import { ConfigError, loadConfig, redactUri } from '../../src/platform/config';
 
 // Development keeps what it generates under a data folder: here a temporary one, not the repository's .data/.
@@ -140,6 +141,30 @@ test('HOST: this machine only outside production, every interface in production;
   for (const host of ['*', 'example.com', '0.0.0.0:3000', '256.1.1.1', 'http://127.0.0.1']) {
     expect(problemsOf({ HOST: host })).toEqual([expect.stringMatching(/^HOST must be an address of this machine/)]);
   }
+});
+
+test('HTTP timeouts: defaults, overrides, bad values; a half-sent header block is cut within 30 s', () => {
+  const defaults = load({}).http;
+  expect(defaults).toEqual({ headersTimeoutMs: 20_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5_000 });
+  // Cut at the headers timeout, noticed at Node's next check of the connections.
+  expect(defaults.headersTimeoutMs + connectionsCheckingIntervalMs(defaults)).toBeLessThanOrEqual(30_000);
+  const short = load({
+    HTTP_HEADERS_TIMEOUT_MS: '1000',
+    HTTP_REQUEST_TIMEOUT_MS: '2000',
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: '7000',
+  }).http;
+  expect(short).toEqual({ headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 7000 });
+  expect(connectionsCheckingIntervalMs(short)).toBe(250);
+  expect(
+    problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '0', HTTP_REQUEST_TIMEOUT_MS: '1m', HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }),
+  ).toEqual([
+    expect.stringMatching(/^HTTP_HEADERS_TIMEOUT_MS must be a whole number/),
+    expect.stringMatching(/^HTTP_REQUEST_TIMEOUT_MS must be a whole number/),
+    expect.stringMatching(/^HTTP_KEEP_ALIVE_TIMEOUT_MS must be a whole number/),
+  ]);
+  expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toEqual([
+    expect.stringMatching(/HTTP_HEADERS_TIMEOUT_MS \(30000\) must not be above HTTP_REQUEST_TIMEOUT_MS \(20000\)/),
+  ]);
 });
 
 test('the product cache time: a second by default, 0 turns it off, bad values are named', () => {
