@@ -9,6 +9,7 @@ import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
 import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
+import { mount } from './http/mount';
 import { showFlash } from './http/middleware/show-flash';
 import { processNameHeader } from './http/middleware/process-name';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
@@ -172,7 +173,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
       provideVisitorCsrfToken(visitorCsrf),
     ),
   );
-  app.use(
+  mount(
+    app,
     '/account',
     accountRoutes(
       createAccountController({ accounts, cookie, securityLog, sessionStore, sessionReferences, now }),
@@ -180,8 +182,12 @@ export function createApp(config: Config, connections: AppConnections): Express 
     ),
   );
   // Development only: what the shop would have mailed (never mounted in production).
-  if (!config.isProduction && mailer.kind === 'mailbox') app.use('/dev/mail', devMailRoutes(mailer));
-  app.use(ADMIN_PATH, adminRoutes(createAdminController({ catalog }), photoUploadLimit(config, { counters, logger })));
+  if (!config.isProduction && mailer.kind === 'mailbox') mount(app, '/dev/mail', devMailRoutes(mailer));
+  mount(
+    app,
+    ADMIN_PATH,
+    adminRoutes(createAdminController({ catalog }), photoUploadLimit(config, { counters, logger })),
+  );
 
   app.use(notFoundHandler);
   // A request whose account was deleted meanwhile (another device): its session is over.

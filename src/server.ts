@@ -14,6 +14,8 @@ import { Housekeeping, accountDeletionHooks } from './cart/housekeeping';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { ProductImages } from './catalog/product-images.service';
 import { systemClock } from './platform/clock';
+import { createHttpServer } from './http/http-server';
+import { isLoopbackAddress } from './http/middleware/loopback-only';
 
 /** A photo's files this old that no product names were left by a process that stopped mid-save. */
 const ORPHAN_PHOTO_AGE_MS = 60 * 60 * 1000;
@@ -108,11 +110,13 @@ async function main(): Promise<void> {
   );
 
   const app = createApp(config, { sessionStore, logger });
-  const server = app.listen(config.port, (error?: Error) => {
-    // Express 5 calls back with a failed bind too: the 'error' handler below reports it.
-    if (error) return;
+  const server = createHttpServer(app, config.http);
+  if (!config.isProduction && config.host !== undefined && !isLoopbackAddress(config.host)) {
+    logger.warn(`HOST=${config.host}: other machines can reach this development shop (not /dev/mail)`);
+  }
+  server.listen({ port: config.port, host: config.host }, () => {
     // The port actually bound: PORT=0 (a free port, as the load test asks) is resolved here.
-    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+    const url = `http://${shownHost(config.host)}:${(server.address() as AddressInfo).port}`;
     logger.info(`shop listening on ${url}`);
     // Outside production, also as plain lines that stand out among the JSON log lines.
     if (!config.isProduction) {
@@ -125,6 +129,8 @@ async function main(): Promise<void> {
   server.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE')
       logger.fatal(`port ${config.port} is in use (EADDRINUSE): set PORT to a free port`);
+    else if (error.code === 'EADDRNOTAVAIL')
+      logger.fatal(`HOST ${config.host} is not an address of this machine (EADDRNOTAVAIL)`);
     else logger.fatal({ err: error }, 'the HTTP server failed');
     void flushOutput(LOG_FLUSH_MS).then(() => process.exit(1));
   });
@@ -138,6 +144,12 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     onConnectionLost,
   });
+}
+
+/** The host of the URL printed at start-up: localhost when this machine's own address reaches the shop. */
+function shownHost(host: string | undefined): string {
+  if (host === undefined || host === '0.0.0.0' || host === '::' || isLoopbackAddress(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** How long the last log lines may take to reach the output at exit. */

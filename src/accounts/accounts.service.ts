@@ -121,18 +121,25 @@ export class Accounts {
 
   /**
    * Mails a link to choose a new password, valid for one hour and once, when the address has an
-   * account; nothing otherwise. The caller answers the same either way.
+   * account; nothing otherwise. The caller answers the same either way, after the same work: this
+   * one lookup. The link's writes go with its message, in the background (a failure is logged as
+   * a message not sent): awaited only for an account, they made the answer's time tell which
+   * addresses have one.
    */
   async requestPasswordReset(email: string): Promise<void> {
     const user = await User.findOne({ email }).select('_id email');
     if (!user) return;
-    const token = await this.issueToken(user._id, 'reset-password', user.email, RESET_LIFETIME_MS);
-    this.post(this.mail.resetPassword(user.email, token));
+    const token = this.issueToken(user._id, 'reset-password', user.email, RESET_LIFETIME_MS);
+    this.post(token.then((issued) => this.mail.resetPassword(user.email, issued)));
   }
 
-  /** Whether a reset link is still good (the form is shown only then); it is not used up by looking. */
+  /**
+   * Whether a reset link is still good (the form is shown only then): live, and made for the address
+   * the account still has, as `resetPassword` requires. It is not used up by looking.
+   */
   async resetTokenIsValid(token: string): Promise<boolean> {
-    return (await this.liveToken(token, ['reset-password'])) !== null;
+    const live = await this.liveToken(token, ['reset-password']);
+    return live !== null && (await User.exists({ _id: live.userId, email: live.email })) !== null;
   }
 
   /**

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { CRASH_POINTS, isCrashPoint, type CrashPoint } from './crash-points';
 
@@ -15,6 +16,24 @@ export interface Config {
   env: NodeEnv;
   isProduction: boolean;
   port: number;
+  /**
+   * The address the server listens on (`HOST`): 127.0.0.1 outside production, so that `npm run dev`
+   * (its development mailbox shows every reset link) is not open to the LAN; undefined, every
+   * interface, in production.
+   */
+  host?: string;
+  /**
+   * The HTTP server's own bounds on slow clients, for when no proxy stands in front
+   * (src/http/http-server.ts).
+   */
+  http: {
+    /** The whole header block must arrive within this, from its first byte. */
+    headersTimeoutMs: number;
+    /** The whole request, headers and body, must arrive within this. */
+    requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this: above the proxy's own (nginx: 4 s). */
+    keepAliveTimeoutMs: number;
+  };
   /** A real MongoDB; when unset the embedded default is started (see src/platform/database/resolve.ts). */
   mongodbUri?: string;
   /** Forces the embedded default's kind; unset tries memory-server, then the embedded engine. */
@@ -169,6 +188,31 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
   };
 
   const port = integer('PORT', 3000, 0, 65535);
+
+  const rawHost = read('HOST');
+  let host = isProduction ? undefined : '127.0.0.1';
+  if (rawHost !== undefined) {
+    if (rawHost === 'localhost' || net.isIP(rawHost) !== 0) host = rawHost;
+    else
+      problems.push(
+        `HOST must be an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 or :: (every interface), ` +
+          `an interface's own address, or localhost (got "${rawHost}")`,
+      );
+  }
+
+  // Headers within 20 s (nginx allows a client 15 s); a whole request within 2 minutes: a 5 MB
+  // photo sent from a phone with a poor signal (about 0.4 Mbit/s up) still arrives.
+  const httpTimeouts = {
+    headersTimeoutMs: integer('HTTP_HEADERS_TIMEOUT_MS', 20_000, 100, 600_000),
+    requestTimeoutMs: integer('HTTP_REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    keepAliveTimeoutMs: integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+  };
+  if (httpTimeouts.headersTimeoutMs > httpTimeouts.requestTimeoutMs) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS (${httpTimeouts.headersTimeoutMs}) must not be above HTTP_REQUEST_TIMEOUT_MS ` +
+        `(${httpTimeouts.requestTimeoutMs}): the headers are part of the request`,
+    );
+  }
 
   const mongodbUri = read('MONGODB_URI');
   if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
@@ -327,6 +371,8 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     env: nodeEnv,
     isProduction,
     port,
+    host,
+    http: httpTimeouts,
     mongodbUri,
     mongoBackend,
     embeddedDbPath,

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request from 'supertest';
@@ -131,6 +132,59 @@ describe('content', () => {
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+  });
+
+  test('case variants, unknown paths and hostile input mint no route label and no series', async () => {
+    const app = appWith({ METRICS_TOKEN: TOKEN });
+    const sellerApp = request.agent(app);
+    await logIn(sellerApp, seller.email, seller.password);
+    const canonical = [
+      '/account',
+      '/account/sessions',
+      '/account/password',
+      '/account/email',
+      '/account/delete',
+      '/admin/products',
+      `/admin/edit-product/${productId}`,
+      `/products/${productId}`,
+    ];
+    /** The series of the request counter: its labels, without the counts. */
+    const series = (text: string) =>
+      new Set(
+        text
+          .split('\n')
+          .filter((line) => line.startsWith('shop_http_requests_total{'))
+          .map((line) => line.split(' ')[0]),
+      );
+    const routes = (text: string) => new Set([...text.matchAll(/route="([^"]*)"/g)].map((match) => match[1]));
+
+    // Every kind of request once: the series that exist whatever clients send.
+    for (const path of canonical) await sellerApp.get(path).expect(200);
+    await sellerApp.get('/account/no-such-page').expect(404);
+    await sellerApp.get('/no-such-page').expect(404);
+    // The scrape counts itself from the next one on.
+    await scrape(app);
+    const before = await scrape(app);
+
+    // What a client chooses: every letter's case, trailing slashes, random and hostile paths.
+    const variants: string[] = [];
+    for (let n = 0; n < 60; n++) {
+      const path = canonical[n % canonical.length];
+      const cased = [...path].map((char, i) => ((n >> (i % 5)) & 1 ? char.toUpperCase() : char)).join('');
+      variants.push(cased, `${cased}/`);
+      variants.push(`/${'AcCoUnT'.slice(0, 1 + (n % 7))}/${crypto.randomUUID()}`, `/account/${n}%2F..%00<x>`);
+    }
+    for (const path of variants) {
+      const response = await sellerApp.get(path);
+      expect([200, 404]).toContain(response.status);
+    }
+    const after = await scrape(app);
+    expect([...routes(after)].sort()).toEqual([...routes(before)].sort());
+    expect([...series(after)].sort()).toEqual([...series(before)].sort());
+    // The variants were answered as their route (200), not as unknown pages.
+    expect(
+      valueOf(after, 'shop_http_requests_total{method="GET",route="/account/sessions",status_code="200"}'),
+    ).toBeGreaterThan(10);
   });
 
   test('active sessions: counted at most once a minute by the clock', async () => {

@@ -130,6 +130,34 @@ test('a new link replaces the one before', async () => {
   expect((await request(shop.app).get(second)).status).toBe(200);
 });
 
+test('a link mailed before the address changed no longer shows its form', async () => {
+  const shopper = await newShopper(shop.app, 'moving');
+  const expired = await request(shop.app)
+    .get(`/reset/${'A'.repeat(43)}`)
+    .expect(410);
+  await askForReset(request.agent(shop.app), shopper.email);
+  const link = await resetLinkOf(shopper.email);
+  expect((await request(shop.app).get(link)).status).toBe(200);
+
+  // The shopper moves to another address, through its confirmation link.
+  const newEmail = `moved-${Date.now()}@example.com`;
+  const form = await shopper.agent.get('/account/email').expect(200);
+  await shopper.agent
+    .post('/account/email')
+    .type('form')
+    .send({ _csrf: formCsrfTokenIn(form.text, '/account/email'), email: newEmail, currentPassword: shopper.password })
+    .expect(302);
+  const confirm = linkPathIn(await shop.inbox.waitFor(newEmail, /Confirm your new email address/), '/verify-email/');
+  expectRedirect(await shopper.agent.get(confirm), '/account');
+
+  // The old link: the same answer as a link that never existed, and it cannot be used either.
+  const old = await request(shop.app).get(link);
+  expect(old.status).toBe(410);
+  expect(old.text).toBe(expired.text);
+  expect((await chooseNewPassword(request.agent(shop.app), link, 'taken over now')).status).toBe(410);
+  expectRedirect(await logIn(request.agent(shop.app), newEmail, shopper.password), '/');
+});
+
 test('bad input: 422 that keeps the address typed, never a password', async () => {
   const agent = request.agent(shop.app);
   const bad = await askForReset(agent, 'not an address');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connectionsCheckingIntervalMs } from '../../src/http/http-server';
 import { ConfigError, loadConfig, redactUri } from '../../src/platform/config';
 
 // Development keeps what it generates under a data folder: here a temporary one, not the repository's .data/.
@@ -128,6 +129,42 @@ test('database waits and the shutdown bound: defaults, overrides and bad values'
   expect(problems.join('\n')).toMatch(
     /DB_CONNECT_TIMEOUT_MS.*DB_CONNECT_RETRIES.*DB_CONNECT_RETRY_DELAY_MS.*DB_REQUEST_TIMEOUT_MS.*SHUTDOWN_TIMEOUT_MS/s,
   );
+});
+
+test('HOST: this machine only outside production, every interface in production; addresses only', () => {
+  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MONGODB_URI: 'mongodb://db:27017/shop' };
+  expect(load({}).host).toBe('127.0.0.1');
+  expect(load({ NODE_ENV: 'test' }).host).toBe('127.0.0.1');
+  expect(load(production).host).toBeUndefined();
+  expect(load({ ...production, HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+  for (const host of ['0.0.0.0', '::', '::1', '192.0.2.2', 'localhost']) expect(load({ HOST: host }).host).toBe(host);
+  for (const host of ['*', 'example.com', '0.0.0.0:3000', '256.1.1.1', 'http://127.0.0.1']) {
+    expect(problemsOf({ HOST: host })).toEqual([expect.stringMatching(/^HOST must be an address of this machine/)]);
+  }
+});
+
+test('HTTP timeouts: defaults, overrides, bad values; a half-sent header block is cut within 30 s', () => {
+  const defaults = load({}).http;
+  expect(defaults).toEqual({ headersTimeoutMs: 20_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5_000 });
+  // Cut at the headers timeout, noticed at Node's next check of the connections.
+  expect(defaults.headersTimeoutMs + connectionsCheckingIntervalMs(defaults)).toBeLessThanOrEqual(30_000);
+  const short = load({
+    HTTP_HEADERS_TIMEOUT_MS: '1000',
+    HTTP_REQUEST_TIMEOUT_MS: '2000',
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: '7000',
+  }).http;
+  expect(short).toEqual({ headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 7000 });
+  expect(connectionsCheckingIntervalMs(short)).toBe(250);
+  expect(
+    problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '0', HTTP_REQUEST_TIMEOUT_MS: '1m', HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }),
+  ).toEqual([
+    expect.stringMatching(/^HTTP_HEADERS_TIMEOUT_MS must be a whole number/),
+    expect.stringMatching(/^HTTP_REQUEST_TIMEOUT_MS must be a whole number/),
+    expect.stringMatching(/^HTTP_KEEP_ALIVE_TIMEOUT_MS must be a whole number/),
+  ]);
+  expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '20000' })).toEqual([
+    expect.stringMatching(/HTTP_HEADERS_TIMEOUT_MS \(30000\) must not be above HTTP_REQUEST_TIMEOUT_MS \(20000\)/),
+  ]);
 });
 
 test('the product cache time: a second by default, 0 turns it off, bad values are named', () => {

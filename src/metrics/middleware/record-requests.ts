@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { mountPathOf } from '../../http/mount';
 import { NO_ROUTE, type ShopMetrics } from '../metrics';
 
 /**
@@ -6,9 +7,13 @@ import { NO_ROUTE, type ShopMetrics } from '../metrics';
  * (`/account/sessions/revoke`, `/products/:productId`), never by the URL: a URL is the client's
  * choice, and every distinct one would be a new series.
  *
- * The label is taken when Express assigns `req.route` (on a match), while `req.baseUrl` is still
- * the mount path of the route's router: a route that passes an error on leaves its router, and
- * its `baseUrl` is gone by the time the error page is sent.
+ * The label is the mount path of the route's router as the code wrote it (`http/mount.ts`) and the
+ * route's own path: both fixed in the code. Never `req.baseUrl`, the part of the URL that matched
+ * the mount path: routing ignores letter case, so `/ACCOUNT/sessions` and `/aCcOuNt/sessions`
+ * would each have made a new series. A request no route matched gets the one label NO_ROUTE.
+ *
+ * The label is taken when Express assigns `req.route` (on a match), while the request is still in
+ * the route's router: a route that passes an error on leaves its router before the error page is sent.
  */
 export function recordRequests(metrics: ShopMetrics): RequestHandler {
   return (req, res, next) => {
@@ -22,7 +27,7 @@ export function recordRequests(metrics: ShopMetrics): RequestHandler {
       set: (value: unknown) => {
         route = value;
         const path = typeof value === 'object' && value !== null && 'path' in value ? value.path : undefined;
-        label = typeof path === 'string' ? `${req.baseUrl}${path}` : NO_ROUTE;
+        label = typeof path === 'string' ? `${mountPathOf(req)}${path}` : NO_ROUTE;
       },
     });
     res.once('finish', () => {
