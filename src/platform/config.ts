@@ -70,6 +70,11 @@ export interface Config {
   };
   /** How long a product page or product may be served from memory (0: never); see services/catalog.ts. */
   catalogCacheMs: number;
+  /**
+   * Product photos decoded at once by this process, and how many more may wait their turn: each
+   * decode of a large photo costs tens of megabytes; past the queue an upload is answered 503.
+   */
+  photoDecoding: { concurrency: number; queue: number };
   bcryptRounds: number;
   logLevel: string;
   /** Fill an empty database with demo products and a demo shopper at start-up. */
@@ -235,6 +240,10 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
   };
 
   const catalogCacheMs = integer('CATALOG_CACHE_MS', 1000, 0, 60_000);
+  const photoDecoding = {
+    concurrency: integer('PHOTO_DECODE_CONCURRENCY', 2, 1, 64),
+    queue: integer('PHOTO_DECODE_QUEUE', 8, 0, 1000),
+  };
 
   const bcryptRounds = integer('BCRYPT_ROUNDS', nodeEnv === 'test' ? 4 : 12, 4, 15);
 
@@ -328,6 +337,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     },
     rateLimit,
     catalogCacheMs,
+    photoDecoding,
     bcryptRounds,
     logLevel,
     seedDemoData,
