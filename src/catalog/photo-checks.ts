@@ -2,8 +2,9 @@ import sharp, { type Metadata, type SharpOptions } from 'sharp';
 
 /*
  * What an upload must be before its pixels are decoded, read from its first bytes and its header
- * only: a JPEG, PNG or WebP that is what it claims, within the limits of size, pixels and shape.
- * product-images.service.ts then decodes it, in the queue's turn.
+ * only: a JPEG, PNG or WebP that is what it claims, within the limits of size, pixels and shape,
+ * and one whose decoding holds a bounded amount of memory. product-images.service.ts then decodes
+ * it, in the queue's turn.
  */
 
 /** The largest upload taken: a phone's photo fits; the form says so. */
@@ -14,6 +15,16 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
  * decompression bomb) costs nothing.
  */
 export const MAX_IMAGE_PIXELS = 50_000_000;
+/**
+ * What one decode may hold of a photo that cannot be decoded as a stream. libvips reads most
+ * photos a few rows at a time (a JPEG at an eighth of its size while it loads): a 50-megapixel
+ * PNG costs about 50 MB, a baseline JPEG about 25 MB. An interlaced PNG is decoded whole before
+ * its first row comes out, and a progressive JPEG keeps all its coefficients: measured at 50
+ * megapixels, 170 MB for an 8-bit interlaced PNG, 470 MB for a 16-bit RGBA one, 300 MB for a
+ * progressive JPEG without chroma subsampling. Such a photo is taken only up to this.
+ */
+export const MAX_WHOLE_FRAME_BYTES = 96 * 1024 * 1024;
+
 /*
  * An upload from a stranger: decoded with the pixel limit, at libvips's strictest (`failOn:
  * 'warning'`, sharp's advice for untrusted input: a truncated file is refused rather than padded
@@ -58,6 +69,30 @@ const TOO_NARROW = 'Choose a photo at most ten times as long as it is wide.';
 const MAX_ASPECT_RATIO = 10;
 /** A photo whose pixels could not be decoded, here or in the queue's turn. */
 export const UNREADABLE_PHOTO = 'This photo could not be read (it may be damaged): choose another one.';
+const TOO_LARGE_AS_SAVED =
+  'This photo is saved as a progressive JPEG or an interlaced PNG, which is too large to read at this size: ' +
+  'save it as a standard JPEG or PNG, or with fewer pixels.';
+
+/**
+ * The bytes the decoder of an interlaced PNG or a progressive JPEG holds at once: every sample
+ * (1 or 2 bytes), or every DCT coefficient (2 bytes a sample; libvips reports 4:2:2 as "4:2:0",
+ * hence 2 samples a pixel for subsampled YCbCr, not 1.5). 0 for the photos decoded as a stream.
+ */
+function wholeFrameBytes({
+  format,
+  isProgressive,
+  width,
+  height,
+  channels,
+  depth,
+  chromaSubsampling,
+}: Metadata): number {
+  if (!isProgressive) return 0;
+  if (format === 'png') return width * height * channels * (depth === 'ushort' ? 2 : 1);
+  if (format === 'jpeg') return width * height * 2 * (channels === 3 && chromaSubsampling === '4:2:0' ? 2 : channels);
+  return 0;
+}
+
 /** libvips's refusal of an input past `limitInputPixels`, before it decodes any pixel. */
 function isPixelLimit(error: unknown): boolean {
   return error instanceof Error && error.message.includes('pixel limit');
@@ -80,6 +115,7 @@ export async function checkPhoto(data: Buffer): Promise<{ width: number; height:
   // The decoder libvips picked must be the one the first bytes announced.
   if (metadata.format !== format) throw new ImageRefusedError(NOT_A_PHOTO);
   if (metadata.width * metadata.height > MAX_IMAGE_PIXELS) throw new ImageRefusedError(TOO_MANY_PIXELS);
+  if (wholeFrameBytes(metadata) > MAX_WHOLE_FRAME_BYTES) throw new ImageRefusedError(TOO_LARGE_AS_SAVED);
   const { width, height } = metadata.autoOrient;
   // A sliver (10 × 20000) would outgrow WebP's 16383 pixels at any width, and is no product photo.
   if (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height)) throw new ImageRefusedError(TOO_NARROW);
