@@ -12,12 +12,12 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import { HTTPS_PROXY_HEADERS, ShopClient, expectStatus } from './shop-client';
 
-/** The red team's photo: 7,070 × 7,070 pixels (50 megapixels, just within the limit), about 146 kB. */
+/** The red team's photo: 7,070 × 7,070 pixels (50 megapixels, just within the limit); theirs was 146 kB. */
 export const BURST_PHOTO_SIDE = 7070;
 
 /**
- * A PNG of `side` × `side` pixels of one colour: deflate's best ratio makes 150 MB of RGB pixels a
- * file of about 146 kB, a decompression bomb within every limit.
+ * A PNG of `side` × `side` pixels of one colour: deflate's ratio tops out near 1,000 to 1, so its
+ * 150 MB of RGB pixels make a file of about 160 kB, a bomb within every limit.
  */
 export function flatPng(side = BURST_PHOTO_SIDE): Promise<Buffer> {
   return sharp({ create: { width: side, height: side, channels: 3, background: '#c8a060' } })

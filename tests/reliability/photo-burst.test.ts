@@ -7,7 +7,7 @@ import { TEST_SECRET } from '../helpers/shop';
 
 /*
  * The red team's photo bomb (issue 21, item 4): 140 uploads at once, from five sellers each within
- * the hourly photo limit, of a 7,070 × 7,070 PNG of about 150 kB. A shop process in production mode
+ * the hourly photo limit, of a 7,070 × 7,070 PNG of about 160 kB. A shop process in production mode
  * must decode a bounded number of them at once, answer the rest 503 with Retry-After (never a 500),
  * stay under 400 MB of resident memory at its peak, and keep serving its pages.
  * scripts/photo-burst.ts prints the same figures (docs/reliability.md).
