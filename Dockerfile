@@ -21,6 +21,10 @@ RUN npm ci --no-audit --no-fund && npm run build
 # dependency: not installed here, and never loaded (production requires MONGODB_URI).
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# glibc's malloc (Debian's) keeps what photo decoding frees in per-thread arenas: a burst of large
+# uploads left a process holding ~1 GB. Allocations of 128 KiB and more get mappings of their own,
+# returned when freed (docs/operations.md, "Photo uploads and memory"; tools/stack.ts sets the same).
+ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

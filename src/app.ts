@@ -37,6 +37,7 @@ import { createAdminController } from './catalog/admin.controller';
 import { catalogRoutes } from './catalog/catalog.routes';
 import { ADMIN_PATH, PRODUCT_FORMS, adminRoutes } from './catalog/admin.routes';
 import { ProductImages } from './catalog/product-images.service';
+import { PhotoQueue } from './catalog/photo-queue';
 import { createProductImagesController } from './catalog/product-images.controller';
 import { productImageRoutes } from './catalog/product-images.routes';
 import { photoUploadLimit } from './catalog/middleware/photo-limit';
@@ -66,6 +67,8 @@ export interface AppConnections {
   now?: Clock;
   /** Outgoing mail; by default one made from `config.mail`. */
   mailer?: Mailer;
+  /** Where product photos wait to be decoded; by default one made from `config.photoDecoding`. */
+  photoQueue?: PhotoQueue;
 }
 
 const BODY_LIMIT = '10kb';
@@ -89,7 +92,9 @@ export function createApp(config: Config, connections: AppConnections): Express 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
   // The services own the writes and their rules; the controllers translate HTTP to them.
-  const images = new ProductImages();
+  // Photos decoded at once, and waiting: what uploads may cost this process's memory.
+  const photoQueue = connections.photoQueue ?? new PhotoQueue(config.photoDecoding);
+  const images = new ProductImages({ queue: photoQueue });
   const catalog =
     connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs, images });
   const crash = crashHook(config.testCrashAt);
@@ -186,7 +191,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   mount(
     app,
     ADMIN_PATH,
-    adminRoutes(createAdminController({ catalog }), photoUploadLimit(config, { counters, logger })),
+    adminRoutes(createAdminController({ catalog }), photoUploadLimit(config, { counters, logger }), photoQueue),
   );
 
   app.use(notFoundHandler);

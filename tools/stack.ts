@@ -38,6 +38,17 @@ import {
  */
 const RELOAD_SETTLE_MS = 2000;
 
+/**
+ * What every production shop process gets besides its configuration, as the Dockerfile sets it
+ * (tests/unit/deploy-files.test.ts checks they agree): glibc's malloc with a fixed mmap threshold
+ * of 128 KiB, so that the pixel buffers of a photo's decoding get mappings of their own, returned
+ * to the system when freed, instead of growing glibc's per-thread arenas for good (see
+ * docs/operations.md, "Photo uploads and memory").
+ */
+export const PRODUCTION_PROCESS_ENV: Readonly<Record<string, string>> = {
+  GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072',
+};
+
 /** The checked-in nginx configuration, relative to the repository's root. */
 export const NGINX_TEMPLATE = 'deploy/nginx/shop.conf.template';
 
@@ -145,6 +156,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       shops.push({ name: `shop-${i + 1}`, port, directUrl: `http://127.0.0.1:${port}`, process: undefined });
     }
     const environmentOf = (shop: StackShop, seed: boolean): Record<string, string> => ({
+      ...PRODUCTION_PROCESS_ENV,
       NODE_ENV: 'production',
       PORT: String(shop.port),
       MONGODB_URI: mongodbUri,

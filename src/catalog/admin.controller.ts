@@ -11,7 +11,8 @@ import { uploadedFile } from '../http/upload';
 import { loggedInUser } from '../accounts/current-user';
 import type { Catalog, PhotoChange, ProductFields } from './catalog.service';
 import type { ProductImage, ProductRecord } from './product.model';
-import { ImageRefusedError } from './product-images.service';
+import { ImageRefusedError } from './photo-checks';
+import { PHOTOS_BUSY_MESSAGE, PhotosBusyError } from './photo-queue';
 
 /*
  * A shopper manages only the products they created: the catalog looks each one up with its
@@ -41,17 +42,38 @@ function typedForm(req: Request): ProductForm {
   };
 }
 
+/** How a form shown again is answered: its status, and with a 503 when to send it again. */
+interface FormAnswer {
+  status: number;
+  retryAfterSeconds?: number;
+}
+
 /**
- * The form's errors: its fields', and the upload's refusal (too large, not a photo...). A refusal
- * of the whole body (a field too long, a broken body) may have cut the fields short: it alone is
- * said, above the form, rather than an error for each field that did not arrive.
+ * The form's errors: its fields', and the upload's refusal (too large, not a photo, no room for it
+ * now...). A refusal of the whole body (a field too long, a broken body) may have cut the fields
+ * short: it alone is said, above the form, rather than an error for each field that did not arrive.
  */
-function formErrors(req: Request): { errors: FieldErrors; message?: string; status: number } {
+function formErrors(req: Request): { errors: FieldErrors; message?: string; answer: FormAnswer } {
   const refusal = req.uploadRefusal;
-  if (refusal?.about === 'form') return { errors: {}, message: refusal.message, status: refusal.status };
+  const answer = { status: refusal?.status ?? 422, retryAfterSeconds: refusal?.retryAfterSeconds };
+  if (refusal?.about === 'form') return { errors: {}, message: refusal.message, answer };
   const errors = fieldErrors(req);
   if (refusal) errors.image = refusal.message;
-  return { errors, status: refusal?.status ?? 422 };
+  return { errors, answer };
+}
+
+/** A photo the catalog refused: not a whole photo within the limits (422), or no room to decode it now (503). */
+function photoRefusal(error: unknown): { message: string; answer: FormAnswer } | undefined {
+  if (error instanceof ImageRefusedError) return { message: error.message, answer: { status: 422 } };
+  if (error instanceof PhotosBusyError) {
+    return { message: PHOTOS_BUSY_MESSAGE, answer: { status: 503, retryAfterSeconds: error.retryAfterSeconds } };
+  }
+  return undefined;
+}
+
+function answerWith(res: Response, { status, retryAfterSeconds }: FormAnswer): Response {
+  if (retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds));
+  return res.status(status);
 }
 
 /** What an edit does to the photo: a new one replaces it, the box removes it, else it stays. */
@@ -104,17 +126,18 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
 
   async function postAddProduct(req: Request, res: Response): Promise<void> {
     const form = typedForm(req);
-    const { errors, message, status } = formErrors(req);
+    const { errors, message, answer } = formErrors(req);
     const photo = uploadedFile(req);
     if (message !== undefined || hasErrors(errors)) {
-      renderProductForm(res.status(status), { editing: false, form, errors, message, choosePhotoAgain: !!photo });
+      renderProductForm(answerWith(res, answer), { editing: false, form, errors, message, choosePhotoAgain: !!photo });
       return;
     }
     try {
       await catalog.createProduct(loggedInUser(req)._id, productFields(form), photo);
     } catch (error) {
-      if (!(error instanceof ImageRefusedError)) throw error;
-      renderProductForm(res.status(422), { editing: false, form, errors: { image: error.message } });
+      const refusal = photoRefusal(error);
+      if (!refusal) throw error;
+      renderProductForm(answerWith(res, refusal.answer), { editing: false, form, errors: { image: refusal.message } });
       return;
     }
     flash(req, res, 'success', `“${form.title}” has been added to the shop.`);
@@ -162,14 +185,20 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
     const productId = parseObjectId(formField(req, 'productId'));
     if (!productId) throw notFound();
     const form = typedForm(req);
-    const { errors, message, status } = formErrors(req);
-    const showForm = async (view: Pick<ProductFormView, 'errors' | 'message' | 'choosePhotoAgain'>, code: number) => {
+    const { errors, message, answer } = formErrors(req);
+    const showForm = async (view: Pick<ProductFormView, 'errors' | 'message' | 'choosePhotoAgain'>, as: FormAnswer) => {
       // Someone else's product gets its 404 before any form is shown.
       const { image } = await findOwnProduct(req, productId);
-      renderProductForm(res.status(code), { editing: true, productId: productId.toHexString(), form, image, ...view });
+      renderProductForm(answerWith(res, as), {
+        editing: true,
+        productId: productId.toHexString(),
+        form,
+        image,
+        ...view,
+      });
     };
     if (message !== undefined || hasErrors(errors)) {
-      await showForm({ errors, message, choosePhotoAgain: !!uploadedFile(req) }, status);
+      await showForm({ errors, message, choosePhotoAgain: !!uploadedFile(req) }, answer);
       return;
     }
     let updated: boolean;
@@ -181,8 +210,9 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
         photoChange(req, form),
       );
     } catch (error) {
-      if (!(error instanceof ImageRefusedError)) throw error;
-      await showForm({ errors: { image: error.message } }, 422);
+      const refusal = photoRefusal(error);
+      if (!refusal) throw error;
+      await showForm({ errors: { image: refusal.message } }, refusal.answer);
       return;
     }
     if (!updated) throw notFound();

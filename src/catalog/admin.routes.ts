@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { requireLogin } from '../accounts/middleware/require-login';
 import { verifyCsrfAfterUpload } from '../sessions/middleware/csrf';
 import type { AdminController } from './admin.controller';
+import type { PhotoQueue } from './photo-queue';
 import { productRules, productUpload } from './product.forms';
 
 /** Where app.ts mounts these routes. */
@@ -15,11 +16,11 @@ export const PRODUCT_FORMS = [`${ADMIN_PATH}/add-product`, `${ADMIN_PATH}/edit-p
 
 /**
  * Mounted at /admin: every page here is for logged-in shoppers only. A product form is counted
- * against the shopper's photo limit, then read (multipart: its photo too), then its token and its
- * fields are checked.
+ * against the shopper's photo limit, then read (multipart: its photo too, if `photoQueue` has a
+ * place for it), then its token and its fields are checked.
  */
-export function adminRoutes(admin: AdminController, photoLimit: RequestHandler): Router {
-  const productForm = [photoLimit, productUpload, verifyCsrfAfterUpload, ...productRules];
+export function adminRoutes(admin: AdminController, photoLimit: RequestHandler, photoQueue: PhotoQueue): Router {
+  const productForm = [photoLimit, productUpload(photoQueue), verifyCsrfAfterUpload, ...productRules];
   const routes = Router();
   routes.use(requireLogin);
 

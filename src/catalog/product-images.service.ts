@@ -2,22 +2,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, MongoRuntimeError, type Db, type GridFSBucketReadStream, type ObjectId } from 'mongodb';
 import mongoose, { Types } from 'mongoose';
-import sharp, { type Metadata, type SharpOptions } from 'sharp';
+import sharp from 'sharp';
 import { Product, type ProductImage } from './product.model';
+import { PhotoQueue } from './photo-queue';
+import { ImageRefusedError, UNREADABLE_PHOTO, UNTRUSTED_INPUT, checkPhoto } from './photo-checks';
 
-/** The largest upload taken: a phone's photo fits; the form says so. */
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 /**
  * The widths kept of every photo, never wider than it is: a card at 1x (cards are at most ~360 CSS
  * pixels wide), a card at 2x or the product page at 1x, the product page at 2x.
  */
 export const IMAGE_WIDTHS: readonly number[] = [400, 800, 1200];
-/**
- * The most pixels decoded (a 48-megapixel phone photo is 8064 × 6048): past it an upload is refused
- * from its header, before any pixel is decoded, so a small file claiming huge dimensions (a
- * decompression bomb) costs nothing.
- */
-export const MAX_IMAGE_PIXELS = 50_000_000;
 /** The GridFS bucket: `productImages.files` and `productImages.chunks`, in the shop's own database. */
 export const IMAGES_BUCKET = 'productImages';
 /** Where a stored width of a photo is served (product-images.routes.ts). */
@@ -26,42 +20,11 @@ export const IMAGES_PATH = '/product-images';
 const CONTENT_TYPE = 'image/webp';
 const WEBP_QUALITY = 80;
 
-/*
- * An upload from a stranger: decoded with the pixel limit, at libvips's strictest (`failOn:
- * 'warning'`, sharp's advice for untrusted input: a truncated file is refused rather than padded
- * with grey), turned upright by its EXIF orientation. Nothing of the input's metadata (EXIF, GPS,
- * ICC, XMP) is written out: sharp keeps none unless asked (withMetadata), and none is asked for.
- */
-const UNTRUSTED_INPUT: SharpOptions = { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'warning', autoOrient: true };
-
 // Every upload is a new image: libvips's operation cache would only hold memory.
 sharp.cache(false);
-
-/** What the seller sees under the photo field; the form is shown again with what they typed. */
-export class ImageRefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageRefusedError';
-  }
-}
-
-type AcceptedFormat = 'jpeg' | 'png' | 'webp';
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/**
- * The format a file's first bytes announce, whatever its name or declared type: the magic numbers
- * of JPEG, PNG and WebP, the three taken. Anything else (SVG, HTML, GIF, TIFF, HEIC, a PDF) is
- * refused before sharp parses it, so no other decoder of libvips ever sees an upload.
- */
-function announcedFormat(data: Buffer): AcceptedFormat | undefined {
-  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
-  if (data.length >= 8 && data.subarray(0, 8).equals(PNG_SIGNATURE)) return 'png';
-  if (data.length >= 12 && data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP') {
-    return 'webp';
-  }
-  return undefined;
-}
+// One thread per photo: the photos worked on at once are the queue's to bound (PhotoQueue), and
+// sharp would otherwise use every core for each one wherever MALLOC_ARENA_MAX is set.
+sharp.concurrency(1);
 
 /** One width of a photo, re-encoded. */
 export interface ImageVersion {
@@ -100,17 +63,6 @@ export function widthsFor(width: number): number[] {
   return [...IMAGE_WIDTHS.filter((candidate) => candidate < widest), widest];
 }
 
-const NOT_A_PHOTO = 'Choose a JPEG, PNG or WebP photo.';
-const TOO_MANY_PIXELS = 'This photo has too many pixels: choose one of at most 50 megapixels.';
-const TOO_NARROW = 'Choose a photo at most ten times as long as it is wide.';
-const MAX_ASPECT_RATIO = 10;
-const UNREADABLE = 'This photo could not be read (it may be damaged): choose another one.';
-
-/** libvips's refusal of an input past `limitInputPixels`, before it decodes any pixel. */
-function isPixelLimit(error: unknown): boolean {
-  return error instanceof Error && error.message.includes('pixel limit');
-}
-
 /** A file of the bucket as `removeOrphans` reads it. */
 interface FileOwner {
   _id: ObjectId;
@@ -124,32 +76,32 @@ interface FileOwner {
  */
 export class ProductImages {
   private current?: { db: Db; bucket: GridFSBucket };
+  /** Where every decode waits its turn; by default one at a time, unbounded (the demo data's seeding). */
+  readonly queue: PhotoQueue;
+
+  constructor(options: { queue?: PhotoQueue } = {}) {
+    this.queue = options.queue ?? new PhotoQueue({ concurrency: 1, queue: Infinity });
+  }
 
   /**
    * Checks an upload by its content and re-encodes it as WebP at each width, upright and without
    * any of its metadata. Throws ImageRefusedError for anything that is not a whole JPEG, PNG or
-   * WebP within the limits; stores nothing.
+   * WebP within the limits, PhotosBusyError when the queue is full; stores nothing.
    */
   async prepare(data: Buffer): Promise<PreparedImage> {
-    if (data.length > MAX_IMAGE_BYTES) throw new ImageRefusedError('Choose a photo of at most 5 MB.');
-    const format = announcedFormat(data);
-    if (!format) throw new ImageRefusedError(NOT_A_PHOTO);
-    let metadata: Metadata;
-    try {
-      metadata = await sharp(data, UNTRUSTED_INPUT).metadata();
-    } catch (error) {
-      throw new ImageRefusedError(isPixelLimit(error) ? TOO_MANY_PIXELS : UNREADABLE);
-    }
-    // The decoder libvips picked must be the one the first bytes announced.
-    if (metadata.format !== format) throw new ImageRefusedError(NOT_A_PHOTO);
-    if (metadata.width * metadata.height > MAX_IMAGE_PIXELS) throw new ImageRefusedError(TOO_MANY_PIXELS);
-    const { width, height } = metadata.autoOrient;
-    // A sliver (10 × 20000) would outgrow WebP's 16383 pixels at any width, and is no product photo.
-    if (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height)) throw new ImageRefusedError(TOO_NARROW);
+    const { width } = await checkPhoto(data);
     const widths = widthsFor(width);
+    // Only the header has been read so far; the pixels are decoded in the queue's turn.
+    return this.queue.run(() => this.encode(data, widths));
+  }
+
+  /** Decodes a checked upload once and encodes each width from those pixels. */
+  private async encode(data: Buffer, widths: readonly number[]): Promise<PreparedImage> {
     try {
-      // Decoded once, at the largest width kept (a JPEG shrinks while it loads); each width is made
-      // from those pixels. The whole file is decoded here, so a truncated one fails here.
+      // Decoded once, at the largest width kept (a JPEG shrinks while it loads), a few rows at a
+      // time (sharp reads sequentially); each width is made from those pixels, where a clone() of
+      // one pipeline per width would decode the file again for each. The whole file is decoded
+      // here, so a truncated one fails here.
       const { data: pixels, info } = await sharp(data, UNTRUSTED_INPUT)
         .resize({ width: widths[widths.length - 1], withoutEnlargement: true })
         .raw()
@@ -166,7 +118,7 @@ export class ProductImages {
       }
       return { versions };
     } catch {
-      throw new ImageRefusedError(UNREADABLE);
+      throw new ImageRefusedError(UNREADABLE_PHOTO);
     }
   }
 

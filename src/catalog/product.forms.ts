@@ -1,6 +1,8 @@
+import type { RequestHandler } from 'express';
 import { body } from 'express-validator';
 import { multipartForm } from '../http/middleware/multipart-form';
-import { MAX_IMAGE_BYTES } from './product-images.service';
+import { MAX_IMAGE_BYTES } from './photo-checks';
+import { PHOTOS_BUSY_MESSAGE, PHOTO_RETRY_AFTER_SECONDS, type PhotoQueue } from './photo-queue';
 
 export const MAX_PRICE = 1_000_000;
 
@@ -61,13 +63,20 @@ export const productRules = [
 /**
  * The add and edit forms may come as multipart/form-data with a photo in `image` (at most one, of
  * at most 5 MB). Their text fields are few and short: the description, the longest, is 2000
- * characters (up to 8 kB of UTF-8).
+ * characters (up to 8 kB of UTF-8). A photo is read into memory only while the queue that will
+ * decode it has a place for it; otherwise the form is shown again, 503, asking for it later.
  */
-export const productUpload = multipartForm({
-  fileField: 'image',
-  maxFileBytes: MAX_IMAGE_BYTES,
-  maxFileText: '5 MB',
-  maxFields: 8,
-  maxFieldBytes: 10 * 1024,
-  maxBodyBytes: 25 * 1024 * 1024,
-});
+export function productUpload(queue: PhotoQueue): RequestHandler {
+  return multipartForm({
+    fileField: 'image',
+    maxFileBytes: MAX_IMAGE_BYTES,
+    maxFileText: '5 MB',
+    maxFields: 8,
+    maxFieldBytes: 10 * 1024,
+    maxBodyBytes: 25 * 1024 * 1024,
+    filePlaces: {
+      take: () => queue.hold(),
+      busy: { status: 503, retryAfterSeconds: PHOTO_RETRY_AFTER_SECONDS, message: PHOTOS_BUSY_MESSAGE, about: 'file' },
+    },
+  });
+}

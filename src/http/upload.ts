@@ -2,8 +2,10 @@ import type { Request } from 'express';
 
 /** Why a multipart form's body was refused (middleware/multipart-form.ts), for the form to say. */
 export interface UploadRefusal {
-  /** 413 for what was too large, 400 for anything else. */
-  status: 400 | 413;
+  /** 413 for what was too large, 503 for a file there was no room to work on now, 400 for anything else. */
+  status: 400 | 413 | 503;
+  /** With 503: in how many seconds to send it again (Retry-After). */
+  retryAfterSeconds?: number;
   message: string;
   /** `file`: the file was refused, every text field arrived; `form`: the fields may be incomplete. */
   about: 'file' | 'form';

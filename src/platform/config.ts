@@ -95,6 +95,11 @@ export interface Config {
    * process's sweep, take it for one a crash interrupted and complete it (cart/cart.service.ts).
    */
   pendingOrderLeaseMs: number;
+  /**
+   * Product photos decoded at once by this process, and how many more may wait their turn: each
+   * decode of a large photo costs tens of megabytes; past the queue an upload is answered 503.
+   */
+  photoDecoding: { concurrency: number; queue: number };
   bcryptRounds: number;
   logLevel: string;
   /** Fill an empty database with demo products and a demo shopper at start-up. */
@@ -293,6 +298,10 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
 
   const catalogCacheMs = integer('CATALOG_CACHE_MS', 1000, 0, 60_000);
   const pendingOrderLeaseMs = integer('PENDING_ORDER_LEASE_MS', DEFAULT_PENDING_ORDER_LEASE_MS, 0, 60 * minute);
+  const photoDecoding = {
+    concurrency: integer('PHOTO_DECODE_CONCURRENCY', 2, 1, 64),
+    queue: integer('PHOTO_DECODE_QUEUE', 8, 0, 1000),
+  };
 
   const bcryptRounds = integer('BCRYPT_ROUNDS', nodeEnv === 'test' ? 4 : 12, 4, 15);
 
@@ -389,6 +398,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     rateLimit,
     catalogCacheMs,
     pendingOrderLeaseMs,
+    photoDecoding,
     bcryptRounds,
     logLevel,
     seedDemoData,

@@ -269,6 +269,22 @@ describe('an uploaded photo', () => {
     ]).expect(302);
     expect((await productTitled('Strap'))?.image).toMatchObject({ widths: [400, 800, 1000], width: 1000, height: 500 });
   });
+
+  test('a progressive JPEG and an interlaced PNG are taken at ordinary sizes', async () => {
+    // 20 megapixels with subsampled chroma: about 60 MB of coefficients held while it decodes.
+    const progressive = await sharp({ create: { width: 5000, height: 4000, channels: 3, background: '#a52' } })
+      .jpeg({ progressive: true })
+      .toBuffer();
+    await postProduct(owner, { ...TYPED, title: 'Flash' }, [{ data: progressive }]).expect(302);
+    expect((await productTitled('Flash'))?.image).toMatchObject({ width: 1200, height: 960 });
+    const interlaced = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#25a' } })
+      .png({ progressive: true })
+      .toBuffer();
+    await postProduct(owner, { ...TYPED, title: 'Filter' }, [
+      { data: interlaced, filename: 'filter.png', contentType: 'image/png' },
+    ]).expect(302);
+    expect((await productTitled('Filter'))?.image).toMatchObject({ width: 1200, height: 900 });
+  });
 });
 
 describe('refused uploads: the form again with what was typed, and nothing stored', () => {
@@ -344,6 +360,27 @@ describe('refused uploads: the form again with what was typed, and nothing store
     const response = await postProduct(owner, TYPED, [{ data: bomb, filename: 'x.png', contentType: 'image/png' }]);
     await expectRefused(response, 422, 'This photo has too many pixels: choose one of at most 50 megapixels.');
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test('an interlaced PNG or a progressive JPEG too large to be decoded a few rows at a time', async () => {
+    const TOO_LARGE =
+      'This photo is saved as a progressive JPEG or an interlaced PNG, which is too large to read at this size: ' +
+      'save it as a standard JPEG or PNG, or with fewer pixels.';
+    // 36 megapixels, interlaced: 108 MB of pixels decoded before the first row comes out, from a
+    // file of a few hundred kilobytes.
+    const interlaced = await sharp({ create: { width: 6000, height: 6000, channels: 3, background: '#888' } })
+      .png({ progressive: true, compressionLevel: 9 })
+      .toBuffer();
+    expect(interlaced.length).toBeLessThan(500_000);
+    const response = await postProduct(owner, TYPED, [
+      { data: interlaced, filename: 'x.png', contentType: 'image/png' },
+    ]);
+    await expectRefused(response, 422, TOO_LARGE);
+    // 20 megapixels, progressive, chroma not subsampled: 120 MB of coefficients.
+    const progressive = await sharp({ create: { width: 5000, height: 4000, channels: 3, background: '#888' } })
+      .jpeg({ progressive: true, chromaSubsampling: '4:4:4' })
+      .toBuffer();
+    await expectRefused(await postProduct(owner, TYPED, [{ data: progressive }]), 422, TOO_LARGE);
   });
 
   test('a sliver ten thousand times as tall as it is wide', async () => {

@@ -188,6 +188,18 @@ test('the lease of an order being placed: half a minute by default, from 0 to an
   }
 });
 
+test('photo decoding: two at once and eight waiting by default, bad values are named', () => {
+  expect(load({}).photoDecoding).toEqual({ concurrency: 2, queue: 8 });
+  expect(load({ PHOTO_DECODE_CONCURRENCY: '1', PHOTO_DECODE_QUEUE: '0' }).photoDecoding).toEqual({
+    concurrency: 1,
+    queue: 0,
+  });
+  expect(problemsOf({ PHOTO_DECODE_CONCURRENCY: '0', PHOTO_DECODE_QUEUE: 'many' })).toEqual([
+    'PHOTO_DECODE_CONCURRENCY must be a whole number from 1 to 64 (got "0")',
+    'PHOTO_DECODE_QUEUE must be a whole number from 0 to 1000 (got "many")',
+  ]);
+});
+
 test('a touch interval at or above the idle timeout is refused', () => {
   expect(problemsOf({ SESSION_IDLE_MINUTES: '1', SESSION_TOUCH_SECONDS: '60' })).toEqual([
     expect.stringMatching(/SESSION_TOUCH_SECONDS \(60\) must be below the idle timeout, SESSION_IDLE_MINUTES/),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/platform/config';
 import { readRuntimeStage } from '../../tools/dockerfile';
-import { NGINX_TEMPLATE, fillTemplate } from '../../tools/stack';
+import { NGINX_TEMPLATE, PRODUCTION_PROCESS_ENV, fillTemplate } from '../../tools/stack';
 
 /*
  * The deployment files, checked for what CI can check without a container engine: the nginx
@@ -128,4 +128,12 @@ test("the Dockerfile's runtime stage: production install from the lockfile, dist
 
 test('a runtime stage instruction the check does not know is refused rather than skipped', () => {
   expect(() => readRuntimeStage('FROM node:20 AS runtime\nVOLUME /data\nCMD ["node"]\n')).toThrow(/VOLUME/);
+});
+
+test('the image gives the shop the environment npm run stack gives its production processes', () => {
+  // The runtime stage: what follows its FROM line.
+  const runtime = read('Dockerfile').split(/^FROM \S+ AS runtime$/m)[1] ?? '';
+  for (const [key, value] of Object.entries(PRODUCTION_PROCESS_ENV)) {
+    expect(runtime.split('\n')).toContain(`ENV ${key}=${value}`);
+  }
 });

@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
-import multer, { MulterError } from 'multer';
+import type { Request, RequestHandler } from 'express';
+import multer, { MulterError, type FileFilterCallback } from 'multer';
 import { HttpError } from '../http-error';
 import { isMultipart, type UploadRefusal } from '../upload';
 
@@ -20,6 +20,13 @@ export interface MultipartFormOptions {
    * Below it, an oversized file is read to the end and the form shown again with its error.
    */
   maxBodyBytes: number;
+  /**
+   * The work a file waits for has room for so many at once: `take` gives a place for a file about
+   * to be read into memory (and the function that gives it back, called once the response has
+   * ended) or none. A file that finds none is read past, never kept, and `busy` left in
+   * `req.uploadRefusal`; the text fields are still read, so the form can be shown again with them.
+   */
+  filePlaces?: { take: () => (() => void) | undefined; busy: UploadRefusal };
 }
 
 /** What each of multer's refusals tells the person who sent the form. */
@@ -65,8 +72,27 @@ function refusalOf(error: unknown, options: MultipartFormOptions): UploadRefusal
  * read here) and then show the form again with what was typed. Other bodies pass untouched.
  */
 export function multipartForm(options: MultipartFormOptions): RequestHandler {
+  const { filePlaces } = options;
+  /** Only a file with a name reaches it: a file field left empty sends none, and takes no place. */
+  const fileFilter = (req: Request, _file: Express.Multer.File, accept: FileFilterCallback): void => {
+    if (!filePlaces) {
+      accept(null, true);
+      return;
+    }
+    const release = filePlaces.take();
+    if (!release) {
+      req.uploadRefusal = filePlaces.busy;
+      accept(null, false);
+      return;
+    }
+    // Express links every request to its response: its 'close' comes once it has been sent, or
+    // once the client has gone. (Without one, the place is given back at once rather than lost.)
+    if (!req.res?.once('close', release)) release();
+    accept(null, true);
+  };
   const upload = multer({
     storage: multer.memoryStorage(),
+    fileFilter,
     limits: {
       files: 1,
       fileSize: options.maxFileBytes,
