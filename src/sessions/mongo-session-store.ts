@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import session, { type SessionData } from 'express-session';
 import connectMongoDBSession from 'connect-mongodb-session';
 import type { Request } from 'express';
@@ -64,9 +65,10 @@ interface Loaded {
 const STORE_FIELDS = new Set(['cookie', 'touchedAt']);
 
 /**
- * connect-mongodb-session, completed. express-session + this store is the whole session layer; the
- * library's connection creates the TTL index on `expires` and reports errors, and everything below
- * is written here because the library's versions fall short:
+ * connect-mongodb-session, completed. express-session + this store is the whole session layer. The
+ * library's constructor opens a client of its own to create the TTL index on `expires`; that client
+ * is closed as soon as it has (`ready`), so the process keeps one pool, the shop's. Everything below
+ * is written here because the library's versions fall short, and only through its public methods:
  *
  *  - **A destroyed session stays destroyed.** `set` inserts only a brand-new session (one that
  *    express-session generated in this request); a session it loaded is updated, never upserted.
@@ -82,17 +84,13 @@ const STORE_FIELDS = new Set(['cookie', 'touchedAt']);
  *    request whose session did not change. The expiry is written at most once per
  *    `touchIntervalMs`; the session data carries `touchedAt`, the time of the last write, which
  *    `set` and `touch` write to the database but never change in memory.
- *  - `all` and `length` that work, an index on `session.user._id` (`destroyUserSessions`), errors
- *    that keep the driver's error as their `cause` and never name a session id, and `emit` on the
- *    emitter that `on` listens to.
+ *  - `all`, `length` and `clear` through the shop's client, an index on `session.user._id`
+ *    (`destroyUserSessions`), errors that keep the driver's error as their `cause` and never name a
+ *    session id, and events on the store itself (`on`, `once` and `emit` on one emitter).
  *  - No second write of what was just written: after `regenerate`, express-session repeats an
  *    explicit `save` at the end of the response; an unchanged repeat is skipped.
  */
 export class MongoSessionStore extends MongoDBStore {
-  // Set by the library's constructor; `declare` keeps class-field semantics from resetting them.
-  declare private initialConnectionPromise: Promise<unknown>;
-  declare private _errorHandler: (error: Error, callback: (error: unknown) => void) => void;
-  declare private _emitter: NodeJS.EventEmitter;
   /** Given to the store by express-session: a new Session with a new id on the request. */
   declare generate: (req: Request) => void;
 
@@ -109,6 +107,8 @@ export class MongoSessionStore extends MongoDBStore {
   private readonly writeDelayMs: number;
   private readonly now: Clock;
   private readonly indexesReady: Promise<void>;
+  /** Settles once the library's constructor has created its index (or failed to connect). */
+  private readonly libraryStarted: Promise<Error | undefined>;
   /** Keyed by the data object `get` returned, until `createSession` moves it to the Session. */
   private readonly loaded = new WeakMap<object, Loaded>();
   /** Keyed by the request's Session object: its id and its fields as last read or written. */
@@ -118,8 +118,11 @@ export class MongoSessionStore extends MongoDBStore {
   private readonly users = new WeakMap<Request, Document>();
 
   constructor(options: MongoSessionStoreOptions) {
-    // With a callback, a failed first connection is reported through the 'error' event (and the
-    // callback) instead of becoming an unhandled promise rejection that would end the process.
+    // The library calls back once its index exists, or with the error that kept it from connecting
+    // (a callback also keeps that error from becoming an unhandled rejection that ends the process).
+    // It may call back twice (an index error, then success): the first call counts.
+    let started!: (error?: Error) => void;
+    const libraryStarted = new Promise<Error | undefined>((resolve) => (started = resolve));
     super(
       {
         uri: options.uri,
@@ -128,8 +131,9 @@ export class MongoSessionStore extends MongoDBStore {
         expires: options.idleTimeoutMs,
         connectionOptions: options.connectionOptions,
       },
-      () => {},
+      (error?: Error) => started(error),
     );
+    this.libraryStarted = libraryStarted;
     this.usersCollection = options.usersCollection;
     this.idleTimeoutMs = options.idleTimeoutMs;
     this.touchIntervalMs = options.touchIntervalMs;
@@ -143,23 +147,36 @@ export class MongoSessionStore extends MongoDBStore {
     this.database = database;
     this.sessions = database.collection<SessionDocument>(SESSIONS_COLLECTION);
     this.commandClient = database.client;
-    this.indexesReady = this.initialConnectionPromise
-      .then(() => this.sessions.createIndex({ 'session.user._id': 1 }))
-      .then(
-        () => undefined,
-        (error: unknown) => this.fail(new Error(`Error creating the session user index: ${message(error)}`), () => {}),
-      );
+    this.indexesReady = this.start();
   }
 
-  /** Resolves once connected and indexed (failures are reported through the 'error' event). */
+  /**
+   * Resolves once the library's client is closed and the indexes exist (failures are reported
+   * through the 'error' event). The indexes are (re)created through the shop's client too: the
+   * library gives up on its index when the database is not there at its first attempt.
+   */
   async ready(): Promise<void> {
     await this.indexesReady;
   }
 
   async close(): Promise<void> {
     await this.indexesReady;
-    await this.client.close();
     await this.ownClient?.close();
+  }
+
+  private async start(): Promise<void> {
+    const libraryError = await this.libraryStarted;
+    // Its work is done: its pool would otherwise stay open, idle, for the life of the process.
+    await this.client.close();
+    if (libraryError) this.fail(libraryError, () => {});
+    try {
+      await this.sessions.createIndexes([
+        { key: { expires: 1 }, expireAfterSeconds: 0 },
+        { key: { 'session.user._id': 1 } },
+      ]);
+    } catch (error) {
+      this.fail(new Error(`Error creating the session indexes: ${message(error)}`), () => {});
+    }
   }
 
   override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
@@ -288,8 +305,16 @@ export class MongoSessionStore extends MongoDBStore {
     });
   }
 
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    return this._emitter.emit(event, ...args);
+  // The library sends `on` and `once` to an emitter of its own, while `emit` and `off` stay the
+  // store's: all four on the store itself.
+  override on(...args: Parameters<EventEmitter['on']>): this {
+    EventEmitter.prototype.on.apply(this, args);
+    return this;
+  }
+
+  override once(...args: Parameters<EventEmitter['once']>): this {
+    EventEmitter.prototype.once.apply(this, args);
+    return this;
   }
 
   /**
@@ -345,6 +370,14 @@ export class MongoSessionStore extends MongoDBStore {
       );
   }
 
+  override clear(callback?: Callback): void {
+    const done = callback ?? (() => {});
+    this.sessions.deleteMany({}).then(
+      () => done(),
+      (error: unknown) => this.fail(storeError('Error clearing sessions', error), done),
+    );
+  }
+
   override length(callback: (error: unknown, length?: number) => void): void {
     this.sessions.countDocuments({ expires: { $gt: new Date(this.now()) } }).then(
       (count) => callback(null, count),
@@ -387,9 +420,10 @@ export class MongoSessionStore extends MongoDBStore {
     else write();
   }
 
-  /** The library's own error path: the 'error' event when someone listens, then the callback. */
+  /** The library's error path: the 'error' event when someone listens, then the callback. */
   private fail(error: Error, callback: (error: unknown) => void): void {
-    this._errorHandler(error, callback);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    callback(error);
   }
 }
 

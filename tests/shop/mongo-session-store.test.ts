@@ -3,6 +3,7 @@ import { MongoClient, type Collection } from 'mongodb';
 import { promisify } from 'node:util';
 import type { Request } from 'express';
 import { MongoSessionStore, type SessionDocument } from '../../src/sessions/mongo-session-store';
+import { isDatabaseUnavailable } from '../../src/platform/database/unavailable';
 import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
 
 const dbName = uniqueDbName('session_store');
@@ -201,5 +202,35 @@ test('writeDelayMs holds every write back by that long', async () => {
     expect(await sessions.countDocuments({ _id: 'sid-slow' })).toBe(1);
   } finally {
     await slow.close();
+  }
+});
+
+test("a failed command reaches the store's 'error' listeners and the callback, the driver's error as cause", async () => {
+  const broken = new MongoSessionStore({
+    // Nothing listens on port 1: every command fails once server selection gives up.
+    uri: 'mongodb://127.0.0.1:1',
+    databaseName: dbName,
+    idleTimeoutMs: 3_600_000,
+    touchIntervalMs: TOUCH_INTERVAL_MS,
+    connectionOptions: { serverSelectionTimeoutMS: 200 },
+  });
+  const heard: Error[] = [];
+  broken.on('error', (error: Error) => heard.push(error));
+  try {
+    // Neither the library's client nor the store's could create an index: both reported.
+    await broken.ready();
+    expect(heard.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^Error connecting to db/),
+      expect.stringMatching(/^Error creating the session indexes/),
+    ]);
+    heard.length = 0;
+    const error = await new Promise<unknown>((resolve) => broken.get('sid-any', resolve));
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^Error finding a session: /);
+    // What the error handler follows to answer 503 rather than 500.
+    expect(isDatabaseUnavailable((error as Error).cause)).toBe(true);
+    expect(heard).toEqual([error]);
+  } finally {
+    await broken.close();
   }
 });
