@@ -330,14 +330,30 @@ export class MongoSessionStore extends MongoDBStore {
     return deletedCount;
   }
 
-  /** A shopper's live sessions, oldest login first: for their list of devices. */
-  async sessionsOfUser(userId: string): Promise<Array<{ id: string; session: SessionData }>> {
+  /**
+   * One page of a shopper's live sessions, newest login first (an intruder's comes first), and how
+   * many there are: for their list of devices, where every one must be reachable.
+   */
+  async sessionsOfUser(
+    userId: string,
+    page: { skip: number; limit: number },
+  ): Promise<{ sessions: Array<{ id: string; session: SessionData }>; total: number }> {
+    const filter = { 'session.user._id': userId, expires: { $gt: new Date(this.now()) } };
+    const [documents, total] = await Promise.all([
+      // A shopper's sessions are found by the index on their id and sorted after the look-up; the
+      // id breaks ties, so that pages neither repeat nor skip one.
+      this.sessions.find(filter).sort({ 'session.loggedInAt': -1, _id: 1 }).skip(page.skip).limit(page.limit).toArray(),
+      this.sessions.countDocuments(filter),
+    ]);
+    return { sessions: documents.map((document) => ({ id: document._id, session: document.session })), total };
+  }
+
+  /** The ids of all of a shopper's live sessions: to find the one a form names, on whatever page it was. */
+  async sessionIdsOfUser(userId: string): Promise<string[]> {
     const documents = await this.sessions
-      .find({ 'session.user._id': userId, expires: { $gt: new Date(this.now()) } })
-      .sort({ 'session.loggedInAt': 1 })
-      .limit(100)
+      .find({ 'session.user._id': userId, expires: { $gt: new Date(this.now()) } }, { projection: { _id: 1 } })
       .toArray();
-    return documents.map((document) => ({ id: document._id, session: document.session }));
+    return documents.map((document) => document._id);
   }
 
   /**
