@@ -151,7 +151,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(productImageRoutes(createProductImagesController({ images })));
   app.use(staticFiles(PUBLIC_DIR));
 
-  app.use(sessionMiddleware(config, sessionStore));
+  app.use(sessionMiddleware(config, sessionStore, cookie));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
   app.use(loadUser({ cookie, sessionStore, securityLog }));
   app.use(completePendingOrders(cart, logger));

@@ -1,7 +1,7 @@
 import session, { type Store } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../platform/config';
-import { sessionCookie } from '../session-cookie';
+import type { SessionCookie } from '../session-cookie';
 
 /**
  * express-session over the MongoDB store, with the shop's cookie.
@@ -11,8 +11,7 @@ import { sessionCookie } from '../session-cookie';
  * serve requests without their session (a logged-in shopper as a visitor) while its store reports
  * 'disconnect'; the store never reports it (tests/reliability/database-outage.test.ts).
  */
-export function sessionMiddleware(config: Config, store: Store): RequestHandler {
-  const cookie = sessionCookie(config);
+export function sessionMiddleware(config: Config, store: Store, cookie: SessionCookie): RequestHandler {
   return session({
     name: cookie.name,
     // The first secret signs, all of them verify: secrets can be rotated without logging anyone out.
