@@ -33,7 +33,9 @@ import mongoose from 'mongoose';
 import type { Collection } from 'mongodb';
 import { Product } from '../src/catalog/product.model';
 import { loadConfig } from '../src/platform/config';
-import { MongoSessionStore, type SessionDocument } from '../src/sessions/mongo-session-store';
+import { MongoSessionStore } from '../src/sessions/mongo-session-store';
+import type { SessionDocument } from '../src/sessions/session-document';
+import { UserSessions } from '../src/sessions/user-sessions';
 import { sessionCookie } from '../src/sessions/session-cookie';
 import { csrfTokenIn, productIdsIn, showsLogout, withoutCsrfTokens } from '../tools/html';
 import {
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
     const storeFor = (databaseName: string) =>
       new MongoSessionStore({
         uri,
-        databaseName,
+        database: mongoose.connection.getClient().db(databaseName),
         idleTimeoutMs: config.session.idleTimeoutMs,
         touchIntervalMs: config.session.touchIntervalMs,
       });
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
       products: options.products,
       users: BENCH_USERS,
       bcryptRounds: config.bcryptRounds,
-      sessionStore: store,
+      userSessions: new UserSessions(store.database, Date.now),
     });
     console.log(
       `engine: ${uri.slice(0, uri.lastIndexOf('/'))} (own process, data in a temporary directory); seeded ${options.products} products, ${users.length} users`,

@@ -21,7 +21,7 @@ import { productListLocals } from './product-list-page';
 import { useViews } from '../../src/http/view-engine';
 import { User } from '../../src/accounts/user.model';
 import { loadConfig } from '../../src/platform/config';
-import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
+import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/session-document';
 import { sessionCookie } from '../../src/sessions/session-cookie';
 
 const { values } = parseArgs({

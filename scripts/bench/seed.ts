@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/platform/logger';
 import { Accounts } from '../../src/accounts/accounts.service';
 import { User } from '../../src/accounts/user.model';
 import { Product, type IProduct } from '../../src/catalog/product.model';
-import type { MongoSessionStore } from '../../src/sessions/mongo-session-store';
+import type { UserSessions } from '../../src/sessions/user-sessions';
 
 /*
  * The bench's data, written through the shop's own code on mongoose's connection (connected by
@@ -27,13 +27,13 @@ export async function seedShop(options: {
   products: number;
   users: number;
   bcryptRounds: number;
-  sessionStore: MongoSessionStore;
+  userSessions: UserSessions;
 }): Promise<BenchUser[]> {
   // No mail: the confirmation links of the bench's shoppers go nowhere.
   const mailer = new Mailer({ from: 'bench@localhost' }, silentLogger);
   const accounts = new Accounts({
     bcryptRounds: options.bcryptRounds,
-    sessionStore: options.sessionStore,
+    userSessions: options.userSessions,
     mailer,
     publicUrl: 'http://localhost',
     now: Date.now,

@@ -10,7 +10,7 @@ import { destroySession, saveSession } from '../sessions/session-promises';
 import type { SessionCookie } from '../sessions/session-cookie';
 import { startLoggedInSession } from '../sessions/login';
 import type { SecurityLog } from '../sessions/security-log';
-import type { MongoSessionStore } from '../sessions/mongo-session-store';
+import type { UserSessions } from '../sessions/user-sessions';
 import type { SessionReferences } from '../sessions/session-references';
 import type { Accounts } from './accounts.service';
 import { loggedInUser, sessionUserFor } from './current-user';
@@ -21,7 +21,7 @@ export interface AccountControllerOptions {
   cookie: SessionCookie;
   securityLog: SecurityLog;
   /** Lists and ends the shopper's sessions. */
-  sessionStore: Pick<MongoSessionStore, 'sessionsOfUser' | 'sessionIdsOfUser' | 'destroyUserSession'>;
+  userSessions: Pick<UserSessions, 'list' | 'ids' | 'end'>;
   /** Names a session in the devices form: never its id. */
   sessionReferences: SessionReferences;
   now: Clock;
@@ -47,7 +47,7 @@ function renderDelete(res: Response, errors: FieldErrors): void {
 
 /** The shopper's account: its address, password, devices, and its end. */
 export function createAccountController(options: AccountControllerOptions) {
-  const { accounts, cookie, securityLog, sessionStore, sessionReferences, now } = options;
+  const { accounts, cookie, securityLog, userSessions, sessionReferences, now } = options;
 
   function getAccount(req: Request, res: Response): void {
     const user = loggedInUser(req);
@@ -125,7 +125,7 @@ export function createAccountController(options: AccountControllerOptions) {
   async function getSessions(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
     const page = requestedPage(req.query.page);
-    const { sessions, total } = await sessionStore.sessionsOfUser(user._id.toHexString(), {
+    const { sessions, total } = await userSessions.list(user._id.toHexString(), {
       skip: (page - 1) * DEVICES_PER_PAGE,
       limit: DEVICES_PER_PAGE,
     });
@@ -150,7 +150,7 @@ export function createAccountController(options: AccountControllerOptions) {
     // Any of the shopper's sessions, not only those of one page: a reference names one of them.
     const target = hasErrors(fieldErrors(req))
       ? undefined
-      : (await sessionStore.sessionIdsOfUser(userId)).find((id) => sessionReferences.of(id) === reference);
+      : (await userSessions.ids(userId)).find((id) => sessionReferences.of(id) === reference);
     if (!target) throw notFound();
     securityLog.event(req, 'session-ended', { userId });
     if (target === req.sessionID) {
@@ -160,7 +160,7 @@ export function createAccountController(options: AccountControllerOptions) {
       res.redirect('/login');
       return;
     }
-    await sessionStore.destroyUserSession(userId, target);
+    await userSessions.end(userId, target);
     flash(req, res, 'success', 'That device has been logged out.');
     res.redirect(SESSIONS_PATH);
   }

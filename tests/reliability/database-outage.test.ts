@@ -9,7 +9,8 @@ import { loadConfig } from '../../src/platform/config';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@session-shop/embedded-mongodb';
 import { silentLogger } from '../../src/platform/logger';
 import { User } from '../../src/accounts/user.model';
-import { MongoSessionStore, SESSIONS_COLLECTION } from '../../src/sessions/mongo-session-store';
+import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
+import { SESSIONS_COLLECTION } from '../../src/sessions/session-document';
 import { TEST_SECRET, addProduct, newShopper, placeOrder, type Shopper } from '../helpers/shop';
 
 /*
@@ -46,8 +47,7 @@ beforeAll(async () => {
   // As src/server.ts builds it: mongoose's pool, and the User read with the session.
   store = new MongoSessionStore({
     uri,
-    databaseName: 'shop',
-    database: mongoose.connection.db,
+    database: mongoose.connection.getClient().db(mongoose.connection.name),
     usersCollection: User.collection.collectionName,
     idleTimeoutMs: config.session.idleTimeoutMs,
     // Every request writes its expiry: the touch is among what meets the outage.
