@@ -17,6 +17,7 @@ import type { MongoSessionStore } from './sessions/mongo-session-store';
 import { sessionCookie } from './sessions/session-cookie';
 import { SecurityLog } from './sessions/security-log';
 import { SessionReferences } from './sessions/session-references';
+import { UserSessions } from './sessions/user-sessions';
 import { Mailer } from './platform/mailer';
 import { devMailRoutes } from './dev/dev-mail.routes';
 import { sessionMiddleware } from './sessions/middleware/session';
@@ -84,6 +85,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const securityLog = new SecurityLog(logger, config.sessionSecrets[0]);
   const sessionReferences = new SessionReferences(config.sessionSecrets[0], 'devices');
   const mailer = connections.mailer ?? new Mailer(config.mail, logger);
+  const userSessions = new UserSessions(sessionStore.database, now);
   const app = express();
 
   app.set('trust proxy', config.trustProxy);
@@ -113,7 +115,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const rateLimits = createAuthRateLimits(config, { counters, logger });
   const accounts = new Accounts({
     bcryptRounds: config.bcryptRounds,
-    sessionStore,
+    userSessions,
     mailer,
     publicUrl: config.publicUrl,
     now,
@@ -128,10 +130,10 @@ export function createApp(config: Config, connections: AppConnections): Express 
   if (config.metrics) {
     // Every response counts, probes and scrapes included.
     const metrics = new ShopMetrics({
-      countActiveSessions: (at) => sessionStore.countActive(at),
+      countActiveSessions: (at) => userSessions.countActive(at),
       now,
       // The session store's client is mongoose's in production (one pool); tests give it its own.
-      databaseClients: [...new Set([sessionStore.commandClient, mongoose.connection.getClient()])],
+      databaseClients: [...new Set([sessionStore.database.client, mongoose.connection.getClient()])],
       logger,
     });
     app.use(recordRequests(metrics));
@@ -147,7 +149,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(productImageRoutes(createProductImagesController({ images })));
   app.use(staticFiles(PUBLIC_DIR));
 
-  app.use(sessionMiddleware(config, sessionStore));
+  app.use(sessionMiddleware(config, sessionStore, cookie));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
   app.use(loadUser({ cookie, sessionStore, securityLog }));
   app.use(completePendingOrders(cart, logger));
@@ -182,7 +184,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
     app,
     '/account',
     accountRoutes(
-      createAccountController({ accounts, cookie, securityLog, sessionStore, sessionReferences, now }),
+      createAccountController({ accounts, cookie, securityLog, userSessions, sessionReferences, now }),
       rateLimits,
     ),
   );

@@ -70,9 +70,8 @@ async function main(): Promise<void> {
   // Sessions go to the very database mongoose uses, whatever the URI names (or leaves to the default).
   const sessionStore = new MongoSessionStore({
     uri: database.uri,
-    databaseName: mongoose.connection.name,
     // mongoose's own pool, and the User read with each session in one command.
-    database: mongoose.connection.db,
+    database: mongoose.connection.getClient().db(mongoose.connection.name),
     usersCollection: User.collection.collectionName,
     idleTimeoutMs: config.session.idleTimeoutMs,
     touchIntervalMs: config.session.touchIntervalMs,

@@ -4,12 +4,13 @@ import type { Clock } from '../platform/clock';
 import { formField, typedText } from '../http/form-field';
 import { flash } from '../http/flash';
 import { notFound } from '../http/http-error';
+import { pageCountFor, pageHref, pagination, requestedPage } from '../http/pagination';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { destroySession, saveSession } from '../sessions/session-promises';
 import type { SessionCookie } from '../sessions/session-cookie';
 import { startLoggedInSession } from '../sessions/login';
 import type { SecurityLog } from '../sessions/security-log';
-import type { MongoSessionStore } from '../sessions/mongo-session-store';
+import type { UserSessions } from '../sessions/user-sessions';
 import type { SessionReferences } from '../sessions/session-references';
 import type { Accounts } from './accounts.service';
 import { loggedInUser, sessionUserFor } from './current-user';
@@ -20,13 +21,16 @@ export interface AccountControllerOptions {
   cookie: SessionCookie;
   securityLog: SecurityLog;
   /** Lists and ends the shopper's sessions. */
-  sessionStore: Pick<MongoSessionStore, 'sessionsOfUser' | 'destroyUserSession'>;
+  userSessions: Pick<UserSessions, 'list' | 'ids' | 'end'>;
   /** Names a session in the devices form: never its id. */
   sessionReferences: SessionReferences;
   now: Clock;
 }
 
 const WRONG_PASSWORD = 'That is not your current password.';
+const SESSIONS_PATH = '/account/sessions';
+/** Devices listed per page of /account/sessions. */
+const DEVICES_PER_PAGE = 20;
 
 function renderChangePassword(res: Response, errors: FieldErrors): void {
   // Never sent back: none of the three fields, whatever was typed.
@@ -43,7 +47,7 @@ function renderDelete(res: Response, errors: FieldErrors): void {
 
 /** The shopper's account: its address, password, devices, and its end. */
 export function createAccountController(options: AccountControllerOptions) {
-  const { accounts, cookie, securityLog, sessionStore, sessionReferences, now } = options;
+  const { accounts, cookie, securityLog, userSessions, sessionReferences, now } = options;
 
   function getAccount(req: Request, res: Response): void {
     const user = loggedInUser(req);
@@ -117,11 +121,25 @@ export function createAccountController(options: AccountControllerOptions) {
     res.redirect('/account');
   }
 
+  /** Newest login first, a page at a time: however many there are, each can be reached and ended. */
   async function getSessions(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
-    const sessions = await sessionStore.sessionsOfUser(user._id.toHexString());
-    const devices = sessions.map((session) => deviceOf(session, req.sessionID, sessionReferences));
-    res.render('accounts/sessions', { pageTitle: 'Your devices', path: '/account', devices });
+    const page = requestedPage(req.query.page);
+    const { sessions, total } = await userSessions.list(user._id.toHexString(), {
+      skip: (page - 1) * DEVICES_PER_PAGE,
+      limit: DEVICES_PER_PAGE,
+    });
+    const pageCount = pageCountFor(total, DEVICES_PER_PAGE);
+    if (page > pageCount) {
+      res.redirect(pageHref(SESSIONS_PATH, pageCount));
+      return;
+    }
+    res.render('accounts/sessions', {
+      pageTitle: page === 1 ? 'Your devices' : `Your devices, page ${page}`,
+      path: '/account',
+      devices: sessions.map((session) => deviceOf(session, req.sessionID, sessionReferences)),
+      pagination: pagination(SESSIONS_PATH, page, pageCount),
+    });
   }
 
   /** Ends one of the shopper's sessions, named by its reference; their own ends like a logout. */
@@ -129,21 +147,22 @@ export function createAccountController(options: AccountControllerOptions) {
     const user = loggedInUser(req);
     const reference = typedText(matchedData(req, { onlyValidData: false }).session);
     const userId = user._id.toHexString();
+    // Any of the shopper's sessions, not only those of one page: a reference names one of them.
     const target = hasErrors(fieldErrors(req))
       ? undefined
-      : (await sessionStore.sessionsOfUser(userId)).find((session) => sessionReferences.of(session.id) === reference);
+      : (await userSessions.ids(userId)).find((id) => sessionReferences.of(id) === reference);
     if (!target) throw notFound();
     securityLog.event(req, 'session-ended', { userId });
-    if (target.id === req.sessionID) {
+    if (target === req.sessionID) {
       await destroySession(req);
       res.clearCookie(cookie.name, cookie.options);
       flash(req, res, 'success', 'This device has been logged out.');
       res.redirect('/login');
       return;
     }
-    await sessionStore.destroyUserSession(userId, target.id);
+    await userSessions.end(userId, target);
     flash(req, res, 'success', 'That device has been logged out.');
-    res.redirect('/account/sessions');
+    res.redirect(SESSIONS_PATH);
   }
 
   async function postLogoutEverywhere(req: Request, res: Response): Promise<void> {

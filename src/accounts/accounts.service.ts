@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import type { Clock } from '../platform/clock';
 import { crashHook, type CrashHook } from '../platform/crash-points';
 import type { MailMessage, Mailer } from '../platform/mailer';
-import type { MongoSessionStore } from '../sessions/mongo-session-store';
+import type { UserSessions } from '../sessions/user-sessions';
 import { cleanUpAfter, deleteUser, type AccountDeletionHook } from './account-deletion';
 import { AccountMail } from './account-mail';
 import { AccountToken, newToken, tokenHash, type TokenPurpose } from './account-token.model';
@@ -12,7 +12,7 @@ import { User, type IUser, type UserDocument } from './user.model';
 export interface AccountsOptions {
   bcryptRounds: number;
   /** Finds and ends a shopper's sessions through the index on `session.user._id`. */
-  sessionStore: Pick<MongoSessionStore, 'destroyUserSessions' | 'renameUser'>;
+  userSessions: Pick<UserSessions, 'endAll' | 'rename'>;
   mailer: Pick<Mailer, 'post'>;
   /** Where the links in mail point. */
   publicUrl: string;
@@ -44,7 +44,7 @@ export type EmailChangeRequest = 'sent' | 'wrong-password' | 'same-address';
  */
 export class Accounts {
   private readonly bcryptRounds: number;
-  private readonly sessionStore: AccountsOptions['sessionStore'];
+  private readonly userSessions: AccountsOptions['userSessions'];
   private readonly mailer: AccountsOptions['mailer'];
   private readonly mail: AccountMail;
   private readonly now: Clock;
@@ -55,7 +55,7 @@ export class Accounts {
 
   constructor(options: AccountsOptions) {
     this.bcryptRounds = options.bcryptRounds;
-    this.sessionStore = options.sessionStore;
+    this.userSessions = options.userSessions;
     this.mailer = options.mailer;
     this.mail = new AccountMail(options.publicUrl);
     this.now = options.now;
@@ -189,7 +189,7 @@ export class Accounts {
       if (isDuplicateKeyError(error)) return 'address-taken';
       throw error;
     }
-    await this.sessionStore.renameUser(user._id.toHexString(), used.email);
+    await this.userSessions.rename(user._id.toHexString(), used.email);
     this.post(this.mail.emailChanged(oldEmail, used.email));
     return 'changed';
   }
@@ -244,7 +244,7 @@ export class Accounts {
       { $set: changes, $inc: { sessionGeneration: 1 } },
       { returnDocument: 'after', projection: { sessionGeneration: 1 } },
     ).lean<Pick<IUser, 'sessionGeneration'>>();
-    await this.sessionStore.destroyUserSessions(userId.toHexString());
+    await this.userSessions.endAll(userId.toHexString());
     return updated?.sessionGeneration ?? 0;
   }
 

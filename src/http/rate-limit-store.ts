@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Collection } from 'mongodb';
 import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Clock } from '../platform/clock';
+import { isDuplicateKey } from '../platform/database/duplicate-key';
 
 /** Where every limit's counters live, in the shop's own database. */
 export const RATE_LIMITS_COLLECTION = 'rate_limits';
@@ -19,8 +20,6 @@ export interface RateLimitCounter {
 const MAX_PLAIN_KEY_LENGTH = 200;
 /** A concurrent first hit can lose the upsert race with a duplicate key error: tried again this often. */
 const UPSERT_ATTEMPTS = 3;
-const DUPLICATE_KEY = 11000;
-
 /**
  * The counters of every rate limit, shared by every shop process through MongoDB: N processes count
  * together, and a restart forgets nothing. One document per limit and key; each hit is one atomic
@@ -88,7 +87,7 @@ export class RateLimitCounters {
         return { totalHits: counter.hits, resetTime: counter.resetAt };
       } catch (error) {
         // Two first hits at once: both upsert, one inserts, the other finds the key taken.
-        if (attempt < UPSERT_ATTEMPTS && codeOf(error) === DUPLICATE_KEY) continue;
+        if (attempt < UPSERT_ATTEMPTS && isDuplicateKey(error)) continue;
         throw error;
       }
     }
@@ -152,8 +151,4 @@ export class MongoRateLimitStore implements Store {
     if (key.length <= MAX_PLAIN_KEY_LENGTH) return `${this.prefix}k:${key}`;
     return `${this.prefix}h:${crypto.createHash('sha256').update(key).digest('hex')}`;
   }
-}
-
-function codeOf(error: unknown): unknown {
-  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }

@@ -26,7 +26,7 @@ type CommandStartedEvent = { commandName: string; command: Record<string, unknow
 
 /** Records every command that names a collection, from mongoose's client and the store's client. */
 export function recordCommands(store: MongoSessionStore): CommandRecorder {
-  const clients = [store.commandClient, mongoose.connection.getClient() as unknown as MongoClient];
+  const clients = [store.database.client, mongoose.connection.getClient() as unknown as MongoClient];
   const commands: RecordedCommand[] = [];
   const listener = (event: CommandStartedEvent) => {
     const collection = event.command[event.commandName];

@@ -1,16 +1,18 @@
 import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
-import type { Collection } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import { createApp } from '../../src/app';
 import { User } from '../../src/accounts/user.model';
 import { loadConfig, type Config } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
 import type { Catalog } from '../../src/catalog/catalog.service';
-import { MongoSessionStore, SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
+import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
+import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/session-document';
 import { csrfTokenIn } from '../../tools/html';
 import { dropDatabase, testServerUri, uniqueDbName } from './database';
 import { TestInbox } from './mail';
+import { withSlowSessionWrites } from './slow-writes';
 
 // The CSRF token of a page: the toolbox reads it for the scripts and the tests alike.
 export { csrfTokenIn };
@@ -27,7 +29,7 @@ export const TEST_SECRET = 'a-test-secret-that-is-long-enough-to-sign-cookies';
 export const PRODUCTION_URI = 'mongodb://127.0.0.1:27017/shop';
 
 export interface InstanceOptions {
-  /** The session store's: see MongoSessionStoreOptions. */
+  /** Every session write waits this long first (see withSlowSessionWrites). */
   writeDelayMs?: number;
   touchIntervalMs?: number;
   now?: () => number;
@@ -64,16 +66,19 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
   await mongoose.connection.syncIndexes();
 
   const instances: ShopInstance[] = [];
+  const clients: MongoClient[] = [];
   const startInstance = async (instanceOptions: InstanceOptions): Promise<ShopInstance> => {
+    // The store's own client, as a second process would have: its commands are counted apart.
+    const client = await MongoClient.connect(testServerUri(), { monitorCommands: true });
+    clients.push(client);
+    const database = client.db(dbName);
     const store = new MongoSessionStore({
       uri: testServerUri(),
-      databaseName: dbName,
+      database: instanceOptions.writeDelayMs ? withSlowSessionWrites(database, instanceOptions.writeDelayMs) : database,
       usersCollection: User.collection.collectionName,
       idleTimeoutMs: config.session.idleTimeoutMs,
       touchIntervalMs: instanceOptions.touchIntervalMs ?? config.session.touchIntervalMs,
-      writeDelayMs: instanceOptions.writeDelayMs,
       now: instanceOptions.now,
-      connectionOptions: { monitorCommands: true },
     });
     await store.ready();
     const instance = {
@@ -98,6 +103,7 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
     startAnotherInstance: (instanceOptions = {}) => startInstance(instanceOptions),
     async close() {
       for (const instance of instances) await instance.store.close();
+      for (const client of clients) await client.close();
       await mongoose.disconnect();
       await dropDatabase(dbName);
       await inbox.close();

@@ -9,7 +9,8 @@ import { loadConfig } from '../../src/platform/config';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@session-shop/embedded-mongodb';
 import { silentLogger } from '../../src/platform/logger';
 import { User } from '../../src/accounts/user.model';
-import { MongoSessionStore, SESSIONS_COLLECTION } from '../../src/sessions/mongo-session-store';
+import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
+import { SESSIONS_COLLECTION } from '../../src/sessions/session-document';
 import { TEST_SECRET, addProduct, newShopper, placeOrder, type Shopper } from '../helpers/shop';
 
 /*
@@ -43,9 +44,11 @@ beforeAll(async () => {
   // As src/server.ts connects: the request timeout is the driver's server selection timeout.
   await mongoose.connect(uri, { serverSelectionTimeoutMS: REQUEST_TIMEOUT_MS });
   await mongoose.connection.syncIndexes();
+  // As src/server.ts builds it: mongoose's pool, and the User read with the session.
   store = new MongoSessionStore({
     uri,
-    databaseName: 'shop',
+    database: mongoose.connection.getClient().db(mongoose.connection.name),
+    usersCollection: User.collection.collectionName,
     idleTimeoutMs: config.session.idleTimeoutMs,
     // Every request writes its expiry: the touch is among what meets the outage.
     touchIntervalMs: 0,
@@ -91,19 +94,36 @@ async function waitUntilReady(): Promise<void> {
   }
 }
 
-test('a store reporting "disconnect" gets 503s, not pages that treat the shopper as logged out', async () => {
-  const shopper = await newShopper(app, 'store-events');
-  store.emit('disconnect');
+test('a logged-in shopper while the database is stopped: the 503 page, never a visitor or the login page', async () => {
+  const shopper = await newShopper(app, 'never-a-visitor');
+  // express-session serves requests without their session while its store reports 'disconnect':
+  // the shopper would be a visitor, and a form would go to the login page. The store never does.
+  const reported: string[] = [];
+  for (const event of ['disconnect', 'connect']) store.on(event, () => reported.push(event));
+
+  await engine.stop();
   try {
-    const cart = await shopper.agent.get('/cart');
-    // express-session on its own would skip the session: /cart would redirect to the login page.
-    expect(cart.status).toBe(503);
-    expect(cart.text).toContain('briefly unavailable');
+    const pages = ['/account', '/account/sessions', '/orders', '/'];
+    for (const page of pages) expectUnavailablePage(await timed(() => shopper.agent.get(page)));
+    const forms = ['/account/logout-everywhere', '/logout', '/cart'];
+    for (const form of forms) {
+      expectUnavailablePage(
+        await timed(() =>
+          shopper.agent
+            .post(form)
+            .type('form')
+            .send({ _csrf: shopper.csrf, productId: '0'.repeat(24) }),
+        ),
+      );
+    }
   } finally {
-    store.emit('connect');
+    engine = await startEmbeddedMongo({ port: engine.port, dbPath });
+    await waitUntilReady();
   }
-  const cart = await shopper.agent.get('/cart').expect(200);
-  expect(cart.text).toContain(shopper.email);
+  expect(reported).toEqual([]);
+  // Nothing was lost: the same session, still logged in.
+  const account = await shopper.agent.get('/account').expect(200);
+  expect(account.text).toContain(shopper.email);
 });
 
 test('database stopped: 503 pages within seconds, no crash; restarted: the same shopper, the same cart', async () => {

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /** Every command either client sends while `run` runs, as "name" or "name collection". */
 async function commandsDuring(run: () => Promise<unknown>): Promise<string[]> {
-  const clients = [shop.store.commandClient, mongoose.connection.getClient() as unknown as MongoClient];
+  const clients = [shop.store.database.client, mongoose.connection.getClient() as unknown as MongoClient];
   const commands: string[] = [];
   const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
     const collection = event.command[event.commandName];

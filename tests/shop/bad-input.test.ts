@@ -50,7 +50,7 @@ test('a failed session save at login renders the 500 page with a request id, and
   const shopper = await newShopper(shop.app, 'unlucky');
   const store = new StoreThatFailsAtLogin({
     uri: testServerUri(),
-    databaseName: shop.dbName,
+    database: shop.store.database,
     idleTimeoutMs: shop.config.session.idleTimeoutMs,
     touchIntervalMs: shop.config.session.touchIntervalMs,
   });
@@ -76,7 +76,7 @@ test('in production: a __Host- cookie, Secure and HttpOnly, and a 500 page witho
   const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), MONGODB_URI: PRODUCTION_URI });
   const store = new StoreThatFailsAtLogin({
     uri: testServerUri(),
-    databaseName: shop.dbName,
+    database: shop.store.database,
     idleTimeoutMs: config.session.idleTimeoutMs,
     touchIntervalMs: config.session.touchIntervalMs,
   });

@@ -103,6 +103,75 @@ describe('your devices', () => {
     expect((await shopper.agent.get('/cart')).status).toBe(302);
   });
 
+  test('over 100 sessions: newest login first, every one on some page, the oldest revocable from its page', async () => {
+    const shopper = await newShopper(shop.app, 'many-devices');
+    const userId = (await User.findOne({ email: shopper.email }).orFail())._id.toHexString();
+    const own = await sessionsCollection().findOne({ 'session.user._id': userId });
+    const loggedInAt = own!.session.loggedInAt!;
+    // 120 earlier logins, a minute apart, as real logins leave them; the oldest from an old Firefox.
+    const OLD_FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:60.0) Gecko/20100101 Firefox/60.0';
+    const earlier = Array.from({ length: 120 }, (_, i) => ({
+      ...own!,
+      _id: `${own!._id}-earlier-${i}`,
+      session: {
+        ...own!.session,
+        loggedInAt: loggedInAt - (i + 1) * 60_000,
+        device: { userAgent: i === 119 ? OLD_FIREFOX : FIREFOX, address: '198.51.100.7' },
+      },
+    }));
+    await sessionsCollection().insertMany(earlier);
+    // Then an intruder logs in: the newest session of all.
+    const intruder = await secondDevice(shopper, IPHONE);
+
+    const devicesOn = (html: string) =>
+      [...html.matchAll(/<p class="device__name"><strong>([^<]+)<\/strong>/g)].map((m) => m[1]);
+    const referencesOn = (html: string) =>
+      [...html.matchAll(/name="session" value="([0-9a-f]{32})"/g)].map((m) => m[1]);
+    const first = (await shopper.agent.get('/account/sessions').expect(200)).text;
+    expect(devicesOn(first)[0]).toBe(describeUserAgent(IPHONE));
+    expect(first).toContain('href="/account/sessions?page=2"');
+    const lastPage = Math.max(
+      ...[...first.matchAll(/href="\/account\/sessions\?page=(\d+)"/g)].map((m) => Number(m[1])),
+    );
+
+    // Every session is on exactly one page; the oldest closes the last.
+    const references: string[] = [];
+    let last = '';
+    for (let page = 1; page <= lastPage; page++) {
+      last = (await shopper.agent.get(page === 1 ? '/account/sessions' : `/account/sessions?page=${page}`).expect(200))
+        .text;
+      references.push(...referencesOn(last));
+    }
+    expect(new Set(references).size).toBe(references.length);
+    expect(references.length).toBe(122);
+    expect(devicesOn(last).at(-1)).toBe(describeUserAgent(OLD_FIREFOX));
+    await shopper.agent
+      .get(`/account/sessions?page=${lastPage + 1}`)
+      .expect(302)
+      .expect('Location', `/account/sessions?page=${lastPage}`);
+    await shopper.agent.get('/account/sessions?page=0').expect(404);
+
+    // The oldest ends from the last page, the intruder's from the first.
+    const oldest = referencesOn(last).at(-1)!;
+    expectRedirect(
+      await shopper.agent
+        .post('/account/sessions/revoke')
+        .type('form')
+        .send({ _csrf: csrfTokenIn(last), session: oldest }),
+      '/account/sessions',
+    );
+    expect(await sessionsCollection().countDocuments({ _id: earlier[119]._id })).toBe(0);
+    expectRedirect(
+      await shopper.agent
+        .post('/account/sessions/revoke')
+        .type('form')
+        .send({ _csrf: csrfTokenIn(first), session: referencesOn(first)[0] }),
+      '/account/sessions',
+    );
+    expect((await intruder.get('/cart')).status).toBe(302);
+    expect(await sessionsCollection().countDocuments({ 'session.user._id': userId })).toBe(120);
+  });
+
   test('the user agent and the address in words', () => {
     expect(describeUserAgent(FIREFOX)).toBe('Firefox 128 on Linux');
     expect(describeUserAgent(undefined)).toBe('An unknown browser');

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/platform/config';
 import { silentLogger, type Logger } from '../../src/platform/logger';
+import { UserSessions } from '../../src/sessions/user-sessions';
 import { recordCommands } from '../helpers/commands';
 import { capturingLogger } from '../helpers/logs';
 import {
@@ -190,7 +191,7 @@ describe('content', () => {
   test('active sessions: counted at most once a minute by the clock', async () => {
     let clock = Date.now();
     const app = appWith({ METRICS_TOKEN: TOKEN }, { now: () => clock });
-    const live = await shop.store.countActive(new Date(clock));
+    const live = await new UserSessions(shop.store.database, () => clock).countActive(new Date(clock));
     expect(live).toBeGreaterThan(0);
     expect(valueOf(await scrape(app), 'shop_active_sessions')).toBe(live);
 

@@ -2,13 +2,18 @@ import session, { type SessionData } from 'express-session';
 import { MongoClient, type Collection } from 'mongodb';
 import { promisify } from 'node:util';
 import type { Request } from 'express';
-import { MongoSessionStore, type SessionDocument } from '../../src/sessions/mongo-session-store';
+import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
+import type { SessionDocument } from '../../src/sessions/session-document';
+import { isDatabaseUnavailable } from '../../src/platform/database/unavailable';
 import { dropDatabase, testServerUri, uniqueDbName } from '../helpers/database';
+import { withSlowSessionWrites } from '../helpers/slow-writes';
 
 const dbName = uniqueDbName('session_store');
 const TOUCH_INTERVAL_MS = 60_000;
 let clock = Date.now();
 let store: MongoSessionStore;
+/** The store's client, with command monitoring: it shows every command the store sends. */
+let storeClient: MongoClient;
 let client: MongoClient;
 let sessions: Collection<SessionDocument>;
 
@@ -44,13 +49,13 @@ async function loadedLive(sid: string): Promise<SessionData> {
 }
 
 beforeAll(async () => {
+  storeClient = await MongoClient.connect(testServerUri(), { monitorCommands: true });
   store = new MongoSessionStore({
     uri: testServerUri(),
-    databaseName: dbName,
+    database: storeClient.db(dbName),
     idleTimeoutMs: 3_600_000,
     touchIntervalMs: TOUCH_INTERVAL_MS,
     now: () => clock,
-    connectionOptions: { monitorCommands: true },
   });
   await store.ready();
   client = await MongoClient.connect(testServerUri());
@@ -59,6 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store.close();
+  await storeClient.close();
   await client.close();
   await dropDatabase(dbName);
 });
@@ -98,8 +104,6 @@ describe('touch', () => {
     const live = await loaded('sid-quiet', 3_600_000);
     const commands: string[] = [];
     const listen = (event: { commandName: string }) => commands.push(event.commandName);
-    // The store's own client, with command monitoring on: it shows every command the store sends.
-    const storeClient = store.commandClient;
     storeClient.on('commandStarted', listen);
     try {
       await touch('sid-quiet', live);
@@ -134,7 +138,6 @@ describe('set', () => {
     await set('sid-twice', live);
     const commands: string[] = [];
     const listen = (event: { commandName: string }) => commands.push(event.commandName);
-    const storeClient = store.commandClient;
     storeClient.on('commandStarted', listen);
     try {
       // What express-session does after login: the explicit save, then the same data at the end of the
@@ -185,13 +188,12 @@ test('indexes: TTL on expires, and one on the session user id', async () => {
   );
 });
 
-test('writeDelayMs holds every write back by that long', async () => {
+test("a store over slow session writes (the tests' helper) holds every write back by that long", async () => {
   const slow = new MongoSessionStore({
     uri: testServerUri(),
-    databaseName: dbName,
+    database: withSlowSessionWrites(storeClient.db(dbName), 200),
     idleTimeoutMs: 3_600_000,
     touchIntervalMs: TOUCH_INTERVAL_MS,
-    writeDelayMs: 200,
   });
   try {
     await slow.ready();
@@ -201,5 +203,38 @@ test('writeDelayMs holds every write back by that long', async () => {
     expect(await sessions.countDocuments({ _id: 'sid-slow' })).toBe(1);
   } finally {
     await slow.close();
+  }
+});
+
+test("a failed command reaches the store's 'error' listeners and the callback, the driver's error as cause", async () => {
+  // Nothing listens on port 1: every command fails once server selection gives up.
+  const uri = 'mongodb://127.0.0.1:1';
+  const brokenClient = new MongoClient(uri, { serverSelectionTimeoutMS: 200 });
+  const broken = new MongoSessionStore({
+    uri,
+    database: brokenClient.db(dbName),
+    idleTimeoutMs: 3_600_000,
+    touchIntervalMs: TOUCH_INTERVAL_MS,
+    connectionOptions: { serverSelectionTimeoutMS: 200 },
+  });
+  const heard: Error[] = [];
+  broken.on('error', (error: Error) => heard.push(error));
+  try {
+    // Neither the library's client nor the store's could create an index: both reported.
+    await broken.ready();
+    expect(heard.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^Error connecting to db/),
+      expect.stringMatching(/^Error creating the session indexes/),
+    ]);
+    heard.length = 0;
+    const error = await new Promise<unknown>((resolve) => broken.get('sid-any', resolve));
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^Error finding a session: /);
+    // What the error handler follows to answer 503 rather than 500.
+    expect(isDatabaseUnavailable((error as Error).cause)).toBe(true);
+    expect(heard).toEqual([error]);
+  } finally {
+    await broken.close();
+    await brokenClient.close();
   }
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
   const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: TEST_SECRET, SMTP_URL: inbox.url });
   store = new MongoSessionStore({
     uri,
-    databaseName: 'shop',
+    database: mongoose.connection.getClient().db('shop'),
     idleTimeoutMs: config.session.idleTimeoutMs,
     touchIntervalMs: config.session.touchIntervalMs,
   });

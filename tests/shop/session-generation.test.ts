@@ -6,7 +6,8 @@ import request from 'supertest';
 import { promisify } from 'node:util';
 import { createApp } from '../../src/app';
 import { User } from '../../src/accounts/user.model';
-import type { MongoSessionStore, SessionDocument } from '../../src/sessions/mongo-session-store';
+import type { MongoSessionStore } from '../../src/sessions/mongo-session-store';
+import type { SessionDocument } from '../../src/sessions/session-document';
 import {
   csrfTokenIn,
   expectRedirect,

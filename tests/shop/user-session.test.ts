@@ -62,7 +62,7 @@ test('a logged-in page view reads the session and its user in one command, and w
 
   // mongoose's client (users, products) and the store's client (sessions), with command monitoring.
   const counted = await shop.startAnotherInstance({ touchIntervalMs: 60_000 });
-  const storeClient = counted.store.commandClient;
+  const storeClient = counted.store.database.client;
   const mongooseClient = mongoose.connection.getClient() as unknown as MongoClient;
   const commands: string[] = [];
   const listener = (event: { commandName: string; command: Record<string, unknown> }) => {

@@ -76,3 +76,19 @@ test('middleware files export only functions: handlers, or factories of handlers
     }
   }
 });
+
+/**
+ * A library's private fields change without notice: the shop uses public surfaces only. A private
+ * field is named with a leading underscore (`_id` is MongoDB's, not one), or re-declared with
+ * `declare private` to be reached from a subclass.
+ */
+const PRIVATE_FIELD_USE = /\.(?!_id\b)_[A-Za-z]\w*|\[\s*['"]_(?!id['"])\w*['"]\s*\]|\bdeclare\s+private\b/g;
+
+test('no file reads or writes a private field of a library', () => {
+  const uses: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    for (const [use] of fs.readFileSync(file, 'utf8').matchAll(PRIVATE_FIELD_USE))
+      uses.push(`${path.relative(SRC, file)}: ${use}`);
+  }
+  expect(uses).toEqual([]);
+});

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import { promisify } from 'node:util';
+import { MongoClient } from 'mongodb';
 import type { SessionData, Store } from 'express-session';
 import { MongoSessionStore, residentBytes, sessionCookie, ShopClient, sleep, type Config } from './shop';
 import type { ShopProcess } from './shop';
@@ -54,14 +55,16 @@ export async function measureMemoryAndLookups(
   counts: Pick<BenchOptions, 'sessions' | 'loginEvery' | 'lookupSessions'>,
 ): Promise<MemoryPart> {
   const cookie = sessionCookie(config);
-  const storeOf = (uri: string) =>
+  // A client of its own per database, as a shop process has.
+  const clients = [await MongoClient.connect(uris.shop), await MongoClient.connect(uris.small)];
+  const storeOf = (uri: string, client: MongoClient) =>
     new MongoSessionStore({
       uri,
-      databaseName: new URL(uri).pathname.slice(1),
+      database: client.db(),
       idleTimeoutMs: config.session.idleTimeoutMs,
       touchIntervalMs: config.session.touchIntervalMs,
     });
-  const [store, smallStore] = [storeOf(uris.shop), storeOf(uris.small)];
+  const [store, smallStore] = [storeOf(uris.shop, clients[0]), storeOf(uris.small, clients[1])];
   try {
     process.stdout.write(`memory: ${counts.sessions.toLocaleString('en')} fresh visitors ... `);
     await sleep(3000);
@@ -108,6 +111,7 @@ export async function measureMemoryAndLookups(
     return { memory, lookups };
   } finally {
     await Promise.all([store.close(), smallStore.close()]);
+    await Promise.all(clients.map((client) => client.close()));
   }
 }
 

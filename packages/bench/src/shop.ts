@@ -5,7 +5,8 @@
 export { loadConfig, type Config } from '../../../src/platform/config';
 export { sessionCookie } from '../../../src/sessions/session-cookie';
 export { csrfToken } from '../../../src/sessions/csrf';
-export { MongoSessionStore, SESSIONS_COLLECTION } from '../../../src/sessions/mongo-session-store';
+export { MongoSessionStore } from '../../../src/sessions/mongo-session-store';
+export { SESSIONS_COLLECTION } from '../../../src/sessions/session-document';
 export { User, type UserDocument, type CartItem } from '../../../src/accounts/user.model';
 export { Product, type IProduct } from '../../../src/catalog/product.model';
 export { Catalog, PRODUCTS_PER_PAGE, type CatalogPage } from '../../../src/catalog/catalog.service';

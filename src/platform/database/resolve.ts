@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from '../logger';
 import { redactUri, type Config, type MongoBackend } from '../config';
+import { errorMessage } from '../error-message';
 
 /**
  * Decides which database the shop, the scripts and the tests talk to:
@@ -78,11 +79,14 @@ export async function resolveDatabase(options: ResolveOptions): Promise<Resolved
       return started;
     } catch (error) {
       if (options.mongoBackend === 'memory-server') {
-        throw new Error(`MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${message(error)}`, {
-          cause: error,
-        });
+        throw new Error(
+          `MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
-      memoryServerFailure = message(error);
+      memoryServerFailure = errorMessage(error);
     }
   }
 
@@ -153,8 +157,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, why: string): Pro
   } finally {
     clearTimeout(timer);
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }

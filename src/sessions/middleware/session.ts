@@ -1,13 +1,18 @@
 import session, { type Store } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../platform/config';
-import { DatabaseUnavailableError } from '../../platform/database/unavailable';
-import { sessionCookie } from '../session-cookie';
+import type { SessionCookie } from '../session-cookie';
 
-/** express-session over the MongoDB store, with the shop's cookie. */
-export function sessionMiddleware(config: Config, store: Store): RequestHandler {
-  const cookie = sessionCookie(config);
-  const middleware = session({
+/**
+ * express-session over the MongoDB store, with the shop's cookie.
+ *
+ * During an outage the store's `get` fails with the driver's error as its cause, express-session
+ * hands it to the error handler, and the shopper gets the 503 page. express-session would instead
+ * serve requests without their session (a logged-in shopper as a visitor) while its store reports
+ * 'disconnect'; the store never reports it (tests/reliability/database-outage.test.ts).
+ */
+export function sessionMiddleware(config: Config, store: Store, cookie: SessionCookie): RequestHandler {
+  return session({
     name: cookie.name,
     // The first secret signs, all of them verify: secrets can be rotated without logging anyone out.
     secret: config.sessionSecrets,
@@ -23,19 +28,4 @@ export function sessionMiddleware(config: Config, store: Store): RequestHandler 
       maxAge: config.session.idleTimeoutMs,
     },
   });
-
-  // While a store reports 'disconnect', express-session skips sessions and carries on: a
-  // logged-in shopper would get pages as a visitor, and their next form would go to the login
-  // page. Refuse such requests (503) until the store reports 'connect' again.
-  let storeReady = true;
-  store.on('disconnect', () => {
-    storeReady = false;
-  });
-  store.on('connect', () => {
-    storeReady = true;
-  });
-  return (req, res, next) => {
-    if (storeReady) middleware(req, res, next);
-    else next(new DatabaseUnavailableError('the session store is disconnected'));
-  };
 }
