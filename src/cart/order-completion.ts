@@ -11,7 +11,8 @@ import {
 import { Product, type ProductRecord } from '../catalog/product.model';
 import { crashHook, type CrashHook } from '../platform/crash-points';
 import { isDatabaseUnavailable } from '../platform/database/unavailable';
-import { Order, centsOf } from './order.model';
+import { centsOf } from '../http/money';
+import { Order } from './order.model';
 import { nextOrderNumber } from './order-number';
 
 /*

@@ -50,13 +50,3 @@ const orderSchema = new Schema<IOrder, OrderModel>({
 });
 
 export const Order = model<IOrder, OrderModel>('Order', orderSchema);
-
-/** A price in cents: 4.1 is 410, never 409.99999. */
-export function centsOf(price: number): number {
-  return Math.round(price * 100);
-}
-
-/** Totals in cents, so that 0.1 + 0.2 never shows up on a receipt. */
-export function totalInCents(items: ReadonlyArray<{ price: number; quantity: number }>): number {
-  return items.reduce((sum, item) => sum + centsOf(item.price) * item.quantity, 0);
-}
