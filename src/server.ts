@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './platform/config';
 import { createLogger, flushOutput, printLine, type Logger } from './platform/logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
 import { waitForDatabase } from './platform/database/wait-for-database';
+import { errorLine } from './platform/error-message';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
 import { User } from './accounts/user.model';
@@ -206,7 +207,6 @@ function shutDownOnSignals(parts: {
 
 main().catch((error: unknown) => {
   // One line, for whoever reads the deployment's log: the messages name no password (see redactUri).
-  const reason = error instanceof Error ? error.message : String(error);
-  console.error(`The shop could not start: ${reason.split('\n')[0]}`);
+  console.error(`The shop could not start: ${errorLine(error)}`);
   process.exit(1);
 });

@@ -3,6 +3,7 @@ import connectMongoDBSession from 'connect-mongodb-session';
 import type { Request } from 'express';
 import { MongoClient, ObjectId, type Collection, type Db, type Document, type MongoClientOptions } from 'mongodb';
 import type { Clock } from '../platform/clock';
+import { errorMessage } from '../platform/error-message';
 
 const MongoDBStore = connectMongoDBSession(session);
 
@@ -147,7 +148,8 @@ export class MongoSessionStore extends MongoDBStore {
       .then(() => this.sessions.createIndex({ 'session.user._id': 1 }))
       .then(
         () => undefined,
-        (error: unknown) => this.fail(new Error(`Error creating the session user index: ${message(error)}`), () => {}),
+        (error: unknown) =>
+          this.fail(new Error(`Error creating the session user index: ${errorMessage(error)}`), () => {}),
       );
   }
 
@@ -451,11 +453,7 @@ function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The driver's error stays the cause: the error handler tells an outage (503) from a bug by it. */
 function storeError(what: string, cause: unknown): Error {
-  return new Error(`${what}: ${message(cause)}`, { cause });
+  return new Error(`${what}: ${errorMessage(cause)}`, { cause });
 }

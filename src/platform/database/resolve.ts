@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Logger } from '../logger';
+import { errorLine } from '../error-message';
 import { redactUri, type Config, type MongoBackend } from '../config';
 
 /**
@@ -78,11 +79,11 @@ export async function resolveDatabase(options: ResolveOptions): Promise<Resolved
       return started;
     } catch (error) {
       if (options.mongoBackend === 'memory-server') {
-        throw new Error(`MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${message(error)}`, {
+        throw new Error(`MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${errorLine(error)}`, {
           cause: error,
         });
       }
-      memoryServerFailure = message(error);
+      memoryServerFailure = errorLine(error);
     }
   }
 
@@ -153,8 +154,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, why: string): Pro
   } finally {
     clearTimeout(timer);
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }

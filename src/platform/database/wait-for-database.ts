@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { redactUri } from '../config';
 import type { Logger } from '../logger';
+import { errorLine } from '../error-message';
 
 export interface WaitForDatabaseOptions {
   uri: string;
@@ -40,7 +41,7 @@ export async function waitForDatabase(options: WaitForDatabaseOptions): Promise<
       if (attempt > 1) options.logger.info(`database at ${where} answered on attempt ${attempt}`);
       return;
     } catch (error) {
-      const reason = firstLine(error);
+      const reason = errorLine(error);
       if (attempt >= attempts) {
         const tries = attempts === 1 ? '' : ` (${attempts} attempts)`;
         throw new DatabaseUnreachableError(
@@ -64,8 +65,4 @@ async function ping(uri: string, timeoutMs: number): Promise<void> {
   } finally {
     await client.close().catch(() => {});
   }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }
