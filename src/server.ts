@@ -9,9 +9,10 @@ import { waitForDatabase } from './platform/database/wait-for-database';
 import { errorLine } from './platform/error-message';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
-import { User } from './accounts/user.model';
+import { User } from './user.model';
 import { Cart } from './cart/cart.service';
-import { Housekeeping, accountDeletionHooks } from './cart/housekeeping';
+import { Housekeeping } from './cart/housekeeping';
+import { accountDeletionHooks, productDeletionHooks } from './cart/hooks';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { ProductImages } from './catalog/product-images.service';
 import { systemClock } from './platform/clock';
@@ -90,9 +91,15 @@ async function main(): Promise<void> {
   // up after) is finished before serving, and again every lease: an order's shopper may never come
   // back to trigger it. A failure is logged, not fatal: the records stay for the next sweep. With a
   // catalog of its own, uncached: the app's hears of a removed seller within its cache time.
-  const sweepCatalog = new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 });
+  const sweepCatalog = new Catalog({
+    users: User,
+    onProductsDeleted: productDeletionHooks(User),
+    perPage: PRODUCTS_PER_PAGE,
+    cacheMs: 0,
+  });
   const housekeeping = new Housekeeping({
-    accountDeletionHooks: accountDeletionHooks(sweepCatalog, new Cart({ catalog: sweepCatalog })),
+    users: User,
+    accountDeletionHooks: accountDeletionHooks(sweepCatalog, new Cart({ users: User, catalog: sweepCatalog })),
     pendingOrderLeaseMs: config.pendingOrderLeaseMs,
     now: systemClock,
     logger,

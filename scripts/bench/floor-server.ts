@@ -19,7 +19,7 @@ import { usePageDefaults } from '../../src/app';
 import { unitsIn } from '../../src/cart/cart.service';
 import { productListLocals } from './product-list-page';
 import { useViews } from '../../src/http/view-engine';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { loadConfig } from '../../src/platform/config';
 import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/mongo-session-store';
 import { sessionCookie } from '../../src/sessions/session-cookie';

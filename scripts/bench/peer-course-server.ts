@@ -28,7 +28,7 @@ import session from 'express-session';
 import connectMongoDBSession from 'connect-mongodb-session';
 import { csrfSync } from 'csrf-sync';
 import mongoose from 'mongoose';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import {
   listen,
   loginPage,

@@ -10,7 +10,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import mongoose from 'mongoose';
 import { usePageDefaults } from '../../src/app';
 import { unitsIn } from '../../src/cart/cart.service';
-import type { CartItem } from '../../src/accounts/user.model';
+import type { CartItem } from '../../src/cart/cart.model';
 import { productListLocals } from './product-list-page';
 import { useViews } from '../../src/http/view-engine';
 import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';

@@ -26,7 +26,8 @@ import { csrfSync } from 'csrf-sync';
 import mongoose from 'mongoose';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { User, type UserDocument } from '../../src/accounts/user.model';
+import type { UserDocument } from '../../src/accounts/user.schema';
+import { User } from '../../src/user.model';
 import {
   listen,
   loginPage,

@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import { Mailer } from '../../src/platform/mailer';
 import { silentLogger } from '../../src/platform/logger';
 import { Accounts } from '../../src/accounts/accounts.service';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { Product, type IProduct } from '../../src/catalog/product.model';
 import type { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 
@@ -32,6 +32,7 @@ export async function seedShop(options: {
   // No mail: the confirmation links of the bench's shoppers go nowhere.
   const mailer = new Mailer({ from: 'bench@localhost' }, silentLogger);
   const accounts = new Accounts({
+    users: User,
     bcryptRounds: options.bcryptRounds,
     sessionStore: options.sessionStore,
     mailer,

@@ -1,5 +1,5 @@
 import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
-import { shippingAddressSchema, type ShippingAddress } from '../accounts/user.model';
+import { shippingAddressSchema, type ShippingAddress } from './cart.model';
 
 /** What was bought, as it was at the time: later edits or deletions of the product don't change it. */
 export interface IOrderItem {
