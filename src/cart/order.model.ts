@@ -1,4 +1,4 @@
-import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
+import { Schema, Types, model, type Model } from 'mongoose';
 import { shippingAddressSchema, type ShippingAddress } from './cart.model';
 
 /** What was bought, as it was at the time: later edits or deletions of the product don't change it. */
@@ -24,7 +24,6 @@ export interface IOrder {
 }
 
 export type OrderModel = Model<IOrder>;
-export type OrderDocument = HydratedDocument<IOrder>;
 export type OrderRecord = IOrder & { _id: Types.ObjectId };
 
 const orderItemSchema = new Schema<IOrderItem>(
