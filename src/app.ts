@@ -47,7 +47,8 @@ import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
 import { provideCartLocals } from './cart/middleware/cart-locals';
 import { completePendingOrders } from './cart/middleware/complete-pending-orders';
-import { accountDeletionHooks } from './cart/housekeeping';
+import { accountDeletionHooks, productDeletionHooks } from './cart/hooks';
+import { User } from './user.model';
 import { accountGone } from './accounts/middleware/account-gone';
 import { crashHook } from './platform/crash-points';
 import { createHealthController } from './health/health.controller';
@@ -62,8 +63,8 @@ export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
   sessionStore: MongoSessionStore;
   logger: Logger;
-  /** The shop window's cache; by default one of its own per app, kept `config.catalogCacheMs`. */
-  catalog?: Catalog;
+  /** The shop window's cache: by default `config.catalogCacheMs`, timed by lru-cache; tests give their time and clock. */
+  catalogCache?: { cacheMs: number; now?: Clock };
   /** The time for the absolute timeout, the login time and the links in mail; tests pass a controllable one. */
   now?: Clock;
   /** Outgoing mail; by default one made from `config.mail`. */
@@ -93,14 +94,23 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   sessionStore.on('error', (error: unknown) => logger.error({ err: error }, 'session store error'));
 
-  // The services own the writes and their rules; the controllers translate HTTP to them.
+  // The services own the writes and their rules; the controllers translate HTTP to them. Each
+  // area writes its own part of the User (src/user.model.ts); what one area does to another's
+  // data goes through hooks the upper area provides (cart/hooks.ts).
   // Photos decoded at once, and waiting: what uploads may cost this process's memory.
   const photoQueue = connections.photoQueue ?? new PhotoQueue(config.photoDecoding);
   const images = new ProductImages({ queue: photoQueue });
-  const catalog =
-    connections.catalog ?? new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: config.catalogCacheMs, images });
+  const catalog = new Catalog({
+    users: User,
+    onProductsDeleted: productDeletionHooks(User),
+    perPage: PRODUCTS_PER_PAGE,
+    cacheMs: connections.catalogCache?.cacheMs ?? config.catalogCacheMs,
+    now: connections.catalogCache?.now,
+    images,
+  });
   const crash = crashHook(config.testCrashAt);
   const cart = new Cart({
+    users: User,
     catalog,
     now,
     crash,
@@ -114,6 +124,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   });
   const rateLimits = createAuthRateLimits(config, { counters, logger });
   const accounts = new Accounts({
+    users: User,
     bcryptRounds: config.bcryptRounds,
     userSessions,
     mailer,
@@ -151,7 +162,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   app.use(sessionMiddleware(config, sessionStore, cookie));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
-  app.use(loadUser({ cookie, sessionStore, securityLog }));
+  app.use(loadUser({ users: User, cookie, sessionStore, securityLog }));
   app.use(completePendingOrders(cart, logger));
   app.use(provideCartLocals);
   app.use(provideCsrfTokenToShoppers);

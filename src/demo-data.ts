@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { Logger } from './platform/logger';
 import { Product, type IProduct, type ProductImage } from './catalog/product.model';
 import { ProductImages } from './catalog/product-images.service';
-import { User } from './accounts/user.model';
+import { User } from './user.model';
 
 /** The demo shopper printed at start-up, so that a fresh `npm run dev` can be tried at once. */
 export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password' } as const;
@@ -105,7 +105,6 @@ export async function seedDemoData({
     (await User.create({
       email: DEMO_LOGIN.email,
       password: await bcrypt.hash(DEMO_LOGIN.password, bcryptRounds),
-      cart: { items: [] },
       emailVerified: true,
     }));
   // Each picture goes the way of a seller's upload (checked, re-encoded at each width, GridFS),

@@ -6,11 +6,13 @@ import { ConfigError, loadConfig, type Config } from './platform/config';
 import { createLogger, flushOutput, printLine, type Logger } from './platform/logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
 import { waitForDatabase } from './platform/database/wait-for-database';
+import { errorLine } from './platform/error-message';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
-import { User } from './accounts/user.model';
+import { User } from './user.model';
 import { Cart } from './cart/cart.service';
-import { Housekeeping, accountDeletionHooks } from './cart/housekeeping';
+import { Housekeeping } from './cart/housekeeping';
+import { accountDeletionHooks, productDeletionHooks } from './cart/hooks';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { ProductImages } from './catalog/product-images.service';
 import { systemClock } from './platform/clock';
@@ -90,9 +92,15 @@ async function main(): Promise<void> {
   // up after) is finished before serving, and again every lease: an order's shopper may never come
   // back to trigger it. A failure is logged, not fatal: the records stay for the next sweep. With a
   // catalog of its own, uncached: the app's hears of a removed seller within its cache time.
-  const sweepCatalog = new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 });
+  const sweepCatalog = new Catalog({
+    users: User,
+    onProductsDeleted: productDeletionHooks(User),
+    perPage: PRODUCTS_PER_PAGE,
+    cacheMs: 0,
+  });
   const housekeeping = new Housekeeping({
-    accountDeletionHooks: accountDeletionHooks(sweepCatalog, new Cart({ catalog: sweepCatalog })),
+    users: User,
+    accountDeletionHooks: accountDeletionHooks(sweepCatalog, new Cart({ users: User, catalog: sweepCatalog })),
     pendingOrderLeaseMs: config.pendingOrderLeaseMs,
     now: systemClock,
     logger,
@@ -217,7 +225,6 @@ function shutDownOnSignals(parts: {
 
 main().catch((error: unknown) => {
   // One line, for whoever reads the deployment's log: the messages name no password (see redactUri).
-  const reason = error instanceof Error ? error.message : String(error);
-  console.error(`The shop could not start: ${reason.split('\n')[0]}`);
+  console.error(`The shop could not start: ${errorLine(error)}`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import { Schema, Types, model, type Model } from 'mongoose';
 import { AccountToken } from './account-token.model';
-import { User } from './user.model';
+import type { UserModel } from './user.schema';
 
 /** What another area does once an account is deleted; it may run more than once for one account. */
 export type AccountDeletionHook = (userId: Types.ObjectId) => Promise<void>;
@@ -27,10 +27,10 @@ const accountDeletionSchema = new Schema<IAccountDeletion>(
 const AccountDeletion: Model<IAccountDeletion> = model<IAccountDeletion>('AccountDeletion', accountDeletionSchema);
 
 /** Step 2 of a deletion: the record, the User's links, the User. */
-export async function deleteUser(userId: Types.ObjectId, at: Date): Promise<void> {
+export async function deleteUser(users: UserModel, userId: Types.ObjectId, at: Date): Promise<void> {
   await AccountDeletion.updateOne({ _id: userId }, { $setOnInsert: { at } }, { upsert: true });
   await AccountToken.deleteMany({ userId });
-  await User.deleteOne({ _id: userId });
+  await users.deleteOne({ _id: userId });
 }
 
 /** Step 3: the other areas clean up after the deleted User, then the record goes. */
@@ -44,10 +44,13 @@ export async function cleanUpAfter(userId: Types.ObjectId, hooks: readonly Accou
  * it was not yet, then the clean-up. Beside a deletion in progress it does no harm: each step may
  * be repeated, in this order. Returns how many were finished.
  */
-export async function finishInterruptedDeletions(hooks: readonly AccountDeletionHook[]): Promise<number> {
+export async function finishInterruptedDeletions(
+  users: UserModel,
+  hooks: readonly AccountDeletionHook[],
+): Promise<number> {
   const records = await AccountDeletion.find({}, { _id: 1, at: 1 }).lean<IAccountDeletion[]>();
   for (const { _id: userId, at } of records) {
-    await deleteUser(userId, at);
+    await deleteUser(users, userId, at);
     await cleanUpAfter(userId, hooks);
   }
   return records.length;

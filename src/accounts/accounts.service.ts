@@ -7,9 +7,11 @@ import type { UserSessions } from '../sessions/user-sessions';
 import { cleanUpAfter, deleteUser, type AccountDeletionHook } from './account-deletion';
 import { AccountMail } from './account-mail';
 import { AccountToken, newToken, tokenHash, type TokenPurpose } from './account-token.model';
-import { User, type IUser, type UserDocument } from './user.model';
+import type { IUser, UserDocument, UserModel } from './user.schema';
 
 export interface AccountsOptions {
+  /** The User model (src/user.model.ts): accounts writes its own part of it, the other areas theirs. */
+  users: UserModel;
   bcryptRounds: number;
   /** Finds and ends a shopper's sessions through the index on `session.user._id`. */
   userSessions: Pick<UserSessions, 'endAll' | 'rename'>;
@@ -43,6 +45,7 @@ export type EmailChangeRequest = 'sent' | 'wrong-password' | 'same-address';
  * message was sent.
  */
 export class Accounts {
+  private readonly users: UserModel;
   private readonly bcryptRounds: number;
   private readonly userSessions: AccountsOptions['userSessions'];
   private readonly mailer: AccountsOptions['mailer'];
@@ -54,6 +57,7 @@ export class Accounts {
   private dummyHash: Promise<string> | undefined;
 
   constructor(options: AccountsOptions) {
+    this.users = options.users;
     this.bcryptRounds = options.bcryptRounds;
     this.userSessions = options.userSessions;
     this.mailer = options.mailer;
@@ -65,19 +69,19 @@ export class Accounts {
   }
 
   /**
-   * A new account with an empty cart, and a link to confirm its address. An address that has an
+   * A new account (its cart empty: the cart's part has defaults of its own), and a link to confirm its address. An address that has an
    * account already gets the same answer, after the same work (the password is hashed either way),
    * and its owner a message instead: nobody learns from signup which addresses have accounts.
    */
   async signUp(email: string, password: string): Promise<void> {
     const passwordHash = await bcrypt.hash(password, this.bcryptRounds);
-    if (await User.exists({ email })) {
+    if (await this.users.exists({ email })) {
       this.post(this.mail.signupAttempt(email));
       return;
     }
     let user: UserDocument;
     try {
-      user = await User.create({ email, password: passwordHash, cart: { items: [] } });
+      user = await this.users.create({ email, password: passwordHash });
     } catch (error) {
       // Two signups with one email at the same moment: the unique index decides.
       if (!isDuplicateKeyError(error)) throw error;
@@ -92,7 +96,7 @@ export class Accounts {
    * comparison, so response times don't reveal which accounts exist.
    */
   async authenticate(email: string, password: string): Promise<UserDocument | undefined> {
-    const user = await User.findOne({ email });
+    const user = await this.users.findOne({ email });
     const matches = await bcrypt.compare(password, user?.password ?? (await this.hashOfNothing()));
     return user && matches ? user : undefined;
   }
@@ -127,7 +131,7 @@ export class Accounts {
    * addresses have one.
    */
   async requestPasswordReset(email: string): Promise<void> {
-    const user = await User.findOne({ email }).select('_id email');
+    const user = await this.users.findOne({ email }).select('_id email');
     if (!user) return;
     const token = this.issueToken(user._id, 'reset-password', user.email, RESET_LIFETIME_MS);
     this.post(token.then((issued) => this.mail.resetPassword(user.email, issued)));
@@ -139,7 +143,7 @@ export class Accounts {
    */
   async resetTokenIsValid(token: string): Promise<boolean> {
     const live = await this.liveToken(token, ['reset-password']);
-    return live !== null && (await User.exists({ _id: live.userId, email: live.email })) !== null;
+    return live !== null && (await this.users.exists({ _id: live.userId, email: live.email })) !== null;
   }
 
   /**
@@ -152,7 +156,7 @@ export class Accounts {
     password: string,
   ): Promise<{ user: UserDocument; generation: number } | undefined> {
     const used = await this.useToken(token, ['reset-password']);
-    const user = used && (await User.findById(used.userId));
+    const user = used && (await this.users.findById(used.userId));
     if (!user || user.email !== used.email) return undefined;
     const generation = await this.endSessions(user._id, {
       password: await bcrypt.hash(password, this.bcryptRounds),
@@ -174,17 +178,17 @@ export class Accounts {
    */
   async confirmEmail(token: string): Promise<EmailConfirmation> {
     const used = await this.useToken(token, ['verify-email', 'change-email']);
-    const user = used && (await User.findById(used.userId));
+    const user = used && (await this.users.findById(used.userId));
     if (!used || !user) return 'invalid';
     if (used.purpose === 'verify-email') {
       // A link to an address the account no longer has confirms nothing.
       if (user.email !== used.email) return 'invalid';
-      await User.updateOne({ _id: user._id }, { $set: { emailVerified: true } });
+      await this.users.updateOne({ _id: user._id }, { $set: { emailVerified: true } });
       return 'confirmed';
     }
     const oldEmail = user.email;
     try {
-      await User.updateOne({ _id: user._id }, { $set: { email: used.email, emailVerified: true } });
+      await this.users.updateOne({ _id: user._id }, { $set: { email: used.email, emailVerified: true } });
     } catch (error) {
       if (isDuplicateKeyError(error)) return 'address-taken';
       throw error;
@@ -202,7 +206,7 @@ export class Accounts {
   async requestEmailChange(user: UserDocument, currentPassword: string, newEmail: string): Promise<EmailChangeRequest> {
     if (!(await this.checkPassword(user, currentPassword))) return 'wrong-password';
     if (newEmail === user.email) return 'same-address';
-    if (await User.exists({ email: newEmail })) return 'sent';
+    if (await this.users.exists({ email: newEmail })) return 'sent';
     const token = await this.issueToken(user._id, 'change-email', newEmail, CONFIRMATION_LIFETIME_MS);
     this.post(this.mail.confirmNewEmail(newEmail, token));
     this.post(this.mail.emailChangeRequested(user.email, newEmail));
@@ -225,7 +229,7 @@ export class Accounts {
   async deleteAccount(user: UserDocument, currentPassword: string): Promise<boolean> {
     if (!(await this.checkPassword(user, currentPassword))) return false;
     await this.endSessions(user._id);
-    await deleteUser(user._id, new Date(this.now()));
+    await deleteUser(this.users, user._id, new Date(this.now()));
     this.crash('after-user-deleted');
     await cleanUpAfter(user._id, this.onAccountDeleted);
     this.post(this.mail.accountDeleted(user.email));
@@ -239,11 +243,13 @@ export class Accounts {
    * loaded session) nor, if it did come back some other way, use it.
    */
   private async endSessions(userId: Types.ObjectId, changes: Partial<IUser> = {}): Promise<number> {
-    const updated = await User.findOneAndUpdate(
-      { _id: userId },
-      { $set: changes, $inc: { sessionGeneration: 1 } },
-      { returnDocument: 'after', projection: { sessionGeneration: 1 } },
-    ).lean<Pick<IUser, 'sessionGeneration'>>();
+    const updated = await this.users
+      .findOneAndUpdate(
+        { _id: userId },
+        { $set: changes, $inc: { sessionGeneration: 1 } },
+        { returnDocument: 'after', projection: { sessionGeneration: 1 } },
+      )
+      .lean<Pick<IUser, 'sessionGeneration'>>();
     await this.userSessions.endAll(userId.toHexString());
     return updated?.sessionGeneration ?? 0;
   }

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { SessionUser } from '../sessions/login';
-import type { UserDocument } from './user.model';
+import type { UserDocument } from './user.schema';
 
 /** The logged-in shopper, for handlers mounted behind `requireLogin`. */
 export function loggedInUser(req: Request): UserDocument {

@@ -7,7 +7,7 @@ import { flash } from '../http/flash';
 import { localPath } from '../http/local-path';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { loggedInUser } from '../accounts/current-user';
-import { MAX_LINE_QUANTITY, type ShippingAddress } from '../accounts/user.model';
+import { MAX_LINE_QUANTITY, type ShippingAddress } from './cart.model';
 import { savedAddress, type Cart, type CartView } from './cart.service';
 import { ADDRESS_FIELDS, hasAddressFields, parseQuantity, validAddress } from './cart.forms';
 import { DELIVERY_COUNTRIES, PAYMENT_METHOD } from './shipping';

@@ -1,5 +1,5 @@
 import { body } from 'express-validator';
-import { MAX_LINE_QUANTITY, type ShippingAddress } from '../accounts/user.model';
+import { MAX_LINE_QUANTITY, type ShippingAddress } from './cart.model';
 import { isDeliveryCountry } from './shipping';
 
 /*

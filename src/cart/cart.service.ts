@@ -1,16 +1,19 @@
 import { Types } from 'mongoose';
 import { AccountGoneError } from '../accounts/account-gone';
-import { User, type ShippingAddress, type UserDocument } from '../accounts/user.model';
+import type { UserDocument, UserModel } from '../accounts/user.schema';
 import type { Catalog } from '../catalog/catalog.service';
 import { Product } from '../catalog/product.model';
 import { SHOP_ADDRESS, SHOP_NAME } from '../http/view-helpers';
 import { DEFAULT_PENDING_ORDER_LEASE_MS } from '../platform/config';
 import { systemClock, type Clock } from '../platform/clock';
 import { crashHook, type CrashHook } from '../platform/crash-points';
-import { Order, centsOf, type OrderRecord } from './order.model';
+import { centsOf } from '../http/money';
+import { Order, type OrderRecord } from './order.model';
 import { invoiceNumberOf, orderLabel } from './order-number';
 import { invoiceFilename, invoicePdf, type Seller } from './invoice-pdf';
-import { cartLines, completeOrder, leaseIsOver, type CartLine } from './order-completion';
+import type { ShippingAddress } from './cart.model';
+import { cartLines, completeOrder, type CartLine } from './order-completion';
+import { PendingOrders, leaseIsOver } from './pending-orders';
 import { addressLines, isDeliveryCountry } from './shipping';
 
 export type { CartLine } from './order-completion';
@@ -66,6 +69,8 @@ export interface Invoice {
 }
 
 export interface CartOptions {
+  /** The User model (src/user.model.ts): the cart is the cart's part of the User document. */
+  users: UserModel;
   /** Says whether a product exists and names it (from its short cache); carts and orders read prices afresh. */
   catalog: Catalog;
   /** An order's date. */
@@ -92,21 +97,26 @@ export function savedAddress(user: UserDocument): ShippingAddress | undefined {
 
 /**
  * A shopper's cart and orders. The cart lives in the User document and changes only through its
- * atomic updates (user.model.ts); ordering claims it in one step, so two parallel orders can't both
- * get it. Orders keep what was bought as it was then, and where it went.
+ * atomic updates (cart.plugin.ts); ordering claims it in one step, so two parallel orders can't
+ * both get it. Orders keep what was bought as it was then, and where it went.
  */
 export class Cart {
+  private readonly users: UserModel;
+  private readonly pendingOrders: PendingOrders;
   private readonly catalog: Catalog;
   private readonly now: Clock;
   private readonly crash: CrashHook;
   private readonly leaseMs: number;
 
   constructor({
+    users,
     catalog,
     now = systemClock,
     crash = crashHook(undefined),
     pendingOrderLeaseMs = DEFAULT_PENDING_ORDER_LEASE_MS,
   }: CartOptions) {
+    this.users = users;
+    this.pendingOrders = new PendingOrders(users);
     this.catalog = catalog;
     this.now = now;
     this.crash = crash;
@@ -117,7 +127,7 @@ export class Cart {
    * Adds one unit, up to the line's limit. The catalog's cache (a second behind other processes)
    * only turns away ids it cannot find in the database either; the database decides, after the
    * write: a product deleted before that check is taken out of the cart again and not found. A
-   * deletion after it pulls the line itself (catalog.service.ts deletes, then empties the carts).
+   * deletion after it pulls the line itself (the catalog deletes, then calls the cart's hook, hooks.ts).
    */
   async add(user: UserDocument, productId: Types.ObjectId): Promise<AddOutcome> {
     const product = await this.catalog.product(productId);
@@ -151,7 +161,7 @@ export class Cart {
   async view(user: UserDocument): Promise<CartView> {
     const { lines, gone } = await cartLines(user.cart.items);
     if (gone.length > 0) {
-      await User.updateOne({ _id: user._id }, { $pull: { 'cart.items': { productId: { $in: gone } } } });
+      await this.users.updateOne({ _id: user._id }, { $pull: { 'cart.items': { productId: { $in: gone } } } });
     }
     const subtotalCents = lines.reduce((sum, line) => sum + line.lineCents, 0);
     return { lines, units: unitsIn(lines), subtotalCents, totalCents: subtotalCents };
@@ -175,11 +185,16 @@ export class Cart {
     const orderId = new Types.ObjectId();
     const pending = await user.claimCart(orderId, address ?? savedAddress(user), new Date(this.now()));
     if (!pending) {
-      if (!(await User.exists({ _id: user._id }))) throw new AccountGoneError();
+      if (!(await this.pendingOrders.buyerExists(user._id))) throw new AccountGoneError();
       return { kind: 'empty' };
     }
     this.crash('after-claim');
-    const completion = await completeOrder({ _id: user._id, email: user.email }, pending, this.crash);
+    const completion = await completeOrder(
+      this.pendingOrders,
+      { _id: user._id, email: user.email },
+      pending,
+      this.crash,
+    );
     if (completion === 'buyer-gone') throw new AccountGoneError();
     return completion === 'ordered' ? { kind: 'placed', order: { id: orderId.toHexString() } } : { kind: 'empty' };
   }
@@ -193,7 +208,12 @@ export class Cart {
     let completed = 0;
     for (const pending of user.pendingOrders ?? []) {
       if (!leaseIsOver(pending, this.now(), this.leaseMs)) continue;
-      const completion = await completeOrder({ _id: user._id, email: user.email }, pending, this.crash);
+      const completion = await completeOrder(
+        this.pendingOrders,
+        { _id: user._id, email: user.email },
+        pending,
+        this.crash,
+      );
       if (completion === 'ordered') completed++;
     }
     return completed;

@@ -1,17 +1,14 @@
 import { finishInterruptedDeletions, type AccountDeletionHook } from '../accounts/account-deletion';
-import type { Catalog } from '../catalog/catalog.service';
+import type { UserModel } from '../accounts/user.schema';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
-import type { Cart } from './cart.service';
 import { completeInterruptedOrders } from './order-completion';
-
-/** What the shop's areas do once an account is deleted: its products leave, its orders lose the email. */
-export function accountDeletionHooks(catalog: Catalog, cart: Cart): AccountDeletionHook[] {
-  return [(userId) => catalog.removeSeller(userId), (userId) => cart.forgetBuyer(userId)];
-}
+import { PendingOrders } from './pending-orders';
 
 export interface HousekeepingOptions {
-  /** What a deleted account's clean-up runs (accountDeletionHooks). */
+  /** The User model (src/user.model.ts): the deleted Users and the pending orders live there. */
+  users: UserModel;
+  /** What a deleted account's clean-up runs (accountDeletionHooks, hooks.ts). */
   accountDeletionHooks: AccountDeletionHook[];
   /** The orders' lease (config's pendingOrderLeaseMs): younger ones belong to their request. */
   pendingOrderLeaseMs: number;
@@ -32,20 +29,26 @@ const MIN_INTERVAL_MS = 1000;
 export class Housekeeping {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private readonly pendingOrders: PendingOrders;
 
-  constructor(private readonly options: HousekeepingOptions) {}
+  constructor(private readonly options: HousekeepingOptions) {
+    this.pendingOrders = new PendingOrders(options.users);
+  }
 
   /** One sweep; a failure is logged, not thrown: whatever is left waits for the next one. */
   async sweep(): Promise<void> {
-    const { accountDeletionHooks: hooks, pendingOrderLeaseMs, now, logger } = this.options;
+    const { users, accountDeletionHooks: hooks, pendingOrderLeaseMs, now, logger } = this.options;
     try {
-      const finished = await finishInterruptedDeletions(hooks);
+      const finished = await finishInterruptedDeletions(users, hooks);
       if (finished > 0) logger.warn({ finished }, 'finished account deletions interrupted by a crash');
     } catch (error) {
       logger.error({ err: error }, 'could not finish the account deletions interrupted by a crash');
     }
     try {
-      const completed = await completeInterruptedOrders({ now: now(), leaseMs: pendingOrderLeaseMs });
+      const completed = await completeInterruptedOrders(this.pendingOrders, {
+        now: now(),
+        leaseMs: pendingOrderLeaseMs,
+      });
       if (completed > 0) logger.warn({ completed }, 'completed orders interrupted by a crash');
     } catch (error) {
       logger.error({ err: error }, 'could not complete the orders interrupted by a crash');

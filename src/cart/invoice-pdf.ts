@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
-import { SHOP_NAME, formatCents, formatDate } from '../http/view-helpers';
+import { centsOf, formatCents } from '../http/money';
+import { SHOP_NAME, formatDate } from '../http/view-helpers';
 import { PAYMENT_METHOD } from './shipping';
 
 /** Who sells: the business named on the invoice, with its postal address a line each. */
@@ -60,11 +61,6 @@ export function printable(text: string): string {
   return result;
 }
 
-/** Cents per line, as the cart and the orders page count them: 0.1 + 0.2 never shows up. */
-function cents(price: number): number {
-  return Math.round(price * 100);
-}
-
 /**
  * The invoice as a PDF document that is already complete: pipe it to where it should go.
  * Built with pdfkit's standard Helvetica, so no font file is needed and the file stays small.
@@ -96,7 +92,7 @@ export function invoicePdf(invoice: InvoiceData): PDFKit.PDFDocument {
   y = tableHeader(doc, y);
   let totalCents = 0;
   for (const item of invoice.items) {
-    const lineCents = cents(item.price) * item.quantity;
+    const lineCents = centsOf(item.price) * item.quantity;
     totalCents += lineCents;
     const title = printable(item.title);
     doc.font('Helvetica');
@@ -108,7 +104,7 @@ export function invoicePdf(invoice: InvoiceData): PDFKit.PDFDocument {
     }
     doc.text(title, COLUMNS.item.x, y, { width: COLUMNS.item.width });
     cell(doc, String(item.quantity), COLUMNS.quantity, y);
-    cell(doc, formatCents(cents(item.price)), COLUMNS.unitPrice, y);
+    cell(doc, formatCents(centsOf(item.price)), COLUMNS.unitPrice, y);
     cell(doc, formatCents(lineCents), COLUMNS.lineTotal, y);
     y += height + ROW_GAP;
   }

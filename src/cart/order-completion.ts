@@ -1,18 +1,12 @@
 import type { Types } from 'mongoose';
-import {
-  User,
-  returnPendingOrderToCart,
-  settlePendingOrder,
-  usersWithPendingOrders,
-  type CartItem,
-  type IUser,
-  type PendingOrder,
-} from '../accounts/user.model';
 import { Product, type ProductRecord } from '../catalog/product.model';
 import { crashHook, type CrashHook } from '../platform/crash-points';
 import { isDatabaseUnavailable } from '../platform/database/unavailable';
-import { Order, centsOf } from './order.model';
+import { centsOf } from '../http/money';
+import type { CartItem, PendingOrder } from './cart.model';
+import { Order } from './order.model';
 import { nextOrderNumber } from './order-number';
+import { leaseIsOver, type PendingOrders } from './pending-orders';
 
 /*
  * Steps 2 and 3 of placing an order (cart.service.ts, docs/reliability.md): the order inserted
@@ -73,6 +67,7 @@ export type Completion = 'ordered' | 'nothing-left' | 'buyer-gone';
  * the error is thrown on.
  */
 export async function completeOrder(
+  orders: PendingOrders,
   buyer: { _id: Types.ObjectId; email: string },
   pending: PendingOrder,
   crash: CrashHook,
@@ -80,9 +75,9 @@ export async function completeOrder(
   const { lines } = await cartLines(pending.items);
   let inserted = false;
   if (lines.length > 0) {
-    const number = pending.number ?? (await keepNewNumber(buyer._id, pending.id));
+    const number = pending.number ?? (await keepNewNumber(orders, buyer._id, pending.id));
     // The record went meanwhile: another run settled it.
-    if (number === undefined) return outcomeElsewhere(buyer._id, pending.id);
+    if (number === undefined) return outcomeElsewhere(orders, buyer._id, pending.id);
     try {
       await Order.create({
         _id: pending.id,
@@ -103,13 +98,13 @@ export async function completeOrder(
       const unavailable = isDatabaseUnavailable(error);
       const alreadyIn = !unavailable && (await Order.exists({ _id: pending.id })) !== null;
       if (!alreadyIn || !isDuplicateKey(error)) {
-        if (!alreadyIn && !unavailable) await returnPendingOrderToCart(buyer._id, pending.id);
+        if (!alreadyIn && !unavailable) await orders.returnToCart(buyer._id, pending.id);
         throw error;
       }
     }
     crash('after-order');
   }
-  if (!(await settlePendingOrder(buyer._id, pending.id))) {
+  if (!(await orders.settle(buyer._id, pending.id))) {
     if (inserted) await Order.deleteOne({ _id: pending.id });
     return 'buyer-gone';
   }
@@ -122,42 +117,41 @@ export async function completeOrder(
  * (then that one is used, and the one drawn here is skipped: the only way two runs meet is a
  * request slower than the lease). Undefined when the record is gone.
  */
-async function keepNewNumber(userId: Types.ObjectId, orderId: Types.ObjectId): Promise<number | undefined> {
-  const drawn = await nextOrderNumber();
-  const kept = await User.updateOne(
-    { _id: userId, pendingOrders: { $elemMatch: { id: orderId, number: { $exists: false } } } },
-    { $set: { 'pendingOrders.$.number': drawn } },
-  );
-  if (kept.matchedCount === 1) return drawn;
-  const user = await User.findOne({ _id: userId }, { pendingOrders: 1 }).lean<Pick<IUser, 'pendingOrders'>>();
-  return user?.pendingOrders?.find((record) => record.id.equals(orderId))?.number;
+async function keepNewNumber(
+  orders: PendingOrders,
+  userId: Types.ObjectId,
+  orderId: Types.ObjectId,
+): Promise<number | undefined> {
+  return orders.keepNumber(userId, orderId, await nextOrderNumber());
 }
 
 /** A record another run settled: ordered, or given back (or its User gone). */
-async function outcomeElsewhere(userId: Types.ObjectId, orderId: Types.ObjectId): Promise<Completion> {
+async function outcomeElsewhere(
+  orders: PendingOrders,
+  userId: Types.ObjectId,
+  orderId: Types.ObjectId,
+): Promise<Completion> {
   if (await Order.exists({ _id: orderId })) return 'ordered';
-  return (await User.exists({ _id: userId })) ? 'nothing-left' : 'buyer-gone';
+  return (await orders.buyerExists(userId)) ? 'nothing-left' : 'buyer-gone';
 }
 
 function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
 }
 
-/** Whether a pending order's lease is over at `now`: no request is placing it any more. */
-export function leaseIsOver(pending: PendingOrder, now: number, leaseMs: number): boolean {
-  return pending.at.getTime() + leaseMs <= now;
-}
-
 /**
  * Completes every order left pending longer than its lease, whoever's it is (the shoppers' next
  * requests would too, but a shopper may not come back). Returns how many were completed.
  */
-export async function completeInterruptedOrders({ now, leaseMs }: { now: number; leaseMs: number }): Promise<number> {
+export async function completeInterruptedOrders(
+  orders: PendingOrders,
+  { now, leaseMs }: { now: number; leaseMs: number },
+): Promise<number> {
   let completed = 0;
-  for (const user of await usersWithPendingOrders()) {
+  for (const user of await orders.withPendingOrders()) {
     for (const pending of user.pendingOrders ?? []) {
       if (!leaseIsOver(pending, now, leaseMs)) continue;
-      if ((await completeOrder(user, pending, crashHook(undefined))) === 'ordered') completed++;
+      if ((await completeOrder(orders, user, pending, crashHook(undefined))) === 'ordered') completed++;
     }
   }
   return completed;

@@ -1,5 +1,5 @@
-import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
-import { shippingAddressSchema, type ShippingAddress } from '../accounts/user.model';
+import { Schema, Types, model, type Model } from 'mongoose';
+import { shippingAddressSchema, type ShippingAddress } from './cart.model';
 
 /** What was bought, as it was at the time: later edits or deletions of the product don't change it. */
 export interface IOrderItem {
@@ -24,7 +24,6 @@ export interface IOrder {
 }
 
 export type OrderModel = Model<IOrder>;
-export type OrderDocument = HydratedDocument<IOrder>;
 export type OrderRecord = IOrder & { _id: Types.ObjectId };
 
 const orderItemSchema = new Schema<IOrderItem>(
@@ -50,13 +49,3 @@ const orderSchema = new Schema<IOrder, OrderModel>({
 });
 
 export const Order = model<IOrder, OrderModel>('Order', orderSchema);
-
-/** A price in cents: 4.1 is 410, never 409.99999. */
-export function centsOf(price: number): number {
-  return Math.round(price * 100);
-}
-
-/** Totals in cents, so that 0.1 + 0.2 never shows up on a receipt. */
-export function totalInCents(items: ReadonlyArray<{ price: number; quantity: number }>): number {
-  return items.reduce((sum, item) => sum + centsOf(item.price) * item.quantity, 0);
-}

@@ -1,4 +1,4 @@
-import type { ShippingAddress } from '../accounts/user.model';
+import type { ShippingAddress } from './cart.model';
 
 /** Delivery is free and paid to the courier: no payment provider. Said plainly on every page that orders. */
 export const PAYMENT_METHOD = 'Pay on delivery';

@@ -3,7 +3,7 @@ import { Types, type UpdateQuery } from 'mongoose';
 import type { Clock } from '../platform/clock';
 import { pageCountFor } from '../http/pagination';
 import { AccountGoneError } from '../accounts/account-gone';
-import { User } from '../accounts/user.model';
+import type { UserModel } from '../accounts/user.schema';
 import { Product, type IProduct, type ProductImage, type ProductRecord } from './product.model';
 import { ProductImages } from './product-images.service';
 
@@ -33,6 +33,12 @@ const SORT_SPECS: Record<ProductSort, Record<string, 1 | -1>> = {
 /** What a seller writes of a product. */
 export type ProductFields = Pick<IProduct, 'title' | 'price' | 'description' | 'imageUrl'>;
 
+/**
+ * What another area does once products are deleted (the cart: they leave every cart), given to
+ * the catalog so that it writes no collection but its own. It may run more than once for a product.
+ */
+export type ProductsDeletedHook = (productIds: Types.ObjectId[]) => Promise<void>;
+
 /** What an edit does to the product's uploaded photo (an upload's bytes, as sent); none: it stays. */
 export type PhotoChange = { upload: Buffer } | { remove: true };
 
@@ -44,6 +50,13 @@ export interface CatalogPage {
 }
 
 export interface CatalogOptions {
+  /**
+   * Whether a seller still has an account (the User model, src/user.model.ts, read only): a
+   * product written for a seller deleted meanwhile is undone.
+   */
+  users: Pick<UserModel, 'exists'>;
+  /** Run, in order, once products are deleted (hooks.ts of the cart); none: a catalog that only reads. */
+  onProductsDeleted?: ProductsDeletedHook[];
   perPage: number;
   /** How long a read may be reused; 0 reads the database every time. */
   cacheMs: number;
@@ -68,6 +81,8 @@ export interface CatalogOptions {
  * The cached records are shared by every request that reads them: callers must not change them.
  */
 export class Catalog {
+  private readonly users: CatalogOptions['users'];
+  private readonly onProductsDeleted: ProductsDeletedHook[];
   private readonly perPage: number;
   private readonly images: ProductImages;
   // The key says which generation; the context (page number, product id) says what to read.
@@ -80,7 +95,9 @@ export class Catalog {
    */
   private generation = 0;
 
-  constructor({ perPage, cacheMs, now, images }: CatalogOptions) {
+  constructor({ users, onProductsDeleted = [], perPage, cacheMs, now, images }: CatalogOptions) {
+    this.users = users;
+    this.onProductsDeleted = onProductsDeleted;
     this.perPage = perPage;
     this.images = images ?? new ProductImages();
     if (cacheMs === 0) return;
@@ -153,7 +170,7 @@ export class Catalog {
       throw error;
     }
     this.changed();
-    if (!(await User.exists({ _id: sellerId }))) {
+    if (!(await this.users.exists({ _id: sellerId }))) {
       await this.deleteProduct(sellerId, productId);
       throw new AccountGoneError();
     }
@@ -209,8 +226,8 @@ export class Catalog {
     ).lean<{ image?: ProductImage | null }>();
     if (!deleted) return false;
     this.changed();
-    // No one can order a deleted product: it leaves every cart (through the cart.items.productId index).
-    await User.updateMany({ 'cart.items.productId': productId }, { $pull: { 'cart.items': { productId } } });
+    // No one can order a deleted product: it leaves every cart.
+    await this.productsDeleted([productId]);
     if (deleted.image) await this.images.remove([deleted.image]);
     return true;
   }
@@ -234,17 +251,18 @@ export class Catalog {
     }
     if (productIds.length === 0) return;
     this.changed();
-    await User.updateMany(
-      { 'cart.items.productId': { $in: productIds } },
-      { $pull: { 'cart.items': { productId: { $in: productIds } } } },
-    );
+    await this.productsDeleted(productIds);
     await this.images.remove(images);
   }
 
   /** False (no such product of theirs) while the seller exists; AccountGoneError once they are gone. */
   private async sellerStillThere(sellerId: Types.ObjectId): Promise<false> {
-    if (!(await User.exists({ _id: sellerId }))) throw new AccountGoneError();
+    if (!(await this.users.exists({ _id: sellerId }))) throw new AccountGoneError();
     return false;
+  }
+
+  private async productsDeleted(productIds: Types.ObjectId[]): Promise<void> {
+    for (const hook of this.onProductsDeleted) await hook(productIds);
   }
 
   /** After a change: this process's next views read afresh. */

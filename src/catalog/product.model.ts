@@ -1,4 +1,4 @@
-import { Schema, Types, model, type HydratedDocument, type Model } from 'mongoose';
+import { Schema, Types, model, type Model } from 'mongoose';
 import { keywordsOf } from './search';
 
 /**
@@ -31,7 +31,6 @@ export interface IProduct {
 export type ProductRecord = IProduct & { _id: Types.ObjectId };
 
 export type ProductModel = Model<IProduct>;
-export type ProductDocument = HydratedDocument<IProduct>;
 
 const productSchema = new Schema<IProduct, ProductModel>(
   {

@@ -1,4 +1,5 @@
 import { assetUrl } from './assets';
+import { formatCents, formatPrice } from './money';
 
 /** Shown for a product without an image. */
 export const PLACEHOLDER_IMAGE = '/images/placeholder.svg';
@@ -9,11 +10,6 @@ export const SHOP_NAME = 'Session Shop';
 /** Where the shop is, in the footer and on invoices (a demo address). */
 export const SHOP_ADDRESS = '12 Example Street, 10115 Berlin, Germany';
 
-// The one price format of the shop (pages and invoices alike): prices are kept in US dollars.
-const priceFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-
-export const formatPrice = (amount: number): string => priceFormat.format(amount);
-export const formatCents = (cents: number): string => priceFormat.format(cents / 100);
 export const formatDate = (date: Date): string =>
   date.toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
 
@@ -25,6 +21,5 @@ export const viewHelpers = {
   placeholderImage: PLACEHOLDER_IMAGE,
   formatPrice,
   formatCents,
-  imageOf: (product: { imageUrl?: string }): string => product.imageUrl || PLACEHOLDER_IMAGE,
   formatDate,
 };

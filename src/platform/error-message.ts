@@ -1,7 +1,9 @@
-/**
- * An error's message for a log line or a wrapping error: its first line (a driver's message can
- * run to many), or the value as text when something other than an Error was thrown.
- */
+/** What a thrown value says: an Error's message, anything else as text (a library may throw a string). */
 export function errorMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Its first line only, for a one-line log or start-up message: a driver's message may run on with details. */
+export function errorLine(error: unknown): string {
+  return errorMessage(error).split('\n')[0];
 }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import session from 'express-session';
 import connectMongoDBSession from 'connect-mongodb-session';
 import type { Collection, Db, MongoClientOptions } from 'mongodb';
-import { errorMessage } from '../platform/error-message';
+import { errorLine } from '../platform/error-message';
 import { SESSIONS_COLLECTION, createSessionIndexes, type SessionDocument } from './session-document';
 
 const MongoDBStore = connectMongoDBSession(session);
@@ -74,7 +74,7 @@ export class BaseSessionStore extends MongoDBStore {
   protected answer<T>(what: string, callback: (error: unknown, result?: T) => void, work: () => Promise<T>): void {
     work().then(
       (result) => process.nextTick(() => callback(null, result)),
-      (cause: unknown) => this.fail(new Error(`${what}: ${errorMessage(cause)}`, { cause }), callback),
+      (cause: unknown) => this.fail(new Error(`${what}: ${errorLine(cause)}`, { cause }), callback),
     );
   }
 

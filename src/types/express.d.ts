@@ -1,4 +1,4 @@
-import type { UserDocument } from '../accounts/user.model';
+import type { UserDocument } from '../accounts/user.schema';
 import type { FlashMessage } from '../http/flash';
 import type { UploadRefusal } from '../http/upload';
 

@@ -7,7 +7,7 @@ declare module 'express-session' {
     user?: { _id: string; email: string };
     /** When the shopper logged in (ms since the epoch): the absolute timeout counts from here. */
     loggedInAt?: number;
-    /** The shopper's session generation when this session began: a later one ends it (user.model.ts). */
+    /** The shopper's session generation when this session began: a later one ends it (accounts/user.schema.ts). */
     sessionGeneration?: number;
     /** Where the login came from, for the shopper's list of their devices: the browser's words and address. */
     device?: { userAgent: string; address: string };

@@ -2,11 +2,10 @@ import type { Express } from 'express';
 import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import { MongoClient, type Collection } from 'mongodb';
-import { createApp } from '../../src/app';
-import { User } from '../../src/accounts/user.model';
+import { createApp, type AppConnections } from '../../src/app';
+import { User } from '../../src/user.model';
 import { loadConfig, type Config } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
-import type { Catalog } from '../../src/catalog/catalog.service';
 import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/session-document';
 import { csrfTokenIn } from '../../tools/html';
@@ -34,7 +33,7 @@ export interface InstanceOptions {
   touchIntervalMs?: number;
   now?: () => number;
   /** The app's product cache; by default the configuration's (CATALOG_CACHE_MS). */
-  catalog?: Catalog;
+  catalogCache?: AppConnections['catalogCache'];
 }
 
 export interface ShopInstance {
@@ -85,7 +84,7 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
       app: createApp(config, {
         sessionStore: store,
         logger: silentLogger,
-        catalog: instanceOptions.catalog,
+        catalogCache: instanceOptions.catalogCache,
         now: instanceOptions.now,
       }),
       store,

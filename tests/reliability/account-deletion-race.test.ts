@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import request, { type Response } from 'supertest';
 import sharp from 'sharp';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { Product } from '../../src/catalog/product.model';
 import { IMAGES_BUCKET } from '../../src/catalog/product-images.service';
 import { Order } from '../../src/cart/order.model';

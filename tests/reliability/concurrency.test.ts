@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { Order } from '../../src/cart/order.model';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import {
   CONFIRMATION_PATH,
   TEST_ADDRESS,

@@ -1,4 +1,4 @@
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { Product } from '../../src/catalog/product.model';
 import { Order } from '../../src/cart/order.model';
 import { startShopProcess, type ShopProcess } from '../../tools/processes';

@@ -1,7 +1,8 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { Order } from '../../src/cart/order.model';
-import { User, returnPendingOrderToCart } from '../../src/accounts/user.model';
+import { PendingOrders } from '../../src/cart/pending-orders';
+import { User } from '../../src/user.model';
 import { ORDER_CRASH_POINTS, type OrderCrashPoint } from '../../src/platform/crash-points';
 import { startShopProcess, type ShopProcess } from '../../tools/processes';
 import { ShopClient } from '../../tools/shop-client';
@@ -210,8 +211,9 @@ describe('an order whose data is refused gives its lines back', () => {
         },
       },
     );
-    await returnPendingOrderToCart(user!._id, orderId);
-    await returnPendingOrderToCart(user!._id, orderId);
+    const pendingOrders = new PendingOrders(User);
+    await pendingOrders.returnToCart(user!._id, orderId);
+    await pendingOrders.returnToCart(user!._id, orderId);
     const after = await User.findById(user!._id).lean();
     expect(after?.cart.items).toEqual([
       { productId: tea, quantity: 3 },

@@ -8,7 +8,7 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@session-shop/embedded-mongodb';
 import { silentLogger } from '../../src/platform/logger';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 import { SESSIONS_COLLECTION } from '../../src/sessions/session-document';
 import { TEST_SECRET, addProduct, newShopper, placeOrder, type Shopper } from '../helpers/shop';

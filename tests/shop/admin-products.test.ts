@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { SELLER_PRODUCTS_PER_PAGE as ADMIN_PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 
 // A seller's own list is paginated like the shop's: with thousands of large products a page still

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import {
   csrfTokenFor,
   logIn,

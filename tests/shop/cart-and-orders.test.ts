@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { Order } from '../../src/cart/order.model';
 import { Product } from '../../src/catalog/product.model';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 import { rowOf } from '../helpers/tables';
 

@@ -1,7 +1,5 @@
 import request from 'supertest';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
-import { Catalog } from '../../src/catalog/catalog.service';
 import { commandsDuring } from '../helpers/commands';
 import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 
@@ -19,7 +17,7 @@ let owner: Shopper;
 
 beforeAll(async () => {
   shop = await startTestShop('catalog_cache', {
-    catalog: new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: CACHE_MS, now: () => clock }),
+    catalogCache: { cacheMs: CACHE_MS, now: () => clock },
   });
   owner = await newShopper(shop.app, 'owner');
 });
@@ -31,7 +29,7 @@ afterAll(async () => {
 /** A second process with its own cache, on the same clock. */
 async function anotherProcess() {
   return shop.startAnotherInstance({
-    catalog: new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: CACHE_MS, now: () => clock }),
+    catalogCache: { cacheMs: CACHE_MS, now: () => clock },
   });
 }
 
@@ -111,7 +109,7 @@ test('a product that does not exist is not remembered: it shows as soon as it is
 
 test('with CATALOG_CACHE_MS=0 every view reads the database', async () => {
   const uncached = await shop.startAnotherInstance({
-    catalog: new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 }),
+    catalogCache: { cacheMs: 0 },
   });
   for (let view = 0; view < 2; view++) {
     const recorded = await commandsDuring(uncached.store, () => request(uncached.app).get('/products').expect(200));

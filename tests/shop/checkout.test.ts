@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { Order } from '../../src/cart/order.model';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import {
   CONFIRMATION_PATH,
   TEST_ADDRESS,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { Product } from '../../src/catalog/product.model';
 import { addProduct, csrfTokenFor, csrfTokenIn, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 

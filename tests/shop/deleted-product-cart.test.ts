@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { Types } from 'mongoose';
-import { User } from '../../src/accounts/user.model';
-import { Catalog, PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
+import { User } from '../../src/user.model';
 import { Product } from '../../src/catalog/product.model';
 import {
   addProduct,
@@ -24,15 +23,15 @@ jest.setTimeout(120_000);
 
 // The caches' clock stands still: whatever a process read stays fresh for the whole test.
 const clock = () => 1_000_000;
-const cachedCatalog = () => new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 60_000, now: clock });
+const cachedCatalog = () => ({ cacheMs: 60_000, now: clock });
 
 let shop: TestShop;
 let elsewhere: ShopInstance;
 let seller: Shopper;
 
 beforeAll(async () => {
-  shop = await startTestShop('deleted_product_cart', { catalog: cachedCatalog() });
-  elsewhere = await shop.startAnotherInstance({ catalog: cachedCatalog() });
+  shop = await startTestShop('deleted_product_cart', { catalogCache: cachedCatalog() });
+  elsewhere = await shop.startAnotherInstance({ catalogCache: cachedCatalog() });
   seller = await newShopper(shop.app, 'seller');
 });
 

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/platform/logger';
 import { DEMO_LOGIN, DEMO_PICTURES_DIR, demoLoginWorks, seedDemoData } from '../../src/demo-data';
 import { IMAGES_BUCKET } from '../../src/catalog/product-images.service';
 import { Product } from '../../src/catalog/product.model';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;

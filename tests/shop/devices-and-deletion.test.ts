@@ -1,6 +1,6 @@
 import request from 'supertest';
 import mongoose from 'mongoose';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { describeUserAgent, shortAddress } from '../../src/accounts/devices';
 import { Product } from '../../src/catalog/product.model';
 import { Order } from '../../src/cart/order.model';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { AccountToken } from '../../src/accounts/account-token.model';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { linkPathIn } from '../helpers/mail';
 import {
   csrfTokenIn,

@@ -3,7 +3,6 @@ import type { MongoClient } from 'mongodb';
 import request from 'supertest';
 import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
-import { Catalog } from '../../src/catalog/catalog.service';
 import { countAddToCartForms, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;
@@ -11,7 +10,7 @@ let shop: TestShop;
 beforeAll(async () => {
   // The products here are written straight to the database, as another process would; without a
   // cache the pages show them at once (the cache has tests of its own: catalog-cache.test.ts).
-  shop = await startTestShop('pagination', { catalog: new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 }) });
+  shop = await startTestShop('pagination', { catalogCache: { cacheMs: 0 } });
 });
 
 afterAll(async () => {

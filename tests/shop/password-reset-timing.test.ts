@@ -5,7 +5,7 @@ import request from 'supertest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@session-shop/embedded-mongodb';
 import { createApp } from '../../src/app';
 import { AccountToken } from '../../src/accounts/account-token.model';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { loadConfig } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
 import { MongoSessionStore } from '../../src/sessions/mongo-session-store';

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { Catalog } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
 import { IMAGES_BUCKET, ProductImages } from '../../src/catalog/product-images.service';
+import { User } from '../../src/user.model';
 import { addProduct, newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 import { commandsDuring } from '../helpers/commands';
 
@@ -643,7 +644,7 @@ describe('no orphans', () => {
   beforeAll(removeEveryProduct);
 
   test('a product that cannot be saved leaves no file behind', async () => {
-    const catalog = new Catalog({ perPage: 6, cacheMs: 0 });
+    const catalog = new Catalog({ users: User, perPage: 6, cacheMs: 0 });
     const seller = new mongoose.Types.ObjectId();
     // A price below the model's minimum: the files are stored, then the product fails validation.
     const failure = await catalog

@@ -3,7 +3,7 @@ import request, { type Response } from 'supertest';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/platform/config';
 import { silentLogger } from '../../src/platform/logger';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { RATE_LIMITS_COLLECTION } from '../../src/http/rate-limit-store';
 import {
   csrfTokenIn,

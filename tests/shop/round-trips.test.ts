@@ -1,6 +1,4 @@
 import request from 'supertest';
-import { PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
-import { Catalog } from '../../src/catalog/catalog.service';
 import { commandsDuring } from '../helpers/commands';
 import {
   addProduct,
@@ -45,8 +43,8 @@ test('an anonymous page view sends no session command and reads no user', async 
 test('product pages read the database once per cache time, whoever views them', async () => {
   // Not 0: lru-cache takes a start time of 0 for "no time kept".
   let clock = 1_000_000;
-  const catalog = new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 1000, now: () => clock });
-  const cached = await shop.startAnotherInstance({ catalog });
+  const catalogCache = { cacheMs: 1000, now: () => clock };
+  const cached = await shop.startAnotherInstance({ catalogCache });
   const cookie = await sessionCookieOf((await newShopper(shop.app, 'window-shopper')).agent);
   const productCommandsOf = async (page: string, loggedIn = false): Promise<string[]> => {
     const recorded = await commandsDuring(cached.store, () =>

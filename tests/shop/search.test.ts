@@ -1,6 +1,5 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { Catalog, PRODUCTS_PER_PAGE } from '../../src/catalog/catalog.service';
 import { Product } from '../../src/catalog/product.model';
 import { keywordsOf, searchWordsOf } from '../../src/catalog/search';
 import { commandsDuring } from '../helpers/commands';
@@ -13,7 +12,7 @@ function titlesOn(html: string): string[] {
 }
 
 beforeAll(async () => {
-  shop = await startTestShop('search', { catalog: new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 }) });
+  shop = await startTestShop('search', { catalogCache: { cacheMs: 0 } });
   const owner = new mongoose.Types.ObjectId();
   const products = [
     { title: 'Blue Teapot', price: 30, description: 'Porcelain, holds a litre of tea.' },

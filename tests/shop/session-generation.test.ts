@@ -5,7 +5,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { promisify } from 'node:util';
 import { createApp } from '../../src/app';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import type { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 import type { SessionDocument } from '../../src/sessions/session-document';
 import {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
-import { User } from '../../src/accounts/user.model';
+import { User } from '../../src/user.model';
 import { newShopper, sessionCookieOf, sessionsCollection, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { IUser, IUserMethods, UserModel } from '../../src/accounts/user.schema';
 
 // The shop's layers, lowest first: a file may import from its own layer and the ones below, never
 // from one above (docs/architecture.md). app.ts, server.ts and demo-data.ts compose them all.
@@ -91,4 +92,142 @@ test('no file reads or writes a private field of a library', () => {
       uses.push(`${path.relative(SRC, file)}: ${use}`);
   }
   expect(uses).toEqual([]);
+});
+
+/*
+ * No area writes another area's collection except through that area's service or a hook it
+ * provides (docs/architecture.md, "Who writes what"). Three checks, each derived from the code
+ * rather than from a list kept by hand:
+ *  - the models an area compiles (its `*.model.ts`) are written only by that area: another area
+ *    may import one to read it, never to call a write on it or reach its raw collection;
+ *  - the User is composed of the accounts' part and the cart's (src/user.model.ts), and only those
+ *    two areas receive the model whole: any other gets a read-only slice of it (`Pick<UserModel, ...>`);
+ *  - the cart's part of the User (the fields and methods `cartOfUser` adds) is named in src/cart/
+ *    only: every other area changes carts through the cart's hooks.
+ */
+
+/** What writes through a mongoose model, or reaches past it to the driver. */
+const MODEL_WRITES = [
+  'create',
+  'insertMany',
+  'updateOne',
+  'updateMany',
+  'replaceOne',
+  'deleteOne',
+  'deleteMany',
+  'findOneAndUpdate',
+  'findOneAndReplace',
+  'findOneAndDelete',
+  'findByIdAndUpdate',
+  'findByIdAndDelete',
+  'bulkWrite',
+  'bulkSave',
+  'collection',
+  'db',
+];
+/** What a read-only slice of the User model may hold. */
+const MODEL_READS = ['exists', 'find', 'findOne', 'findById', 'countDocuments', 'estimatedDocumentCount', 'hydrate'];
+
+function areaOf(file: string): string {
+  return path.relative(SRC, file).split(path.sep)[0];
+}
+
+/** The source without its comments: what a comment names is documentation, not use. */
+function codeOf(file: string): string {
+  return fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+/** Every `import { a, b as c } from './x'` of a file: what it imports (not types) under which local name. */
+function namedImportsOf(file: string): Array<{ target: string; imported: string; local: string }> {
+  const source = fs.readFileSync(file, 'utf8');
+  return [...source.matchAll(/import\s+(?!type\b)\{([^}]*)\}\s*from\s*'(\.[^']+)'/g)].flatMap(([, names, specifier]) =>
+    names
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '' && !name.startsWith('type '))
+      .map((name) => {
+        const [imported, local = imported] = name.split(/\s+as\s+/);
+        return { target: path.resolve(path.dirname(file), specifier), imported, local };
+      }),
+  );
+}
+
+function isModel(value: unknown): value is { modelName: string; collection: { collectionName: string } } {
+  return typeof value === 'function' && 'modelName' in value && 'collection' in value;
+}
+
+test('no area writes a model of another area: it imports one only to read it', async () => {
+  // The models each area compiles, by file (without extension, as imports name them) and export.
+  const owners = new Map<string, { area: string; exports: Set<string> }>();
+  const modelFiles = sourceFiles(SRC).filter((file) => file.endsWith('.model.ts') && layerOf(file) !== undefined);
+  for (const file of modelFiles) {
+    const exported = (await import(file)) as Record<string, unknown>;
+    const models = Object.entries(exported).filter(([, value]) => isModel(value));
+    if (models.length > 0) {
+      owners.set(file.replace(/\.ts$/, ''), { area: areaOf(file), exports: new Set(models.map(([name]) => name)) });
+    }
+  }
+  // The products, the orders, the account tokens at least: the check has something to check.
+  expect(owners.size).toBeGreaterThanOrEqual(3);
+
+  const writes = new RegExp(`^\\s*\\.\\s*(?:${MODEL_WRITES.join('|')})\\b`);
+  const foreignWrites: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    if (layerOf(file) === undefined && !SIDE_AREAS.includes(areaOf(file))) continue;
+    const code = codeOf(file);
+    for (const { target, imported, local } of namedImportsOf(file)) {
+      const owner = owners.get(target);
+      if (!owner || owner.area === areaOf(file) || !owner.exports.has(imported)) continue;
+      for (const use of code.matchAll(new RegExp(`(?:\\bnew\\s+)?\\b${local}\\b`, 'g'))) {
+        const after = code.slice(use.index + use[0].length);
+        if (use[0].startsWith('new') || writes.test(after)) {
+          foreignWrites.push(`${path.relative(SRC, file)} writes ${imported} (${owner.area})`);
+        }
+      }
+    }
+  }
+  expect(foreignWrites).toEqual([]);
+});
+
+test('only accounts and the cart, whose parts make the User, get the User model whole', () => {
+  const slice = /Pick<\s*UserModel\s*,\s*((?:'\w+'\s*\|?\s*)+)>/g;
+  const beyondReading: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    if (layerOf(file) === undefined || ['accounts', 'cart'].includes(areaOf(file))) continue;
+    const code = codeOf(file).replace(/^import\b[^;]*;/gm, '');
+    for (const [, names] of code.matchAll(slice)) {
+      for (const method of names.split('|').map((name) => name.trim().replace(/'/g, ''))) {
+        if (!MODEL_READS.includes(method)) beyondReading.push(`${path.relative(SRC, file)}: UserModel's ${method}`);
+      }
+    }
+    if (/\bUserModel\b/.test(code.replace(slice, ''))) beyondReading.push(`${path.relative(SRC, file)}: UserModel`);
+  }
+  expect(beyondReading).toEqual([]);
+});
+
+test("the cart's part of the User is named in src/cart/ only", async () => {
+  const { Schema } = await import('mongoose');
+  const { cartOfUser } = await import('../../src/cart/cart.plugin');
+  const part = new Schema<IUser, UserModel, IUserMethods>();
+  cartOfUser(part);
+  const fields = Object.keys(part.paths).filter((field) => field !== '_id');
+  const methods = Object.keys(part.methods);
+  // cart.items, shippingAddress, pendingOrders; addToCart, claimCart...
+  expect(fields.length).toBeGreaterThanOrEqual(3);
+  expect(methods.length).toBeGreaterThanOrEqual(4);
+  // A path as code writes it: user.cart.items, 'cart.items', or { cart: { items: ... } }.
+  const names = [
+    ...fields.map((field) => ({ name: field, pattern: `\\b${field.split('.').join('\\s*(?:\\.|:\\s*\\{)\\s*')}\\b` })),
+    ...methods.map((method) => ({ name: `${method}()`, pattern: `\\b${method}\\b` })),
+  ];
+
+  const outside: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    if (areaOf(file) === 'cart') continue;
+    const code = codeOf(file);
+    for (const { name, pattern } of names) {
+      if (new RegExp(pattern).test(code)) outside.push(`${path.relative(SRC, file)} names ${name}`);
+    }
+  }
+  expect(outside).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { User, type UserDocument } from '../user.model';
+import type { UserDocument, UserModel } from '../user.schema';
 import { parseObjectId } from '../../http/object-id';
 import { destroySession } from '../../sessions/session-promises';
 import type { SessionCookie } from '../../sessions/session-cookie';
@@ -8,6 +8,8 @@ import type { SecurityLog } from '../../sessions/security-log';
 import { loggedInSessionUser } from '../../sessions/login';
 
 export interface LoadUserOptions {
+  /** The User model (src/user.model.ts): its documents have every area's methods. */
+  users: Pick<UserModel, 'hydrate' | 'findById'>;
   cookie: SessionCookie;
   /** Hands over the User it read with the session (one read for both). */
   sessionStore: Pick<MongoSessionStore, 'loadedUser'>;
@@ -21,17 +23,17 @@ export interface LoadUserOptions {
  * session. A session whose user no longer exists, or that began before the shopper's sessions were
  * ended (an older session generation), is ended and logged.
  */
-export function loadUser({ cookie, sessionStore, securityLog }: LoadUserOptions): RequestHandler {
+export function loadUser({ users, cookie, sessionStore, securityLog }: LoadUserOptions): RequestHandler {
   return async (req, res, next) => {
     const sessionUser = loggedInSessionUser(req);
     if (sessionUser) {
       const loaded = sessionStore.loadedUser(req);
       let user: UserDocument | null;
-      if (loaded) user = User.hydrate(loaded);
+      if (loaded) user = users.hydrate(loaded);
       else {
         // A store without the users collection, or a session whose id names no User.
         const userId = parseObjectId(sessionUser._id);
-        user = userId ? await User.findById(userId) : null;
+        user = userId ? await users.findById(userId) : null;
       }
       const refusal = !user
         ? 'user gone'

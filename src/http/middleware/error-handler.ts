@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../platform/logger';
+import { errorMessage } from '../../platform/error-message';
 import { TooManyRequestsError, notFound, statusOf } from '../http-error';
 import { isDatabaseUnavailable } from '../../platform/database/unavailable';
 import {
@@ -34,7 +35,7 @@ export function errorHandler(options: { logger: Logger; showDetails: boolean }):
     }
     if (isDatabaseUnavailable(error)) {
       // An outage, not a bug: one short line per request, and a page asking to try again.
-      log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'database unavailable');
+      log.warn({ reason: errorMessage(error) }, 'database unavailable');
       renderServiceUnavailable(req, res);
       return;
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from '../logger';
+import { errorLine } from '../error-message';
 import { redactUri, type Config, type MongoBackend } from '../config';
-import { errorMessage } from '../error-message';
 
 /**
  * Decides which database the shop, the scripts and the tests talk to:
@@ -79,14 +79,11 @@ export async function resolveDatabase(options: ResolveOptions): Promise<Resolved
       return started;
     } catch (error) {
       if (options.mongoBackend === 'memory-server') {
-        throw new Error(
-          `MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${errorMessage(error)}`,
-          {
-            cause: error,
-          },
-        );
+        throw new Error(`MONGO_BACKEND=memory-server, but mongodb-memory-server could not start: ${errorLine(error)}`, {
+          cause: error,
+        });
       }
-      memoryServerFailure = errorMessage(error);
+      memoryServerFailure = errorLine(error);
     }
   }
 

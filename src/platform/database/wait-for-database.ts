@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { redactUri } from '../config';
 import type { Logger } from '../logger';
-import { errorMessage } from '../error-message';
+import { errorLine } from '../error-message';
 
 export interface WaitForDatabaseOptions {
   uri: string;
@@ -41,7 +41,7 @@ export async function waitForDatabase(options: WaitForDatabaseOptions): Promise<
       if (attempt > 1) options.logger.info(`database at ${where} answered on attempt ${attempt}`);
       return;
     } catch (error) {
-      const reason = errorMessage(error);
+      const reason = errorLine(error);
       if (attempt >= attempts) {
         const tries = attempts === 1 ? '' : ` (${attempts} attempts)`;
         throw new DatabaseUnreachableError(

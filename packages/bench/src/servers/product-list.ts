@@ -1,4 +1,4 @@
-import { Catalog, pagination, PRODUCTS_PER_PAGE, type CatalogPage } from '../shop';
+import { Catalog, pagination, PRODUCTS_PER_PAGE, User, type CatalogPage } from '../shop';
 
 /**
  * What the shop's controller passes to `catalog/product-list` for /products without a search, in
@@ -18,7 +18,7 @@ export function productListLocals(products: unknown[], page: number, pageCount: 
 
 /** The first page of /products, read once through the shop's own catalog (mongoose connected): what its cache holds. */
 export async function firstPageLocals(): Promise<ReturnType<typeof productListLocals>> {
-  const catalog = new Catalog({ perPage: PRODUCTS_PER_PAGE, cacheMs: 0 });
+  const catalog = new Catalog({ users: User, perPage: PRODUCTS_PER_PAGE, cacheMs: 0 });
   const { products, pageCount }: CatalogPage = await catalog.page({ words: [], sort: 'newest', page: 1 });
   return productListLocals(products, 1, pageCount);
 }
