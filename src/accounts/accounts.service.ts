@@ -2,6 +2,7 @@ import bcrypt from 'bcrypt';
 import type { Types } from 'mongoose';
 import type { Clock } from '../platform/clock';
 import { crashHook, type CrashHook } from '../platform/crash-points';
+import { isDuplicateKey } from '../platform/database/duplicate-key';
 import type { MailMessage, Mailer } from '../platform/mailer';
 import type { UserSessions } from '../sessions/user-sessions';
 import { cleanUpAfter, deleteUser, type AccountDeletionHook } from './account-deletion';
@@ -84,7 +85,7 @@ export class Accounts {
       user = await this.users.create({ email, password: passwordHash });
     } catch (error) {
       // Two signups with one email at the same moment: the unique index decides.
-      if (!isDuplicateKeyError(error)) throw error;
+      if (!isDuplicateKey(error, { email: 1 })) throw error;
       this.post(this.mail.signupAttempt(email));
       return;
     }
@@ -190,7 +191,7 @@ export class Accounts {
     try {
       await this.users.updateOne({ _id: user._id }, { $set: { email: used.email, emailVerified: true } });
     } catch (error) {
-      if (isDuplicateKeyError(error)) return 'address-taken';
+      if (isDuplicateKey(error, { email: 1 })) return 'address-taken';
       throw error;
     }
     await this.userSessions.rename(user._id.toHexString(), used.email);
@@ -298,8 +299,4 @@ export class Accounts {
     this.dummyHash ??= bcrypt.hash('no such account', this.bcryptRounds);
     return this.dummyHash;
   }
-}
-
-function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }

@@ -7,6 +7,7 @@ import type { CartItem, PendingOrder } from './cart.model';
 import { Order } from './order.model';
 import { nextOrderNumber } from './order-number';
 import { leaseIsOver, type PendingOrders } from './pending-orders';
+import { isDuplicateKey } from '../platform/database/duplicate-key';
 
 /*
  * Steps 2 and 3 of placing an order (cart.service.ts, docs/reliability.md): the order inserted
@@ -133,10 +134,6 @@ async function outcomeElsewhere(
 ): Promise<Completion> {
   if (await Order.exists({ _id: orderId })) return 'ordered';
   return (await orders.buyerExists(userId)) ? 'nothing-left' : 'buyer-gone';
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 11000;
 }
 
 /**
