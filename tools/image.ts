@@ -26,6 +26,7 @@ export async function buildImage(tag: string, onOutput: (chunk: string) => void)
   const npmCache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
   if (!npmCache || !fs.existsSync(path.join(npmCache, '_cacache')))
     throw new Error(`the host's npm cache (${npmCache || 'unknown'}) is empty: run npm ci first, which fills it`);
+  const openFiles = openFilesLimit();
   try {
     await podman(
       [
@@ -36,6 +37,9 @@ export async function buildImage(tag: string, onOutput: (chunk: string) => void)
         '--pull=never',
         '--network',
         'none',
+        // The RUN steps' limit of open files is otherwise 1024, which npm ci reading the cache
+        // overruns now and then (EMFILE); the limit podman runs with can be kept, not raised.
+        ...(openFiles ? ['--ulimit', `nofile=${openFiles}:${openFiles}`] : []),
         '--volume',
         `${npmCache}:${BUILD_NPM_CACHE}:O`,
         '--build-arg',
@@ -54,6 +58,16 @@ export async function buildImage(tag: string, onOutput: (chunk: string) => void)
         'run npm ci on the host first, with the default registry',
       { cause: error },
     );
+  }
+}
+
+/** The hard limit of open files of this process (and of podman, its child), from Linux's /proc. */
+function openFilesLimit(): number | undefined {
+  try {
+    const match = /^Max open files\s+\S+\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
