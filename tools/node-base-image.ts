@@ -35,17 +35,15 @@ export type BaseImageOrigin = 'present' | 'pulled' | 'assembled';
 
 /** Makes sure `node:20-bookworm-slim` resolves in podman's storage; says how it got there. */
 export async function ensureBaseImage(log: (message: string) => void): Promise<BaseImageOrigin> {
-  const present = await podmanResult(
-    ['image', 'inspect', '--format', `{{index .Labels "${RECIPE_LABEL}"}}`, BASE_IMAGE],
-    {
-      timeoutMs: 30_000,
-    },
-  );
-  // The official image has no such label; an assembly by this recipe has it.
-  const recipe = present.stdout.trim();
-  if (present.code === 0 && (recipe === '' || recipe === '<no value>' || recipe === RECIPE)) return 'present';
-  if (present.code === 0) log(`${BASE_IMAGE} was assembled by another recipe (${recipe}): assembling it again`);
-  else {
+  const present = await podmanResult(['image', 'inspect', '--format', '{{json .Labels}}', BASE_IMAGE], {
+    timeoutMs: 30_000,
+  });
+  if (present.code === 0) {
+    // The official image has no such label; an assembly by this recipe has it.
+    const recipe = (JSON.parse(present.stdout) as Record<string, string> | null)?.[RECIPE_LABEL];
+    if (recipe === undefined || recipe === RECIPE) return 'present';
+    log(`${BASE_IMAGE} was assembled by another recipe (${recipe}): assembling it again`);
+  } else {
     log(`${BASE_IMAGE} is not in podman's storage: pulling ${OFFICIAL_IMAGE}`);
     const pull = await podmanResult(['pull', '--quiet', OFFICIAL_IMAGE], { timeoutMs: 10 * 60_000 });
     if (pull.code === 0) return 'pulled';
@@ -62,91 +60,57 @@ async function assembleBaseImage(log: (message: string) => void): Promise<void> 
     );
   const nodePackage = NODE_PACKAGES[process.arch];
   if (!nodePackage) throw new Error(`no Node.js package for this processor (${process.arch})`);
-  const debootstrapPlaces = ['/usr/sbin/debootstrap'];
-  if (!findProgram('debootstrap', debootstrapPlaces)) installDebianPackages(['debootstrap'], log);
-  const debootstrap = findProgram('debootstrap', debootstrapPlaces);
-  if (!debootstrap) throw new Error('debootstrap is still missing after apt-get install debootstrap');
-
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'node-base-image-'));
   const rootfs = path.join(work, 'rootfs');
   try {
-    const mirror = debianMirror();
-    log(`debootstrap --variant=minbase bookworm from ${mirror}`);
-    await run(debootstrap, ['--variant=minbase', 'bookworm', rootfs, mirror], {
-      what: 'debootstrap',
-      timeoutMs: 20 * 60_000,
-    });
+    await debootstrapBookworm(rootfs, log);
     slim(rootfs);
-    // As the official image: a `node` user and group with id 1000, for `USER node`.
-    await run('chroot', [rootfs, 'groupadd', '--gid', '1000', 'node'], { timeoutMs: 30_000 });
-    await run(
-      'chroot',
-      [rootfs, 'useradd', '--uid', '1000', '--gid', 'node', '--shell', '/bin/bash', '--create-home', 'node'],
-      {
-        timeoutMs: 30_000,
-      },
-    );
+    // As in the official image: a `node` user and group with id 1000, for `USER node`.
+    await chroot(rootfs, ['groupadd', '--gid', '1000', 'node']);
+    await chroot(rootfs, [
+      'useradd',
+      '--uid',
+      '1000',
+      '--gid',
+      'node',
+      '--shell',
+      '/bin/bash',
+      '--create-home',
+      'node',
+    ]);
 
     log(`npm pack ${nodePackage}@${NODE_VERSION} npm@${NPM_VERSION}`);
-    await run(
-      'npm',
-      ['pack', '--silent', '--pack-destination', work, `${nodePackage}@${NODE_VERSION}`, `npm@${NPM_VERSION}`],
-      {
-        what: 'npm pack',
-        timeoutMs: 10 * 60_000,
-      },
-    );
+    const pack = [
+      'pack',
+      '--silent',
+      '--pack-destination',
+      work,
+      `${nodePackage}@${NODE_VERSION}`,
+      `npm@${NPM_VERSION}`,
+    ];
+    await run('npm', pack, { what: 'npm pack', timeoutMs: 10 * 60_000 });
+    // Laid out as the official image has them: node (with include/ for native addons) in /usr/local,
+    // npm in /usr/local/lib/node_modules with its commands linked into /usr/local/bin.
     const local = path.join(rootfs, 'usr', 'local');
-    // Node.js into /usr/local (bin/node, include/node for native addons, share), as the official image has it.
-    await run(
-      'tar',
-      [
-        '-xzf',
-        path.join(work, `${nodePackage}-${NODE_VERSION}.tgz`),
-        '--no-same-owner',
-        '-C',
-        local,
-        '--strip-components=1',
-        'package/bin',
-        'package/include',
-        'package/share',
-      ],
-      {
-        timeoutMs: 5 * 60_000,
-      },
-    );
+    const nodeTarball = path.join(work, `${nodePackage}-${NODE_VERSION}.tgz`);
+    await extract(nodeTarball, local, ['package/bin', 'package/include', 'package/share']);
     const npmDir = path.join(local, 'lib', 'node_modules', 'npm');
     fs.mkdirSync(npmDir, { recursive: true });
-    await run(
-      'tar',
-      ['-xzf', path.join(work, `npm-${NPM_VERSION}.tgz`), '--no-same-owner', '-C', npmDir, '--strip-components=1'],
-      {
-        timeoutMs: 5 * 60_000,
-      },
-    );
+    await extract(path.join(work, `npm-${NPM_VERSION}.tgz`), npmDir);
     fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(local, 'bin', 'npm'));
     fs.symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', path.join(local, 'bin', 'npx'));
 
     log(`podman import as ${ASSEMBLED_IMAGE}`);
     const tarball = path.join(work, 'rootfs.tar');
     await run('tar', ['--numeric-owner', '-C', rootfs, '-cf', tarball, '.'], { timeoutMs: 5 * 60_000 });
-    await podman(
-      [
-        'import',
-        '--quiet',
-        '--change',
-        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        '--change',
-        `ENV NODE_VERSION=${NODE_VERSION}`,
-        '--change',
-        `LABEL ${RECIPE_LABEL}="${RECIPE}"`,
-        '--change',
-        'CMD ["node"]',
-        tarball,
-        ASSEMBLED_IMAGE,
-      ],
-      { timeoutMs: 10 * 60_000 },
-    );
+    const changes = [
+      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      `ENV NODE_VERSION=${NODE_VERSION}`,
+      `LABEL ${RECIPE_LABEL}="${RECIPE}"`,
+      'CMD ["node"]',
+    ];
+    const importArgs = ['import', '--quiet', ...changes.flatMap((change) => ['--change', change]), tarball];
+    await podman([...importArgs, ASSEMBLED_IMAGE], { timeoutMs: 10 * 60_000 });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -163,13 +127,34 @@ async function assembleBaseImage(log: (message: string) => void): Promise<void> 
       '-c',
       'node --version && npm --version',
     ],
-    {
-      what: `a first container of ${ASSEMBLED_IMAGE}`,
-      timeoutMs: 60_000,
-    },
+    { what: `a first container of ${ASSEMBLED_IMAGE}`, timeoutMs: 60_000 },
   );
   if (versions.split('\n').join(' ') !== `v${NODE_VERSION} ${NPM_VERSION}`)
     throw new Error(`${ASSEMBLED_IMAGE} runs node and npm of unexpected versions: ${versions}`);
+}
+
+/** A minimal Debian bookworm in `rootfs`, from the mirror apt uses here (debootstrap installed if missing). */
+async function debootstrapBookworm(rootfs: string, log: (message: string) => void): Promise<void> {
+  const places = ['/usr/sbin/debootstrap'];
+  if (!findProgram('debootstrap', places)) installDebianPackages(['debootstrap'], log);
+  const debootstrap = findProgram('debootstrap', places);
+  if (!debootstrap) throw new Error('debootstrap is still missing after apt-get install debootstrap');
+  const mirror = debianMirror();
+  log(`debootstrap --variant=minbase bookworm from ${mirror}`);
+  await run(debootstrap, ['--variant=minbase', 'bookworm', rootfs, mirror], {
+    what: 'debootstrap',
+    timeoutMs: 20 * 60_000,
+  });
+}
+
+function chroot(rootfs: string, command: string[]): Promise<string> {
+  return run('chroot', [rootfs, ...command], { what: command[0], timeoutMs: 60_000 });
+}
+
+/** An npm package's tarball unpacked into `into`, its `package/` folder dropped, owned by root. */
+function extract(tarball: string, into: string, members: string[] = []): Promise<string> {
+  const args = ['-xzf', tarball, '--no-same-owner', '-C', into, '--strip-components=1', ...members];
+  return run('tar', args, { what: `tar (${path.basename(tarball)})`, timeoutMs: 5 * 60_000 });
 }
 
 /**
