@@ -7,19 +7,23 @@
 #   docker build -t session-shop .
 #   docker run -e MONGODB_URI=... -e SESSION_SECRET=... -e TRUST_PROXY=1 -p 3000:3000 session-shop
 #
-# CI has no container engine: scripts/check-production-install.ts does what this file does (the
-# production install from the lockfile, then this CMD and this HEALTHCHECK) in a temporary folder.
+# `npm run image` builds it with podman where no registry can be reached (CI among them), and
+# `npm run image -- --check` runs it and checks its HEALTHCHECK, a page and its stop on SIGTERM.
 
 # Build: every dependency, TypeScript compiled to dist/.
 FROM node:20-bookworm-slim AS build
+# Set when the build cannot reach the registry: a folder (mounted at build time) holding an npm cache
+# with every package of the lockfile, which npm then installs from alone (see `npm run image`).
+ARG NPM_OFFLINE_CACHE=
 WORKDIR /app
 COPY . .
 # The workspace's prepare script builds the embedded engine, whose types the shop's build reads.
-RUN npm ci --no-audit --no-fund && npm run build
+RUN npm ci --no-audit --no-fund ${NPM_OFFLINE_CACHE:+--offline --cache "$NPM_OFFLINE_CACHE"} && npm run build
 
 # Runtime: production dependencies only, from the lockfile. The embedded engine is a development
 # dependency: not installed here, and never loaded (production requires MONGODB_URI).
 FROM node:20-bookworm-slim AS runtime
+ARG NPM_OFFLINE_CACHE=
 ENV NODE_ENV=production
 # glibc's malloc (Debian's) keeps what photo decoding frees in per-thread arenas: a burst of large
 # uploads left a process holding ~1 GB. Allocations of 128 KiB and more get mappings of their own,
@@ -27,7 +31,8 @@ ENV NODE_ENV=production
 ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund ${NPM_OFFLINE_CACHE:+--offline --cache "$NPM_OFFLINE_CACHE"} \
+  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY views ./views
 COPY public ./public

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { findProgram, installDebianPackages } from './debian';
 import {
   COMPILED_SERVER,
   ROOT,
@@ -390,38 +391,13 @@ const NGINX_PLACES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/ng
 
 /** nginx's path; Debian's package is installed first when it is missing (with sudo unless root). */
 export function ensureNginx(log: (message: string) => void = () => undefined): string {
-  const found = findNginx();
+  const found = findProgram('nginx', NGINX_PLACES);
   if (found) return found;
-  log("nginx is missing: installing Debian's package (apt-get install nginx)");
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const run = (args: string[]) => {
-    const [command, ...rest] = [...sudo, ...args];
-    const result = spawnSync(command, rest, {
-      encoding: 'utf8',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    if (result.status !== 0)
-      throw new Error(
-        `${[command, ...rest].join(' ')} failed; install nginx by hand:\n${result.error?.message ?? result.stderr}`,
-      );
-  };
-  run(['apt-get', 'update', '-qq']);
-  run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'nginx']);
-  const installed = findNginx();
+  log('nginx is missing');
+  installDebianPackages(['nginx'], log);
+  const installed = findProgram('nginx', NGINX_PLACES);
   if (!installed) throw new Error('nginx is still missing after apt-get install nginx');
   return installed;
-}
-
-function findNginx(): string | undefined {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'nginx'));
-  return [...onPath, ...NGINX_PLACES].find((candidate) => {
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return fs.statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Resolves once `url` answers 200 over TLS verified with `ca`; rejects when `handle` exits first or time runs out. */

@@ -2,15 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/platform/config';
-import { readRuntimeStage } from '../../tools/dockerfile';
 import { NGINX_TEMPLATE, PRODUCTION_PROCESS_ENV, fillTemplate } from '../../tools/stack';
 
 /*
- * The deployment files, checked for what CI can check without a container engine: the nginx
- * template fills completely (and only with values given), compose.yaml gives the template and the
- * shop everything they need, and the Dockerfile's runtime stage is the production one. What they
- * do when run: npm run stack (the template, through nginx) and scripts/check-production-install.ts
- * (the Dockerfile's runtime stage, played in a folder).
+ * The deployment files, checked as files: the nginx template fills completely (and only with values
+ * given), compose.yaml gives the template and the shop everything they need, and the image's build
+ * context leaves out secrets and local files. What they do when run: npm run stack (the template,
+ * through nginx) and npm run image -- --check (the Dockerfile, built and run with podman).
  */
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -106,28 +104,10 @@ test('compose.yaml: nginx gets the template and a value for each of its placehol
   expect(nginx.environment?.SHOP_UPSTREAM_SERVERS).toBe('server shop-1:3000; server shop-2:3000;');
 });
 
-test("the Dockerfile's runtime stage: production install from the lockfile, dist/, unprivileged, a node health check", () => {
-  const dockerfile = read('Dockerfile');
-  expect(dockerfile.match(/^FROM node:20-bookworm-slim AS \w+$/gm)).toHaveLength(2);
-  const stage = readRuntimeStage(dockerfile);
-  expect(stage.steps).toEqual(
-    expect.arrayContaining([
-      { kind: 'copy', sources: ['package.json', 'package-lock.json'], destination: './' },
-      { kind: 'run', command: expect.stringMatching(/^npm ci --omit=dev\b/) },
-      { kind: 'copy', from: 'build', sources: ['/app/dist'], destination: './dist' },
-    ]),
-  );
-  expect(stage.env.NODE_ENV).toBe('production');
-  expect(stage.user).toBe('node');
-  expect(stage.healthcheck?.[0]).toBe('node');
-  expect(stage.healthcheck?.join(' ')).toContain('/healthz');
-  expect(stage.cmd).toEqual(['node', 'dist/server.js']);
+test("the image's build context leaves out installed and built files, local data and secrets", () => {
   const ignored = read('.dockerignore').split('\n');
-  for (const entry of ['**/node_modules', '**/dist', '.git', '.env', '.data']) expect(ignored).toContain(entry);
-});
-
-test('a runtime stage instruction the check does not know is refused rather than skipped', () => {
-  expect(() => readRuntimeStage('FROM node:20 AS runtime\nVOLUME /data\nCMD ["node"]\n')).toThrow(/VOLUME/);
+  for (const entry of ['**/node_modules', '**/dist', '.git', '.env', '.data', 'deploy/tls'])
+    expect(ignored).toContain(entry);
 });
 
 test('the image gives the shop the environment npm run stack gives its production processes', () => {
