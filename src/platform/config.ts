@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { readAccountSecurity, type AccountSecurityConfig } from './account-security-config';
 import { CRASH_POINTS, isCrashPoint, type CrashPoint } from './crash-points';
 
 /**
@@ -142,6 +143,8 @@ export interface Config {
   };
   /** Tests only (SHOP_TEST_CRASH_AT, NODE_ENV=test): the step of an order at which the process kills itself. */
   testCrashAt?: CrashPoint;
+  /** TOTP_KEY and OIDC_*: see account-security-config.ts. */
+  accountSecurity: AccountSecurityConfig;
 }
 
 /**
@@ -374,6 +377,8 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     else problems.push(`SHOP_TEST_CRASH_AT must be one of ${CRASH_POINTS.join(', ')} (got "${rawCrashAt}")`);
   }
 
+  const accountSecurity = readAccountSecurity(read, { nodeEnv, dataDir, publicUrl }, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -409,6 +414,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     processName,
     mail,
     testCrashAt,
+    accountSecurity,
   };
 }
 
