@@ -11,6 +11,7 @@ import { MAX_LINE_QUANTITY, type ShippingAddress } from './cart.model';
 import { savedAddress, type Cart, type CartView } from './cart.service';
 import { ADDRESS_FIELDS, hasAddressFields, parseQuantity, validAddress } from './cart.forms';
 import { DELIVERY_COUNTRIES, PAYMENT_METHOD } from './shipping';
+import { CART_PATH, orderConfirmationPath } from './cart.routes';
 
 export interface CartControllerOptions {
   cart: Cart;
@@ -35,7 +36,7 @@ const QUANTITY_RULE = `Enter a whole number from 0 to ${MAX_LINE_QUANTITY} (0 re
 function renderCart(res: Response, view: CartView, problem?: LineProblem): void {
   res.render('cart/cart', {
     pageTitle: 'Your cart',
-    path: '/cart',
+    path: CART_PATH,
     cartCount: view.units,
     ...view,
     maxQuantity: MAX_LINE_QUANTITY,
@@ -46,7 +47,7 @@ function renderCart(res: Response, view: CartView, problem?: LineProblem): void 
 function renderCheckout(res: Response, view: CartView, address: AddressForm, errors: FieldErrors): void {
   res.render('cart/checkout', {
     pageTitle: 'Checkout',
-    path: '/cart',
+    path: CART_PATH,
     cartCount: view.units,
     ...view,
     address,
@@ -66,7 +67,7 @@ function addressForm(address: ShippingAddress | undefined): AddressForm {
  * anything else ("//evil.example", "/\evil", "https://..."), the cart.
  */
 function returnPathOf(req: Request): string {
-  return localPath(formField(req, 'returnTo')) ?? '/cart';
+  return localPath(formField(req, 'returnTo')) ?? CART_PATH;
 }
 
 /** The cart, checkout, ordering, the orders pages and invoices: all for the logged-in shopper only. */
@@ -114,7 +115,7 @@ export function createCartController({ cart }: CartControllerOptions) {
     if (title === undefined) throw notFound();
     if (quantity === 0) flash(req, res, 'success', `Removed ${title} from your cart.`);
     else flash(req, res, 'success', `${title}: quantity changed to ${quantity}.`);
-    res.redirect('/cart');
+    res.redirect(CART_PATH);
   }
 
   async function postCartDeleteItem(req: Request, res: Response): Promise<void> {
@@ -123,7 +124,7 @@ export function createCartController({ cart }: CartControllerOptions) {
     const title = await cart.remove(loggedInUser(req), productId);
     if (title === undefined) flash(req, res, 'info', 'That product was no longer in your cart.');
     else flash(req, res, 'success', `Removed ${title} from your cart.`);
-    res.redirect('/cart');
+    res.redirect(CART_PATH);
   }
 
   async function getCheckout(req: Request, res: Response): Promise<void> {
@@ -131,7 +132,7 @@ export function createCartController({ cart }: CartControllerOptions) {
     const view = await cart.view(user);
     if (view.lines.length === 0) {
       flash(req, res, 'info', 'Your cart is empty: add a product before checking out.');
-      res.redirect('/cart');
+      res.redirect(CART_PATH);
       return;
     }
     renderCheckout(res, view, addressForm(savedAddress(user)), {});
@@ -157,7 +158,7 @@ export function createCartController({ cart }: CartControllerOptions) {
           return;
         }
         flash(req, res, 'info', EMPTY_CART_NOTICE);
-        res.redirect('/cart');
+        res.redirect(CART_PATH);
         return;
       }
       address = validAddress(matchedData(req, { locations: ['body'] }));
@@ -165,10 +166,10 @@ export function createCartController({ cart }: CartControllerOptions) {
 
     const outcome = await cart.placeOrder(user, address);
     if (outcome.kind === 'placed') {
-      res.redirect(`/orders/${outcome.order.id}/confirmation`);
+      res.redirect(orderConfirmationPath(outcome.order.id));
     } else {
       flash(req, res, 'info', EMPTY_CART_NOTICE);
-      res.redirect('/cart');
+      res.redirect(CART_PATH);
     }
   }
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { OpenIdConnect, SignInRefused } from '../../src/accounts/openid-connect';
-import type { OidcConfig } from '../../src/platform/account-security-config';
+import type { OidcConfig } from '../../src/platform/config/account-security';
 import { startTestOidcProvider, type LocalOidcProvider } from '../helpers/oidc-provider';
 
 /*

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/platform/config';
 
-// TOTP_KEY and OIDC_* (src/platform/account-security-config.ts), read through loadConfig.
+// TOTP_KEY and OIDC_* (src/platform/config/account-security.ts), read through loadConfig.
 const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'account-security-config-')), '.data');
 const load = (env: Record<string, string>) => loadConfig(env, { dataDir });
 afterAll(() => fs.rmSync(path.dirname(dataDir), { recursive: true, force: true }));

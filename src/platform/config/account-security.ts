@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NodeEnv } from './config';
-import { parseSecretKey } from './crypto/secret-keys';
+import type { NodeEnv } from './types';
+import { parseSecretKey } from '../crypto/secret-keys';
 
 /**
  * The keys of the accounts' second factors and sign-in with an OpenID provider: `TOTP_KEY` and
- * `OIDC_*`. Kept apart from config.ts, which calls `readAccountSecurity` once.
+ * `OIDC_*`. The config's section; config.ts calls `readAccountSecurity` once.
  */
 export interface AccountSecurityConfig {
   /**
