@@ -1,13 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/platform/config';
+import { configLoader } from '../helpers/config';
 
 // TOTP_KEY and OIDC_* (src/platform/config/account-security.ts), read through loadConfig.
-const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'account-security-config-')), '.data');
-const load = (env: Record<string, string>) => loadConfig(env, { dataDir });
-afterAll(() => fs.rmSync(path.dirname(dataDir), { recursive: true, force: true }));
+const { dataDir, load, problemsOf, remove } = configLoader('account-security-config');
+afterAll(remove);
 
 const PRODUCTION = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/shop', SESSION_SECRET: 'x'.repeat(40) };
 const OIDC = {
@@ -15,16 +13,6 @@ const OIDC = {
   OIDC_CLIENT_ID: 'shop',
   OIDC_CLIENT_SECRET: 's'.repeat(24),
 };
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('TOTP_KEY', () => {
   test('development generates one key, keeps it in .data/totp-key (owner only) and reads it back', () => {
@@ -39,7 +27,7 @@ describe('TOTP_KEY', () => {
 
   test('tests get a key of their own per process, nothing written', () => {
     const testDir = path.join(path.dirname(dataDir), 'test-data');
-    const config = loadConfig({ NODE_ENV: 'test' }, { dataDir: testDir });
+    const config = load({ NODE_ENV: 'test' }, { dataDir: testDir });
     expect(config.accountSecurity.totpKeys?.[0]).toHaveLength(32);
     expect(fs.existsSync(testDir)).toBe(false);
   });

@@ -2,23 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectionsCheckingIntervalMs } from '../../src/http/http-server';
-import { ConfigError, loadConfig, redactUri } from '../../src/platform/config';
+import { redactUri } from '../../src/platform/config';
+import { configLoader } from '../helpers/config';
 
 // Development keeps what it generates under a data folder: here a temporary one, not the repository's .data/.
-const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'config-test-')), '.data');
-const load: typeof loadConfig = (env, options = { dataDir }) => loadConfig(env, options);
-
-afterAll(() => fs.rmSync(path.dirname(dataDir), { recursive: true, force: true }));
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const { load, problemsOf, remove } = configLoader('config-test');
+afterAll(remove);
 
 test('development defaults need nothing set and generate a session secret', () => {
   const config = load({});
