@@ -31,6 +31,18 @@ import { createAuthController } from './accounts/auth.controller';
 import { createAccountController } from './accounts/account.controller';
 import { authRoutes } from './accounts/auth.routes';
 import { accountRoutes } from './accounts/account.routes';
+import { PendingSecondFactors } from './sessions/pending-second-factor';
+import { TwoFactor } from './accounts/two-factor/two-factor.service';
+import { createTwoFactorController } from './accounts/two-factor/two-factor.controller';
+import { twoFactorRoutes } from './accounts/two-factor/two-factor.routes';
+import { StepUp } from './accounts/step-up/step-up';
+import { createConfirmController } from './accounts/step-up/confirm.controller';
+import { stepUpRoutes } from './accounts/step-up/step-up.routes';
+import { SecurityNotices } from './accounts/security-notices';
+import { KnownDevices } from './accounts/login/known-devices';
+import { LoginFlow } from './accounts/login/login-flow';
+import { createLoginTwoFactorController } from './accounts/login/login-two-factor.controller';
+import { loginTwoFactorRoutes } from './accounts/login/login-two-factor.routes';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { createCatalogController } from './catalog/catalog.controller';
 import { createAdminController } from './catalog/admin.controller';
@@ -135,6 +147,27 @@ export function createApp(config: Config, connections: AppConnections): Express 
     crash,
   });
 
+  // How shoppers prove who they are: the second factor, a fresh login for what matters (step-up),
+  // the mail and log lines of every change to that, and the one way every login ends (LoginFlow).
+  const twoFactor = new TwoFactor({ users: User, keys: config.accountSecurity.totpKeys, now });
+  const stepUp = new StepUp({
+    windowMs: config.session.freshLoginMs,
+    now,
+    checkPassword: (user, password) => accounts.checkPassword(user, password),
+    securityLog,
+  });
+  const notices = new SecurityNotices({ mailer, publicUrl: config.publicUrl, securityLog, now });
+  const pendingSecondFactors = new PendingSecondFactors(sessionStore.sessions);
+  const loginFlow = new LoginFlow({
+    // Whatever TOTP_KEY says: an account with a second factor is never let in on its password alone.
+    hasSecondFactor: (user) => twoFactor.isOn(user),
+    pending: pendingSecondFactors,
+    devices: new KnownDevices(User, config.sessionSecrets, now),
+    notices,
+    securityLog,
+    now,
+  });
+
   const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
   const onRefused = refusedFormWarning({ isProduction: config.isProduction, trustProxy: config.trustProxy, logger });
   // Each area's router puts one of these on each of its forms (http/area-router.ts).
@@ -181,15 +214,46 @@ export function createApp(config: Config, connections: AppConnections): Express 
   cartRoutes(app, { cart: createCartController({ cart }), csrf });
   const mailIsOn = mailer.kind !== 'off';
   authRoutes(app, {
-    auth: createAuthController({ accounts, cookie, securityLog, now, mailIsOn }),
+    auth: createAuthController({ accounts, cookie, securityLog, flow: loginFlow, notices, mailIsOn }),
+    limits: rateLimits,
+    csrf,
+  });
+  loginTwoFactorRoutes(app, {
+    loginTwoFactor: createLoginTwoFactorController({
+      twoFactor,
+      pending: pendingSecondFactors,
+      flow: loginFlow,
+      securityLog,
+      cookie,
+      now,
+    }),
     limits: rateLimits,
     csrf,
   });
   accountRoutes(app, {
-    account: createAccountController({ accounts, cookie, securityLog, userSessions, sessionReferences, now }),
+    account: createAccountController({
+      accounts,
+      cookie,
+      securityLog,
+      userSessions,
+      sessionReferences,
+      stepUp,
+      notices,
+      twoFactor,
+      now,
+    }),
     limits: rateLimits,
     csrf,
   });
+  // Without TOTP_KEY (production) the second factor is not offered: no such pages.
+  if (twoFactor.offered) {
+    twoFactorRoutes(app, {
+      twoFactor: createTwoFactorController({ twoFactor, stepUp, notices, securityLog }),
+      limits: rateLimits,
+      csrf,
+    });
+  }
+  stepUpRoutes(app, { confirm: createConfirmController({ stepUp }), limits: rateLimits, csrf });
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') devMailRoutes(app, { mailer });
   adminRoutes(app, {

@@ -10,6 +10,7 @@ import { errorLine } from './platform/error-message';
 import { DEMO_LOGIN, demoLoginWorks, seedDemoData } from './demo-data';
 import { MongoSessionStore } from './sessions/mongo-session-store';
 import { User } from './user.model';
+import { secondFactorKeyProblem } from './accounts/two-factor/start-up-check';
 import { Cart } from './cart/cart.service';
 import { Housekeeping } from './cart/housekeeping';
 import { accountDeletionHooks, productDeletionHooks } from './cart/hooks';
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
   const onConnectionLost = () => logger.warn('database connection lost: requests get the 503 page');
   mongoose.connection.on('disconnected', onConnectionLost);
   mongoose.connection.on('reconnected', () => logger.info('database connection back'));
+
+  // An account with a second factor is never let in on its password alone: no key, no start.
+  const keyProblem = await secondFactorKeyProblem(User, config.accountSecurity.totpKeys);
+  if (keyProblem !== undefined) throw new Error(keyProblem);
 
   // Sessions go to the very database mongoose uses, whatever the URI names (or leaves to the default).
   const sessionStore = new MongoSessionStore({

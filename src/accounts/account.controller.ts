@@ -17,6 +17,11 @@ import { loggedInUser, sessionUserFor } from './current-user';
 import { deviceOf } from './devices';
 import { ACCOUNT_PATH, ACCOUNT_SESSIONS_PATH } from './account.routes';
 import { LOGIN_PATH } from './auth.routes';
+import type { SecurityNotices } from './security-notices';
+import type { StepUp } from './step-up/step-up';
+import { stepUpErrors, stepUpFormLocals } from './step-up/step-up-form';
+import type { TwoFactor } from './two-factor/two-factor.service';
+import type { UserDocument } from './user.schema';
 
 export interface AccountControllerOptions {
   accounts: Accounts;
@@ -26,29 +31,56 @@ export interface AccountControllerOptions {
   userSessions: Pick<UserSessions, 'list' | 'ids' | 'end'>;
   /** Names a session in the devices form: never its id. */
   sessionReferences: SessionReferences;
+  /** A fresh login for the sensitive changes: the password past SESSION_REAUTH_MINUTES. */
+  stepUp: StepUp;
+  notices: SecurityNotices;
+  /** The second factor's state, on the account page. */
+  twoFactor: Pick<TwoFactor, 'offered' | 'isOn' | 'recoveryCodesLeft'>;
   now: Clock;
 }
 
-const WRONG_PASSWORD = 'That is not your current password.';
 /** Devices listed per page of /account/sessions. */
 const DEVICES_PER_PAGE = 20;
 
-function renderChangePassword(res: Response, errors: FieldErrors): void {
-  // Never sent back: none of the three fields, whatever was typed.
-  res.render('accounts/change-password', { pageTitle: 'Change password', path: ACCOUNT_PATH, errors });
-}
-
-function renderChangeEmail(res: Response, email: string, errors: FieldErrors): void {
-  res.render('accounts/change-email', { pageTitle: 'Change email address', path: ACCOUNT_PATH, email, errors });
-}
-
-function renderDelete(res: Response, errors: FieldErrors): void {
-  res.render('accounts/delete', { pageTitle: 'Delete your account', path: ACCOUNT_PATH, errors });
-}
-
-/** The shopper's account: its address, password, devices, and its end. */
+/** The shopper's account: its address, password, second factor, devices, and its end. */
 export function createAccountController(options: AccountControllerOptions) {
-  const { accounts, cookie, securityLog, userSessions, sessionReferences, now } = options;
+  const { accounts, cookie, securityLog, userSessions, sessionReferences, stepUp, notices, twoFactor, now } = options;
+
+  // Each sensitive form shows the current password field only past the window (step-up).
+  function renderChangePassword(req: Request, res: Response, user: UserDocument, errors: FieldErrors): void {
+    // Never sent back: none of the three fields, whatever was typed.
+    res.render('accounts/change-password', {
+      pageTitle: 'Change password',
+      path: ACCOUNT_PATH,
+      errors,
+      stepUpForm: stepUpFormLocals(stepUp, req, user, `${ACCOUNT_PATH}/password`),
+    });
+  }
+
+  function renderChangeEmail(
+    req: Request,
+    res: Response,
+    user: UserDocument,
+    email: string,
+    errors: FieldErrors,
+  ): void {
+    res.render('accounts/change-email', {
+      pageTitle: 'Change email address',
+      path: ACCOUNT_PATH,
+      email,
+      errors,
+      stepUpForm: stepUpFormLocals(stepUp, req, user, `${ACCOUNT_PATH}/email`),
+    });
+  }
+
+  function renderDelete(req: Request, res: Response, user: UserDocument, errors: FieldErrors): void {
+    res.render('accounts/delete', {
+      pageTitle: 'Delete your account',
+      path: ACCOUNT_PATH,
+      errors,
+      stepUpForm: stepUpFormLocals(stepUp, req, user, `${ACCOUNT_PATH}/delete`),
+    });
+  }
 
   function getAccount(req: Request, res: Response): void {
     const user = loggedInUser(req);
@@ -57,6 +89,9 @@ export function createAccountController(options: AccountControllerOptions) {
       path: ACCOUNT_PATH,
       email: user.email,
       emailVerified: user.emailVerified === true,
+      twoFactor: twoFactor.offered
+        ? { on: twoFactor.isOn(user), recoveryCodesLeft: twoFactor.recoveryCodesLeft(user) }
+        : undefined,
     });
   }
 
@@ -67,36 +102,40 @@ export function createAccountController(options: AccountControllerOptions) {
     res.redirect(ACCOUNT_PATH);
   }
 
-  function getChangePassword(_req: Request, res: Response): void {
-    renderChangePassword(res, {});
+  function getChangePassword(req: Request, res: Response): void {
+    renderChangePassword(req, res, loggedInUser(req), {});
   }
 
   async function postChangePassword(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
     const errors = fieldErrors(req);
     if (hasErrors(errors)) {
-      renderChangePassword(res.status(422), errors);
+      renderChangePassword(req, res.status(422), user, errors);
       return;
     }
-    const data = matchedData(req, { onlyValidData: false });
-    const passwords = { current: typedText(data.currentPassword), next: typedText(data.password) };
-    const loggedInAt = req.session.loggedInAt ?? now();
-    const generation = await accounts.changePassword(user, passwords);
-    if (generation === undefined) {
-      renderChangePassword(res.status(422), { currentPassword: WRONG_PASSWORD });
+    const check = await stepUp.check(req, user, formField(req, 'currentPassword'));
+    if (!check.ok) {
+      renderChangePassword(req, res.status(422), user, stepUpErrors(stepUp, check.reason));
       return;
     }
-    securityLog.event(req, 'password-changed', { userId: user._id.toHexString() });
+    const { loggedInAt, authenticatedAt } = req.session;
+    const generation = await accounts.changePassword(user, check.proof, typedText(formField(req, 'password')));
+    notices.notify(req, user, 'password-changed');
     // Every session ended, this one included; it goes on under a new id in the new generation. The
-    // absolute timeout still counts from the login.
-    await startLoggedInSession(req, { user: sessionUserFor(user), generation, loggedInAt });
+    // absolute timeout still counts from the login, and the fresh login from when it was proved.
+    await startLoggedInSession(req, {
+      user: sessionUserFor(user),
+      generation,
+      loggedInAt: loggedInAt ?? now(),
+      authenticatedAt: authenticatedAt ?? 0,
+    });
     flash(req, res, 'success', 'Your password has been changed. Every other device has been logged out.');
     await saveSession(req);
     res.redirect(ACCOUNT_PATH);
   }
 
-  function getChangeEmail(_req: Request, res: Response): void {
-    renderChangeEmail(res, '', {});
+  function getChangeEmail(req: Request, res: Response): void {
+    renderChangeEmail(req, res, loggedInUser(req), '', {});
   }
 
   /** The new address takes effect once it confirms; the current one is told at once. */
@@ -105,16 +144,17 @@ export function createAccountController(options: AccountControllerOptions) {
     const email = typedText(matchedData(req, { onlyValidData: false }).email);
     const errors = fieldErrors(req);
     if (hasErrors(errors)) {
-      renderChangeEmail(res.status(422), email, errors);
+      renderChangeEmail(req, res.status(422), user, email, errors);
       return;
     }
-    const outcome = await accounts.requestEmailChange(user, typedText(formField(req, 'currentPassword')), email);
-    if (outcome === 'wrong-password') {
-      renderChangeEmail(res.status(422), email, { currentPassword: WRONG_PASSWORD });
+    const check = await stepUp.check(req, user, formField(req, 'currentPassword'));
+    if (!check.ok) {
+      renderChangeEmail(req, res.status(422), user, email, stepUpErrors(stepUp, check.reason));
       return;
     }
+    const outcome = await accounts.requestEmailChange(user, check.proof, email);
     if (outcome === 'same-address') {
-      renderChangeEmail(res.status(422), email, { email: 'That is already your address.' });
+      renderChangeEmail(req, res.status(422), user, email, { email: 'That is already your address.' });
       return;
     }
     securityLog.event(req, 'email-change-requested', { userId: user._id.toHexString() });
@@ -177,21 +217,23 @@ export function createAccountController(options: AccountControllerOptions) {
     res.redirect(LOGIN_PATH);
   }
 
-  function getDelete(_req: Request, res: Response): void {
-    renderDelete(res, {});
+  function getDelete(req: Request, res: Response): void {
+    renderDelete(req, res, loggedInUser(req), {});
   }
 
   async function postDelete(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
     const errors = fieldErrors(req);
     if (hasErrors(errors)) {
-      renderDelete(res.status(422), errors);
+      renderDelete(req, res.status(422), user, errors);
       return;
     }
-    if (!(await accounts.deleteAccount(user, typedText(formField(req, 'currentPassword'))))) {
-      renderDelete(res.status(422), { currentPassword: WRONG_PASSWORD });
+    const check = await stepUp.check(req, user, formField(req, 'currentPassword'));
+    if (!check.ok) {
+      renderDelete(req, res.status(422), user, stepUpErrors(stepUp, check.reason));
       return;
     }
+    await accounts.deleteAccount(user, check.proof);
     securityLog.event(req, 'account-deleted', { userId: user._id.toHexString() });
     await destroySession(req);
     res.clearCookie(cookie.name, cookie.options);

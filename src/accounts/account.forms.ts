@@ -46,13 +46,19 @@ const confirmation = () =>
 
 export const signupRules = [email(), newPassword('password', 'Choose a password.'), confirmation()];
 
-const currentPassword = () =>
+const requiredCurrentPassword = () =>
   body('currentPassword')
     .isString()
     .withMessage('Enter your current password.')
     .bail()
     .notEmpty()
     .withMessage('Enter your current password.');
+
+/**
+ * A sensitive form's current password: asked only past SESSION_REAUTH_MINUTES (accounts/step-up/),
+ * so the form may come without the field; sent, even empty, it must be a password.
+ */
+const currentPassword = () => requiredCurrentPassword().optional();
 
 export const changePasswordRules = [
   currentPassword(),
@@ -80,3 +86,25 @@ export const revokeSessionRules = [
     .matches(/^[0-9a-f]{32}$/)
     .withMessage('No such device.'),
 ];
+
+/** "Confirm it's you": the password, and where to go back to (checked by localPath). */
+export const confirmRules = [requiredCurrentPassword()];
+
+/** A TOTP code or a recovery code: what the app shows, or one of the ten written down. */
+export const codeRules = [
+  body('code')
+    .isString()
+    .withMessage('Enter the code from your app, or a recovery code.')
+    .bail()
+    .trim()
+    .notEmpty()
+    .withMessage('Enter the code from your app, or a recovery code.')
+    .isLength({ max: 40 })
+    .withMessage('That is not a code.'),
+];
+
+export const enableTwoFactorRules = [currentPassword(), ...codeRules];
+
+export const disableTwoFactorRules = [currentPassword(), ...codeRules];
+
+export const recoveryCodesRules = [currentPassword()];

@@ -8,6 +8,7 @@ import type { UserSessions } from '../sessions/user-sessions';
 import { cleanUpAfter, deleteUser, type AccountDeletionHook } from './account-deletion';
 import { AccountMail } from './account-mail';
 import { AccountTokens } from './account-tokens';
+import type { FreshAuthentication } from './step-up/step-up';
 import type { IUser, UserDocument, UserModel } from './user.schema';
 
 export interface AccountsOptions {
@@ -33,7 +34,7 @@ export interface AccountsOptions {
 }
 
 export type EmailConfirmation = 'confirmed' | 'changed' | 'address-taken' | 'invalid';
-export type EmailChangeRequest = 'sent' | 'wrong-password' | 'same-address';
+export type EmailChangeRequest = 'sent' | 'same-address';
 
 /**
  * Accounts: signing up, checking a password, changing and resetting it, confirming the email
@@ -106,14 +107,14 @@ export class Accounts {
   }
 
   /**
-   * Sets a new password when the current one is right and ends every session of the shopper:
-   * whoever else holds one (a stolen cookie, a forgotten computer) is out. Returns the shopper's
-   * new session generation, for the session the caller starts next; undefined when the current
-   * password is wrong.
+   * Sets a new password, once the shopper proved who they are (`FreshAuthentication`: the current
+   * password, or a recent login), and ends every session of the shopper: whoever else holds one (a
+   * stolen cookie, a forgotten computer) is out. Returns the shopper's new session generation, for
+   * the session the caller starts next.
    */
-  async changePassword(user: UserDocument, passwords: { current: string; next: string }): Promise<number | undefined> {
-    if (!(await this.checkPassword(user, passwords.current))) return undefined;
-    const password = await bcrypt.hash(passwords.next, this.bcryptRounds);
+  async changePassword(user: UserDocument, proof: FreshAuthentication, next: string): Promise<number> {
+    proof.assertFor(user);
+    const password = await bcrypt.hash(next, this.bcryptRounds);
     return this.endSessions(user._id, { password });
   }
 
@@ -202,8 +203,12 @@ export class Accounts {
    * the current one. An address that belongs to another account gets the same answer and nothing
    * is sent: the form tells nobody whose it is.
    */
-  async requestEmailChange(user: UserDocument, currentPassword: string, newEmail: string): Promise<EmailChangeRequest> {
-    if (!(await this.checkPassword(user, currentPassword))) return 'wrong-password';
+  async requestEmailChange(
+    user: UserDocument,
+    proof: FreshAuthentication,
+    newEmail: string,
+  ): Promise<EmailChangeRequest> {
+    proof.assertFor(user);
     if (newEmail === user.email) return 'same-address';
     if (await this.users.exists({ email: newEmail })) return 'sent';
     const token = await this.tokens.issue(user._id, 'change-email', newEmail);
@@ -213,7 +218,7 @@ export class Accounts {
   }
 
   /**
-   * Deletes the account when the password is right. Another device of the shopper may be writing
+   * Deletes the account, once the shopper proved who they are. Another device of the shopper may be writing
    * at this very moment (a product, an order), having passed loadUser just before, so the order
    * of the steps matters:
    *  1. every session ends (the generation first, then the documents): no new request gets in;
@@ -225,14 +230,13 @@ export class Accounts {
    * any later one sees the User gone. A crash before step 3 is done leaves the record, and
    * `finishInterruptedDeletions` (account-deletion.ts) completes the deletion.
    */
-  async deleteAccount(user: UserDocument, currentPassword: string): Promise<boolean> {
-    if (!(await this.checkPassword(user, currentPassword))) return false;
+  async deleteAccount(user: UserDocument, proof: FreshAuthentication): Promise<void> {
+    proof.assertFor(user);
     await this.endSessions(user._id);
     await deleteUser(this.users, user._id, new Date(this.now()));
     this.crash('after-user-deleted');
     await cleanUpAfter(user._id, this.onAccountDeleted);
     this.post(this.mail.accountDeleted(user.email));
-    return true;
   }
 
   /**

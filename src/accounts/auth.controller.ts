@@ -1,17 +1,16 @@
 import type { Request, Response } from 'express';
 import { matchedData } from 'express-validator';
-import type { Clock } from '../platform/clock';
 import { formField, typedText } from '../http/form-field';
 import { localPath } from '../http/local-path';
 import { flash } from '../http/flash';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
-import { destroySession, saveSession } from '../sessions/session-promises';
+import { destroySession } from '../sessions/session-promises';
 import type { SessionCookie } from '../sessions/session-cookie';
-import { startLoggedInSession } from '../sessions/login';
 import type { SecurityLog } from '../sessions/security-log';
 import type { Accounts } from './accounts.service';
 import { wellFormedToken } from './account-token.model';
-import { sessionUserFor } from './current-user';
+import type { LoginFlow } from './login/login-flow';
+import type { SecurityNotices } from './security-notices';
 import { ACCOUNT_PATH } from './account.routes';
 import { LOGIN_PATH, RESET_PATH, SIGNUP_PATH } from './auth.routes';
 
@@ -19,7 +18,9 @@ export interface AuthControllerOptions {
   accounts: Accounts;
   cookie: SessionCookie;
   securityLog: SecurityLog;
-  now: Clock;
+  /** Where every login ends: the second factor when the account has one, then the one login step. */
+  flow: LoginFlow;
+  notices: SecurityNotices;
   /** Whether mail goes anywhere: without it the reset page says so instead of promising a message. */
   mailIsOn: boolean;
 }
@@ -41,7 +42,14 @@ function renderLinkInvalid(res: Response): void {
 }
 
 /** Login, signup, logout, and the links mailed to an address: password reset and confirmation. */
-export function createAuthController({ accounts, cookie, securityLog, now, mailIsOn }: AuthControllerOptions) {
+export function createAuthController({
+  accounts,
+  cookie,
+  securityLog,
+  flow,
+  notices,
+  mailIsOn,
+}: AuthControllerOptions) {
   function renderReset(res: Response, view: { email: string; errors: FieldErrors; sent?: boolean }): void {
     res.render('accounts/reset', { pageTitle: 'Reset your password', path: RESET_PATH, mailIsOn, ...view });
   }
@@ -69,15 +77,8 @@ export function createAuthController({ accounts, cookie, securityLog, now, mailI
       renderLogin(res.status(422), email, {}, LOGIN_FAILED, returnTo);
       return;
     }
-    await startLoggedInSession(req, {
-      user: sessionUserFor(user),
-      generation: user.sessionGeneration ?? 0,
-      loggedInAt: now(),
-    });
-    securityLog.event(req, 'login', { userId: user._id.toHexString() });
-    // Redirect only once the session is in the store: the next request must find it there.
-    await saveSession(req);
-    res.redirect(returnTo ?? '/');
+    // Logged in, or (with a second factor) asked for its code first.
+    await flow.firstFactorAccepted(req, res, { user, method: 'password', returnTo });
   }
 
   function getSignup(_req: Request, res: Response): void {
@@ -132,7 +133,11 @@ export function createAuthController({ accounts, cookie, securityLog, now, mailI
     renderNewPassword(res, token, {});
   }
 
-  /** A new password, every session of the shopper ended, and a login on a new session. */
+  /**
+   * A new password, every session of the shopper ended, the owner mailed, and a login on a new
+   * session: after the second factor, when the account has one (a mailbox alone must not be
+   * enough to get in).
+   */
   async function postNewPassword(req: Request, res: Response): Promise<void> {
     const data = matchedData(req, { onlyValidData: false });
     const token = wellFormedToken(data.passwordToken);
@@ -150,15 +155,13 @@ export function createAuthController({ accounts, cookie, securityLog, now, mailI
       renderLinkInvalid(res);
       return;
     }
-    await startLoggedInSession(req, {
-      user: sessionUserFor(reset.user),
-      generation: reset.generation,
-      loggedInAt: now(),
-    });
-    securityLog.event(req, 'password-reset', { userId: reset.user._id.toHexString() });
+    notices.notify(req, reset.user, 'password-changed', { event: 'password-reset' });
     flash(req, res, 'success', 'Your password has been changed, and every other device logged out.');
-    await saveSession(req);
-    res.redirect('/');
+    await flow.firstFactorAccepted(req, res, {
+      user: reset.user,
+      method: 'password-reset',
+      generation: reset.generation,
+    });
   }
 
   /** The link that confirms an address: the shopper's own, or the new one of an email change. */

@@ -14,7 +14,30 @@ export type SecurityEvent =
   | 'email-change-requested'
   | 'session-ended'
   | 'account-deleted'
-  | 'session-refused';
+  | 'session-refused'
+  /** A password was right for an account with a second factor: its code is asked next. */
+  | 'second-factor-required'
+  /** A wrong code at the second step; `reason` says when it spent the step. */
+  | 'second-factor-failed'
+  | 'two-factor-enabled'
+  | 'two-factor-disabled'
+  | 'recovery-codes-regenerated'
+  /** The shopper confirmed who they are for a sensitive change (`method`: password, passkey...). */
+  | 'step-up'
+  /** A login from a browser and system the account had not logged in from (mailed to its owner). */
+  | 'login-new-device'
+  | 'passkey-added'
+  | 'passkey-removed'
+  | 'provider-linked'
+  | 'provider-unlinked';
+
+/** What a security line may say beside its event. */
+export interface SecurityEventFields {
+  userId?: string;
+  reason?: string;
+  /** How the shopper proved who they are: password, password+totp, password+recovery-code, passkey, openid... */
+  method?: string;
+}
 
 /**
  * Security events on a logger of their own (`log: "security"` on every line): who, from where,
@@ -31,7 +54,7 @@ export class SecurityLog {
     this.references = new SessionReferences(secret, 'security-log');
   }
 
-  event(req: Request, event: SecurityEvent, fields: { userId?: string; reason?: string } = {}): void {
+  event(req: Request, event: SecurityEvent, fields: SecurityEventFields = {}): void {
     this.logger.info(
       { event, ...fields, address: req.ip, session: req.sessionID ? this.sessionHash(req.sessionID) : undefined },
       `security: ${event}`,

@@ -197,6 +197,15 @@ test('a touch interval at or above the idle timeout is refused', () => {
   expect(problemsOf({ SESSION_IDLE_MINUTES: '1', SESSION_TOUCH_SECONDS: '59' })).toEqual([]);
 });
 
+test('SESSION_REAUTH_MINUTES: how long a login counts as fresh for sensitive changes, 10 minutes by default', () => {
+  expect(load({}).session.freshLoginMs).toBe(10 * 60_000);
+  expect(load({ SESSION_REAUTH_MINUTES: '3' }).session.freshLoginMs).toBe(3 * 60_000);
+  expect(problemsOf({ SESSION_REAUTH_MINUTES: '0' })).toEqual([
+    'SESSION_REAUTH_MINUTES must be a whole number from 1 to 1440 (got "0")',
+  ]);
+  expect(problemsOf({ SESSION_REAUTH_MINUTES: 'ten' })).toHaveLength(1);
+});
+
 test('without SESSION_SECRET, development keeps one generated secret across restarts', () => {
   const own = fs.mkdtempSync(path.join(os.tmpdir(), 'config-secret-'));
   try {

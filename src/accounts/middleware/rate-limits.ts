@@ -5,6 +5,7 @@ import type { Config } from '../../platform/config';
 import { rateLimiter, type RateLimitContext } from '../../http/middleware/rate-limit';
 import { ACCOUNT_PATH } from '../account.routes';
 import { LOGIN_PATH, RESET_PATH, SIGNUP_PATH } from '../auth.routes';
+import { LOGIN_TWO_FACTOR_PATH } from '../login/login-two-factor.routes';
 
 /*
  * Brute-force limits on the forms where guessing is possible, per address and per account.
@@ -23,6 +24,11 @@ import { LOGIN_PATH, RESET_PATH, SIGNUP_PATH } from '../auth.routes';
 export interface AuthRateLimits {
   /** POST /login: per address, per account and address, and the account's slow-down. */
   login: RequestHandler[];
+  /**
+   * POST /login/two-factor: every attempt per address, and wrong codes per account (hard, from
+   * every address: whoever types codes already has the password).
+   */
+  secondFactor: RequestHandler[];
   /** POST /signup. */
   signup: RequestHandler[];
   /** POST /reset: per address and per account (each asks for a mail to that account). */
@@ -45,6 +51,12 @@ function accountOf(req: Request): string | undefined {
   if (typeof email !== 'string') return undefined;
   const normalized = email.trim().toLowerCase();
   return normalized === '' ? undefined : normalized;
+}
+
+/** The account a pending second step is for: its id, from the session (never from the form). */
+function pendingAccountOf(req: Request): string | undefined {
+  const userId = req.session?.secondFactor?.userId;
+  return typeof userId === 'string' ? userId : undefined;
 }
 
 /** Delay added per failed login past the account's limit, and the most it grows to. */
@@ -97,6 +109,25 @@ export function createAuthRateLimits({ rateLimit: limits }: Config, context: Rat
         retryPath: LOGIN_PATH,
       }),
       accountSlowDown,
+    ],
+    secondFactor: [
+      rateLimiter(context, {
+        identifier: 'two-factor-ip',
+        limit: limits.login.perIp,
+        windowMs: limits.login.windowMs,
+        retryPath: LOGIN_TWO_FACTOR_PATH,
+      }),
+      // Wrong codes (422), per account, whatever the address: a 6-digit code must not be guessed
+      // from many addresses. The owner, who has their app, is held up at worst for one window.
+      rateLimiter(context, {
+        identifier: 'two-factor-account',
+        limit: limits.login.perAccount,
+        windowMs: limits.login.windowMs,
+        skipSuccessfulRequests: true,
+        skip: (req) => pendingAccountOf(req) === undefined,
+        keyGenerator: (req) => pendingAccountOf(req) ?? '',
+        retryPath: LOGIN_PATH,
+      }),
     ],
     signup: [
       rateLimiter(context, {

@@ -35,6 +35,7 @@ export function sessionSection(
     );
   }
   const absoluteTimeoutHours = env.integer('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 90);
+  const reauthMinutes = env.integer('SESSION_REAUTH_MINUTES', 10, 1, 24 * 60);
   return {
     sessionSecrets,
     sessionSecretGenerated,
@@ -42,6 +43,7 @@ export function sessionSection(
       idleTimeoutMs: idleTimeoutMinutes * MINUTE_MS,
       touchIntervalMs: touchIntervalSeconds * 1000,
       absoluteTimeoutMs: absoluteTimeoutHours * 60 * MINUTE_MS,
+      freshLoginMs: reauthMinutes * MINUTE_MS,
     },
   };
 }

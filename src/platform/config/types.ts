@@ -54,6 +54,11 @@ export interface Config {
     touchIntervalMs: number;
     /** Absolute timeout: a login lasts at most this long, however active the shopper is. */
     absoluteTimeoutMs: number;
+    /**
+     * `SESSION_REAUTH_MINUTES`: how long a login (or a confirmation of the password, or later of a
+     * passkey or the provider) counts as fresh for sensitive changes (accounts/step-up/).
+     */
+    freshLoginMs: number;
   };
   /** Brute-force limits on the login and signup forms (see src/accounts/rate-limits.ts). */
   rateLimit: {
