@@ -60,6 +60,8 @@ const SHOPPER_PAGES = [
   '/orders',
   '/account',
   '/account/sessions',
+  '/account/two-factor',
+  '/account/confirm',
   '/admin/add-product',
 ];
 

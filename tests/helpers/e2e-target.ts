@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext } from 'playwright-core';
@@ -52,6 +53,8 @@ async function throughStack(shop: TestShop): Promise<E2eTarget> {
       MAIL_FROM: '"Session Shop" <shop@example.com>',
       BCRYPT_ROUNDS: '4',
       LOG_LEVEL: 'warn',
+      // Production offers the second factor only with a key; one for this run, shared by both processes.
+      TOTP_KEY: crypto.randomBytes(32).toString('base64'),
     },
   });
   const seenBy: string[][] = [];
