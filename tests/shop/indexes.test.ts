@@ -3,7 +3,7 @@ import { startTestShop, type TestShop } from '../helpers/shop';
 
 /*
  * Every query the shop makes is served by an index (see the models and MongoSessionStore):
- *  users     by _id (load-user, cart updates), by email (login, signup: unique), by a cart item's
+ *  users     by _id (load-user, cart updates, the second factor's codes, known devices), by email (login, signup: unique), by a cart item's
  *            product (deleting a product takes it out of every cart)
  *  products  by _id (product pages, and the shop's lists, newest first by _id), by owner (admin pages,
  *            edit and delete: a shopper's own products are few, sorted after the look-up)
