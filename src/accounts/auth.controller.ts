@@ -29,7 +29,13 @@ const LOGIN_FAILED = 'Invalid email or password.';
 const SIGNED_UP = 'Your account is ready: log in to start shopping. We have sent a link to confirm your email address.';
 
 // Forms are shown again with what was typed, except passwords: those are never sent back.
-function renderLogin(res: Response, email: string, errors: FieldErrors, message?: string, returnTo?: string): void {
+export function renderLogin(
+  res: Response,
+  email: string,
+  errors: FieldErrors,
+  message?: string,
+  returnTo?: string,
+): void {
   res.render('accounts/login', { pageTitle: 'Log in', path: LOGIN_PATH, email, errors, message, returnTo });
 }
 

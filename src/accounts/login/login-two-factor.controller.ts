@@ -14,6 +14,7 @@ import type { SessionCookie } from '../../sessions/session-cookie';
 import { destroySession } from '../../sessions/session-promises';
 import type { TwoFactor } from '../two-factor/two-factor.service';
 import { LOGIN_PATH } from '../auth.routes';
+import { renderLogin } from '../auth.controller';
 import type { LoginFlow } from './login-flow';
 import { LOGIN_TWO_FACTOR_PATH } from './login-two-factor.routes';
 
@@ -89,14 +90,7 @@ export function createLoginTwoFactorController(options: LoginTwoFactorController
       });
       if (spent) {
         await endStep(req, res);
-        res.status(422).render('accounts/login', {
-          pageTitle: 'Log in',
-          path: LOGIN_PATH,
-          email: '',
-          errors: {},
-          message: TOO_MANY,
-          returnTo: step.returnTo,
-        });
+        renderLogin(res.status(422), '', {}, TOO_MANY, step.returnTo);
         return;
       }
       const left = SECOND_FACTOR_ATTEMPTS - attempts;
