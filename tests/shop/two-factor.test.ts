@@ -123,6 +123,24 @@ describe('turning it on', () => {
     for (const code of recoveryCodes) expect(sessions).not.toContain(code);
   });
 
+  test('a login older than the window is not shown the secret, even by posting the form', async () => {
+    const shopper = await newShopper(shop.app, 'stale-setup');
+    const page = await shopper.agent.get('/account/two-factor').expect(200);
+    const secret = secretOnPage(page.text);
+    clock += 11 * 60_000;
+    expectRedirect(await shopper.agent.get('/account/two-factor'), '/account/confirm?returnTo=%2Faccount%2Ftwo-factor');
+    const answer = await shopper.agent
+      .post('/account/two-factor')
+      .type('form')
+      .send({ _csrf: formCsrfTokenIn(page.text, '/account/two-factor'), code: totpCode(secret, clock) });
+    expect(answer.status).toBe(422);
+    expect(answer.text).toContain('For your safety, enter your current password');
+    expect(answer.text).not.toContain(secret.slice(0, 4) + ' ' + secret.slice(4, 8));
+    expect(answer.text).not.toContain('otpauth://');
+    expect((await User.findOne({ email: shopper.email }).lean())?.twoFactor).toBeUndefined();
+    nextStep();
+  });
+
   test('the code that turned it on cannot log in', async () => {
     const shopper = await newShopper(shop.app, 'first-code');
     const { secret } = await turnOnTwoFactor(shopper, clock);
