@@ -47,7 +47,15 @@ import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
 import { provideCartLocals } from './cart/middleware/cart-locals';
 import { completePendingOrders } from './cart/middleware/complete-pending-orders';
-import { accountDeletionHooks, productDeletionHooks } from './cart/hooks';
+import { accountDeletionHooks, productDeletionHooks, productHidingHooks } from './cart/hooks';
+import { Orders } from './cart/orders.service';
+import { OrderMail } from './cart/order-mail';
+import { createSellerOrdersController } from './cart/seller-orders.controller';
+import { sellerOrdersRoutes } from './cart/seller-orders.routes';
+import { ProductStock } from './catalog/stock';
+import { createShopAdminController } from './catalog/shop-admin.controller';
+import { Admins } from './accounts/admins';
+import { provideAdminLocals, requireAdmin } from './accounts/middleware/require-admin';
 import { User } from './user.model';
 import { accountGone } from './accounts/middleware/account-gone';
 import { crashHook } from './platform/crash-points';
@@ -100,9 +108,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Photos decoded at once, and waiting: what uploads may cost this process's memory.
   const photoQueue = connections.photoQueue ?? new PhotoQueue(config.photoDecoding);
   const images = new ProductImages({ queue: photoQueue });
+  const admins = new Admins(config.adminEmails);
+  const stock = new ProductStock(now);
+  const orderMail = new OrderMail({ mailer, publicUrl: config.publicUrl, users: User, logger });
   const catalog = new Catalog({
     users: User,
     onProductsDeleted: productDeletionHooks(User),
+    onProductsHidden: productHidingHooks(User),
     perPage: PRODUCTS_PER_PAGE,
     cacheMs: connections.catalogCache?.cacheMs ?? config.catalogCacheMs,
     now: connections.catalogCache?.now,
@@ -115,7 +127,11 @@ export function createApp(config: Config, connections: AppConnections): Express 
     now,
     crash,
     pendingOrderLeaseMs: config.pendingOrderLeaseMs,
+    stock,
+    onOrdered: (order) => orderMail.ordered(order),
   });
+  // An order's life after it is placed: cancelling, shipping, delivering, the sellers' orders.
+  const orders = new Orders({ users: User, stock, now, crash, mail: orderMail });
   // Mounted after the body parsers: the per-account limits read the email from the body. Counted
   // in the shop's database, beside the sessions: every process of the shop counts together.
   const counters = new RateLimitCounters({
@@ -165,6 +181,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(loadUser({ users: User, cookie, sessionStore, securityLog }));
   app.use(completePendingOrders(cart, logger));
   app.use(provideCartLocals);
+  app.use(provideAdminLocals(admins));
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash(config.sessionSecrets));
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
@@ -183,7 +200,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   );
 
   app.use(catalogRoutes(createCatalogController({ catalog })));
-  app.use(cartRoutes(createCartController({ cart })));
+  app.use(cartRoutes(createCartController({ cart, orders, admins, securityLog })));
   app.use(
     authRoutes(
       createAuthController({ accounts, cookie, securityLog, now, mailIsOn: mailer.kind !== 'off' }),
@@ -204,8 +221,14 @@ export function createApp(config: Config, connections: AppConnections): Express 
   mount(
     app,
     ADMIN_PATH,
-    adminRoutes(createAdminController({ catalog }), photoUploadLimit(config, { counters, logger }), photoQueue),
+    adminRoutes(
+      createAdminController({ catalog, unitsSold: (productIds) => orders.unitsSold(productIds) }),
+      photoUploadLimit(config, { counters, logger }),
+      photoQueue,
+      { controller: createShopAdminController({ catalog, securityLog }), requireAdmin: requireAdmin(admins) },
+    ),
   );
+  mount(app, ADMIN_PATH, sellerOrdersRoutes(createSellerOrdersController({ orders, admins, securityLog })));
 
   app.use(notFoundHandler);
   // A request whose account was deleted meanwhile (another device): its session is over.

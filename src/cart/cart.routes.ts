@@ -13,6 +13,7 @@ export function cartRoutes(cart: CartController): Router {
   // The address rules only count when the form sent an address (see postOrder).
   routes.post('/create-order', requireLogin, addressRules, cart.postOrder);
   routes.get('/orders', requireLogin, cart.getOrders);
+  routes.post('/orders/cancel', requireLogin, cart.postCancelOrder);
   routes.get('/orders/:orderId/confirmation', requireLogin, cart.getOrderConfirmation);
   routes.get('/orders/:orderId/invoice', requireLogin, cart.getInvoice);
   return routes;

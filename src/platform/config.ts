@@ -142,6 +142,11 @@ export interface Config {
   };
   /** Tests only (SHOP_TEST_CRASH_AT, NODE_ENV=test): the step of an order at which the process kills itself. */
   testCrashAt?: CrashPoint;
+  /**
+   * `ADMIN_EMAILS`: the addresses (lower case) whose accounts act for the shop as a whole, once the
+   * address is confirmed (accounts/admins.ts). Empty: no admin.
+   */
+  adminEmails: string[];
 }
 
 /**
@@ -366,6 +371,16 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     from: mailFrom,
   };
 
+  const adminEmails = (read('ADMIN_EMAILS') ?? '')
+    .split(',')
+    .map((address) => address.trim().toLowerCase())
+    .filter((address) => address !== '');
+  for (const address of adminEmails) {
+    if (!/^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/.test(address)) {
+      problems.push(`ADMIN_EMAILS must be email addresses separated by commas (got "${address}")`);
+    }
+  }
+
   const rawCrashAt = read('SHOP_TEST_CRASH_AT');
   let testCrashAt: CrashPoint | undefined;
   if (rawCrashAt !== undefined) {
@@ -409,6 +424,7 @@ export function loadConfig(env: Env, { dataDir = DATA_DIR }: LoadOptions = {}): 
     processName,
     mail,
     testCrashAt,
+    adminEmails: [...new Set(adminEmails)],
   };
 }
 

@@ -14,7 +14,14 @@ export type SecurityEvent =
   | 'email-change-requested'
   | 'session-ended'
   | 'account-deleted'
-  | 'session-refused';
+  | 'session-refused'
+  // An admin acting for the shop (ADMIN_EMAILS): `userId` is the admin's, `target` what they acted on.
+  | 'admin-orders-viewed'
+  | 'admin-order-cancelled'
+  | 'admin-order-shipped'
+  | 'admin-order-delivered'
+  | 'admin-product-hidden'
+  | 'admin-product-shown';
 
 /**
  * Security events on a logger of their own (`log: "security"` on every line): who, from where,
@@ -31,7 +38,7 @@ export class SecurityLog {
     this.references = new SessionReferences(secret, 'security-log');
   }
 
-  event(req: Request, event: SecurityEvent, fields: { userId?: string; reason?: string } = {}): void {
+  event(req: Request, event: SecurityEvent, fields: { userId?: string; reason?: string; target?: string } = {}): void {
     this.logger.info(
       { event, ...fields, address: req.ip, session: req.sessionID ? this.sessionHash(req.sessionID) : undefined },
       `security: ${event}`,

@@ -43,6 +43,8 @@ const STATE_AT_CRASH: Record<
 > = {
   // The cart is empty and its lines are in the pending record; no order yet.
   'after-claim': { inCart: 0, inOrders: [], onlyPending: UNITS, pendingRecords: 1 },
+  // The units are taken for the pending record (no number yet); no order yet.
+  'after-stock': { inCart: 0, inOrders: [], onlyPending: UNITS, pendingRecords: 1 },
   // The order is in; its pending record not yet removed.
   'after-order': { inCart: 0, inOrders: [UNITS], onlyPending: 0, pendingRecords: 1 },
   // Done; only the answer was lost.
