@@ -8,6 +8,7 @@ import { parseObjectId } from '../http/object-id';
 import { pageHref, pagination, requestedPage } from '../http/pagination';
 import type { SecurityEvent, SecurityLog } from '../sessions/security-log';
 import type { LinesOf, OrderAction, Orders } from './orders.service';
+import { PAYMENT_METHOD } from './shipping';
 
 export interface SellerOrdersControllerOptions {
   orders: Orders;
@@ -52,6 +53,7 @@ export function createSellerOrdersController({ orders, admins, securityLog }: Se
       orders: list,
       isAdminView: 'admin' in viewer,
       notice,
+      paymentMethod: PAYMENT_METHOD,
       pagination: pagination(SELLER_ORDERS_PATH, page, pageCount),
     });
   }
