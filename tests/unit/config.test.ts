@@ -239,7 +239,7 @@ test('the crash test hook SHOP_TEST_CRASH_AT: only with NODE_ENV=test, only a kn
     ).toEqual(['SHOP_TEST_CRASH_AT is a test hook: it is only accepted with NODE_ENV=test']);
   }
   expect(problemsOf({ NODE_ENV: 'test', SHOP_TEST_CRASH_AT: 'whenever' })).toEqual([
-    'SHOP_TEST_CRASH_AT must be one of after-claim, after-order, after-clear, after-user-deleted (got "whenever")',
+    'SHOP_TEST_CRASH_AT must be one of after-claim, after-stock, after-order, after-clear, after-short-return, after-cancel, after-user-deleted (got "whenever")',
   ]);
 });
 
