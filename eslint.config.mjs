@@ -38,4 +38,9 @@ export default defineConfig(
     files: ['public/js/**/*.js'],
     languageOptions: { sourceType: 'script', globals: globals.browser },
   },
+  // ES modules in the browser (a page's <script type="module">): public/js/*.mjs and the browser tests' pages.
+  {
+    files: ['public/js/**/*.mjs', 'tests/e2e/fixtures/**/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: globals.browser },
+  },
 );

@@ -5,14 +5,14 @@
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig } from '../src/platform/config';
-import { createLogger, printLine } from '../src/platform/logger';
+import { createProcessLogger, printLine } from '../src/platform/logger';
 import { resolveConfiguredDatabase } from '../src/platform/database/resolve';
 import { DEMO_LOGIN, seedDemoData } from '../src/demo-data';
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel);
+  const logger = await createProcessLogger(config.logLevel, { isProduction: config.isProduction });
   const database = await resolveConfiguredDatabase(config, logger);
   try {
     await mongoose.connect(database.uri);

@@ -9,7 +9,6 @@ import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
 import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
-import { mount } from './http/mount';
 import { showFlash } from './http/middleware/show-flash';
 import { processNameHeader } from './http/middleware/process-name';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
@@ -24,19 +23,19 @@ import { sessionMiddleware } from './sessions/middleware/session';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
 import { refusedFormWarning } from './sessions/insecure-request-warning';
-import { csrfProtection, provideCsrfTokenToShoppers, provideVisitorCsrfToken } from './sessions/middleware/csrf';
+import { createFormChecks, provideCsrfTokenToShoppers } from './sessions/middleware/csrf';
 import { Accounts } from './accounts/accounts.service';
 import { loadUser } from './accounts/middleware/load-user';
 import { createAuthRateLimits } from './accounts/middleware/rate-limits';
 import { createAuthController } from './accounts/auth.controller';
 import { createAccountController } from './accounts/account.controller';
-import { VISITOR_FORMS, authRoutes } from './accounts/auth.routes';
+import { authRoutes } from './accounts/auth.routes';
 import { accountRoutes } from './accounts/account.routes';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { createCatalogController } from './catalog/catalog.controller';
 import { createAdminController } from './catalog/admin.controller';
 import { catalogRoutes } from './catalog/catalog.routes';
-import { ADMIN_PATH, PRODUCT_FORMS, adminRoutes } from './catalog/admin.routes';
+import { adminRoutes } from './catalog/admin.routes';
 import { ProductImages } from './catalog/product-images.service';
 import { PhotoQueue } from './catalog/photo-queue';
 import { createProductImagesController } from './catalog/product-images.controller';
@@ -152,6 +151,11 @@ export function createApp(config: Config, connections: AppConnections): Express 
     crash,
   });
 
+  const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
+  const onRefused = refusedFormWarning({ isProduction: config.isProduction, trustProxy: config.trustProxy, logger });
+  // Each area's router puts one of these on each of its forms (http/area-router.ts).
+  const csrf = createFormChecks(visitorCsrf, { session: cookie.name, onRefused });
+
   app.disable('x-powered-by');
   if (config.processName !== undefined) app.use(processNameHeader(config.processName));
   if (config.metrics) {
@@ -164,16 +168,16 @@ export function createApp(config: Config, connections: AppConnections): Express 
       logger,
     });
     app.use(recordRequests(metrics));
-    app.use(metricsRoutes(createMetricsController({ metrics, token: config.metrics.token })));
+    metricsRoutes(app, { metrics: createMetricsController({ metrics, token: config.metrics.token }) });
   }
   // First: probes come every few seconds and need no log line, session or security headers.
-  app.use(healthRoutes(createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs })));
+  healthRoutes(app, { health: createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs }) });
   app.use(requestLogger(logger));
   // Text responses compressed (gzip); level 4 of 9: nearly the size of the default for less CPU.
   app.use(compression({ level: 4 }));
   app.use(securityHeaders({ isProduction: config.isProduction }));
   // Before the session: stylesheets, images and product photos cost no session lookup.
-  app.use(productImageRoutes(createProductImagesController({ images })));
+  productImageRoutes(app, { images: createProductImagesController({ images }) });
   app.use(staticFiles(PUBLIC_DIR));
 
   app.use(sessionMiddleware(config, sessionStore, cookie));
@@ -185,51 +189,37 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash(config.sessionSecrets));
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
+  // A multipart form is read only by the route that takes one, after its login check.
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
-  const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
-  const onRefused = refusedFormWarning({ isProduction: config.isProduction, trustProxy: config.trustProxy, logger });
-  // The product forms may come as multipart (a photo): their routes check the token once they have read it.
-  app.use(
-    csrfProtection(
-      visitorCsrf,
-      VISITOR_FORMS,
-      { session: cookie.name, visitor: visitorCsrf.cookieName, onRefused },
-      PRODUCT_FORMS,
-    ),
-  );
 
-  app.use(catalogRoutes(createCatalogController({ catalog })));
-  app.use(cartRoutes(createCartController({ cart, orders, admins, securityLog })));
-  app.use(
-    authRoutes(
-      createAuthController({ accounts, cookie, securityLog, now, mailIsOn: mailer.kind !== 'off' }),
-      rateLimits,
-      provideVisitorCsrfToken(visitorCsrf),
-    ),
-  );
-  mount(
-    app,
-    '/account',
-    accountRoutes(
-      createAccountController({ accounts, cookie, securityLog, userSessions, sessionReferences, now }),
-      rateLimits,
-    ),
-  );
+  // The areas: each router mounts itself at its path and checks its own forms.
+  catalogRoutes(app, { catalog: createCatalogController({ catalog }) });
+  cartRoutes(app, { cart: createCartController({ cart, orders, admins, securityLog }), csrf });
+  const mailIsOn = mailer.kind !== 'off';
+  authRoutes(app, {
+    auth: createAuthController({ accounts, cookie, securityLog, now, mailIsOn }),
+    limits: rateLimits,
+    csrf,
+  });
+  accountRoutes(app, {
+    account: createAccountController({ accounts, cookie, securityLog, userSessions, sessionReferences, now }),
+    limits: rateLimits,
+    csrf,
+  });
   // Development only: what the shop would have mailed (never mounted in production).
-  if (!config.isProduction && mailer.kind === 'mailbox') mount(app, '/dev/mail', devMailRoutes(mailer));
-  mount(
-    app,
-    ADMIN_PATH,
-    adminRoutes(
-      createAdminController({ catalog, unitsSold: (productIds) => orders.unitsSold(productIds) }),
-      photoUploadLimit(config, { counters, logger }),
-      photoQueue,
-      { controller: createShopAdminController({ catalog, securityLog }), requireAdmin: requireAdmin(admins) },
-    ),
-  );
-  mount(app, ADMIN_PATH, sellerOrdersRoutes(createSellerOrdersController({ orders, admins, securityLog })));
+  if (!config.isProduction && mailer.kind === 'mailbox') devMailRoutes(app, { mailer });
+  adminRoutes(app, {
+    admin: createAdminController({ catalog, unitsSold: (productIds) => orders.unitsSold(productIds) }),
+    csrf,
+    photoLimit: photoUploadLimit(config, { counters, logger }),
+    photoQueue,
+    shopAdmin: { controller: createShopAdminController({ catalog, securityLog }), requireAdmin: requireAdmin(admins) },
+  });
+  sellerOrdersRoutes(app, { orders: createSellerOrdersController({ orders, admins, securityLog }), csrf });
 
+  // A request with a body that no route took: 403 without the session's token, else the 404 page.
+  app.use(csrf.unmatched);
   app.use(notFoundHandler);
   // A request whose account was deleted meanwhile (another device): its session is over.
   app.use(accountGone({ cookie, securityLog }));

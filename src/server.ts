@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import dotenv from 'dotenv';
 import mongoose from 'mongoose';
 import { ConfigError, loadConfig, type Config } from './platform/config';
-import { createLogger, flushOutput, printLine, type Logger } from './platform/logger';
+import { createProcessLogger, flushOutput, printLine, type Logger } from './platform/logger';
 import { resolveConfiguredDatabase, type ResolvedDatabase } from './platform/database/resolve';
 import { waitForDatabase } from './platform/database/wait-for-database';
 import { errorLine } from './platform/error-message';
@@ -40,7 +40,7 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = await createProcessLogger(config.logLevel, { isProduction: config.isProduction });
   if (config.isProduction && !config.mail.smtpUrl) {
     logger.warn('SMTP_URL is not set: mail is off, so password resets and email confirmations cannot be sent');
   }

@@ -15,6 +15,8 @@ import type { SessionReferences } from '../sessions/session-references';
 import type { Accounts } from './accounts.service';
 import { loggedInUser, sessionUserFor } from './current-user';
 import { deviceOf } from './devices';
+import { ACCOUNT_PATH, ACCOUNT_SESSIONS_PATH } from './account.routes';
+import { LOGIN_PATH } from './auth.routes';
 
 export interface AccountControllerOptions {
   accounts: Accounts;
@@ -28,21 +30,20 @@ export interface AccountControllerOptions {
 }
 
 const WRONG_PASSWORD = 'That is not your current password.';
-const SESSIONS_PATH = '/account/sessions';
 /** Devices listed per page of /account/sessions. */
 const DEVICES_PER_PAGE = 20;
 
 function renderChangePassword(res: Response, errors: FieldErrors): void {
   // Never sent back: none of the three fields, whatever was typed.
-  res.render('accounts/change-password', { pageTitle: 'Change password', path: '/account', errors });
+  res.render('accounts/change-password', { pageTitle: 'Change password', path: ACCOUNT_PATH, errors });
 }
 
 function renderChangeEmail(res: Response, email: string, errors: FieldErrors): void {
-  res.render('accounts/change-email', { pageTitle: 'Change email address', path: '/account', email, errors });
+  res.render('accounts/change-email', { pageTitle: 'Change email address', path: ACCOUNT_PATH, email, errors });
 }
 
 function renderDelete(res: Response, errors: FieldErrors): void {
-  res.render('accounts/delete', { pageTitle: 'Delete your account', path: '/account', errors });
+  res.render('accounts/delete', { pageTitle: 'Delete your account', path: ACCOUNT_PATH, errors });
 }
 
 /** The shopper's account: its address, password, devices, and its end. */
@@ -53,7 +54,7 @@ export function createAccountController(options: AccountControllerOptions) {
     const user = loggedInUser(req);
     res.render('accounts/account', {
       pageTitle: 'Your account',
-      path: '/account',
+      path: ACCOUNT_PATH,
       email: user.email,
       emailVerified: user.emailVerified === true,
     });
@@ -63,7 +64,7 @@ export function createAccountController(options: AccountControllerOptions) {
     const user = loggedInUser(req);
     if (!user.emailVerified) await accounts.sendConfirmation(user);
     flash(req, res, 'info', `A new confirmation link is on its way to ${user.email}.`);
-    res.redirect('/account');
+    res.redirect(ACCOUNT_PATH);
   }
 
   function getChangePassword(_req: Request, res: Response): void {
@@ -91,7 +92,7 @@ export function createAccountController(options: AccountControllerOptions) {
     await startLoggedInSession(req, { user: sessionUserFor(user), generation, loggedInAt });
     flash(req, res, 'success', 'Your password has been changed. Every other device has been logged out.');
     await saveSession(req);
-    res.redirect('/account');
+    res.redirect(ACCOUNT_PATH);
   }
 
   function getChangeEmail(_req: Request, res: Response): void {
@@ -118,7 +119,7 @@ export function createAccountController(options: AccountControllerOptions) {
     }
     securityLog.event(req, 'email-change-requested', { userId: user._id.toHexString() });
     flash(req, res, 'info', `We have sent a link to ${email}: your address changes once you open it.`);
-    res.redirect('/account');
+    res.redirect(ACCOUNT_PATH);
   }
 
   /** Newest login first, a page at a time: however many there are, each can be reached and ended. */
@@ -131,14 +132,14 @@ export function createAccountController(options: AccountControllerOptions) {
     });
     const pageCount = pageCountFor(total, DEVICES_PER_PAGE);
     if (page > pageCount) {
-      res.redirect(pageHref(SESSIONS_PATH, pageCount));
+      res.redirect(pageHref(ACCOUNT_SESSIONS_PATH, pageCount));
       return;
     }
     res.render('accounts/sessions', {
       pageTitle: page === 1 ? 'Your devices' : `Your devices, page ${page}`,
-      path: '/account',
+      path: ACCOUNT_PATH,
       devices: sessions.map((session) => deviceOf(session, req.sessionID, sessionReferences)),
-      pagination: pagination(SESSIONS_PATH, page, pageCount),
+      pagination: pagination(ACCOUNT_SESSIONS_PATH, page, pageCount),
     });
   }
 
@@ -157,12 +158,12 @@ export function createAccountController(options: AccountControllerOptions) {
       await destroySession(req);
       res.clearCookie(cookie.name, cookie.options);
       flash(req, res, 'success', 'This device has been logged out.');
-      res.redirect('/login');
+      res.redirect(LOGIN_PATH);
       return;
     }
     await userSessions.end(userId, target);
     flash(req, res, 'success', 'That device has been logged out.');
-    res.redirect(SESSIONS_PATH);
+    res.redirect(ACCOUNT_SESSIONS_PATH);
   }
 
   async function postLogoutEverywhere(req: Request, res: Response): Promise<void> {
@@ -173,7 +174,7 @@ export function createAccountController(options: AccountControllerOptions) {
     await destroySession(req);
     res.clearCookie(cookie.name, cookie.options);
     flash(req, res, 'success', 'You have been logged out on every device.');
-    res.redirect('/login');
+    res.redirect(LOGIN_PATH);
   }
 
   function getDelete(_req: Request, res: Response): void {

@@ -7,7 +7,7 @@ import type { MailMessage, Mailer } from '../platform/mailer';
 import type { UserSessions } from '../sessions/user-sessions';
 import { cleanUpAfter, deleteUser, type AccountDeletionHook } from './account-deletion';
 import { AccountMail } from './account-mail';
-import { AccountToken, newToken, tokenHash, type TokenPurpose } from './account-token.model';
+import { AccountTokens } from './account-tokens';
 import type { IUser, UserDocument, UserModel } from './user.schema';
 
 export interface AccountsOptions {
@@ -32,10 +32,6 @@ export interface AccountsOptions {
   crash?: CrashHook;
 }
 
-const HOUR = 60 * 60 * 1000;
-const RESET_LIFETIME_MS = HOUR;
-const CONFIRMATION_LIFETIME_MS = 24 * HOUR;
-
 export type EmailConfirmation = 'confirmed' | 'changed' | 'address-taken' | 'invalid';
 export type EmailChangeRequest = 'sent' | 'wrong-password' | 'same-address';
 
@@ -51,6 +47,7 @@ export class Accounts {
   private readonly userSessions: AccountsOptions['userSessions'];
   private readonly mailer: AccountsOptions['mailer'];
   private readonly mail: AccountMail;
+  private readonly tokens: AccountTokens;
   private readonly now: Clock;
   private readonly onPasswordReset?: AccountsOptions['onPasswordReset'];
   private readonly onAccountDeleted: NonNullable<AccountsOptions['onAccountDeleted']>;
@@ -63,6 +60,7 @@ export class Accounts {
     this.userSessions = options.userSessions;
     this.mailer = options.mailer;
     this.mail = new AccountMail(options.publicUrl);
+    this.tokens = new AccountTokens(options.now);
     this.now = options.now;
     this.onPasswordReset = options.onPasswordReset;
     this.onAccountDeleted = options.onAccountDeleted ?? [];
@@ -134,7 +132,7 @@ export class Accounts {
   async requestPasswordReset(email: string): Promise<void> {
     const user = await this.users.findOne({ email }).select('_id email');
     if (!user) return;
-    const token = this.issueToken(user._id, 'reset-password', user.email, RESET_LIFETIME_MS);
+    const token = this.tokens.issue(user._id, 'reset-password', user.email);
     this.post(token.then((issued) => this.mail.resetPassword(user.email, issued)));
   }
 
@@ -143,7 +141,7 @@ export class Accounts {
    * the account still has, as `resetPassword` requires. It is not used up by looking.
    */
   async resetTokenIsValid(token: string): Promise<boolean> {
-    const live = await this.liveToken(token, ['reset-password']);
+    const live = await this.tokens.live(token, ['reset-password']);
     return live !== null && (await this.users.exists({ _id: live.userId, email: live.email })) !== null;
   }
 
@@ -156,7 +154,7 @@ export class Accounts {
     token: string,
     password: string,
   ): Promise<{ user: UserDocument; generation: number } | undefined> {
-    const used = await this.useToken(token, ['reset-password']);
+    const used = await this.tokens.use(token, ['reset-password']);
     const user = used && (await this.users.findById(used.userId));
     if (!user || user.email !== used.email) return undefined;
     const generation = await this.endSessions(user._id, {
@@ -169,7 +167,7 @@ export class Accounts {
 
   /** Mails the shopper a link that confirms their address, valid for 24 hours. */
   async sendConfirmation(user: Pick<UserDocument, '_id' | 'email'>): Promise<void> {
-    const token = await this.issueToken(user._id, 'verify-email', user.email, CONFIRMATION_LIFETIME_MS);
+    const token = await this.tokens.issue(user._id, 'verify-email', user.email);
     this.post(this.mail.confirmEmail(user.email, token));
   }
 
@@ -178,7 +176,7 @@ export class Accounts {
    * address theirs (and tells the old one).
    */
   async confirmEmail(token: string): Promise<EmailConfirmation> {
-    const used = await this.useToken(token, ['verify-email', 'change-email']);
+    const used = await this.tokens.use(token, ['verify-email', 'change-email']);
     const user = used && (await this.users.findById(used.userId));
     if (!used || !user) return 'invalid';
     if (used.purpose === 'verify-email') {
@@ -208,7 +206,7 @@ export class Accounts {
     if (!(await this.checkPassword(user, currentPassword))) return 'wrong-password';
     if (newEmail === user.email) return 'same-address';
     if (await this.users.exists({ email: newEmail })) return 'sent';
-    const token = await this.issueToken(user._id, 'change-email', newEmail, CONFIRMATION_LIFETIME_MS);
+    const token = await this.tokens.issue(user._id, 'change-email', newEmail);
     this.post(this.mail.confirmNewEmail(newEmail, token));
     this.post(this.mail.emailChangeRequested(user.email, newEmail));
     return 'sent';
@@ -253,42 +251,6 @@ export class Accounts {
       .lean<Pick<IUser, 'sessionGeneration'>>();
     await this.userSessions.endAll(userId.toHexString());
     return updated?.sessionGeneration ?? 0;
-  }
-
-  /** A new link of this purpose for the shopper; the ones sent before for the same purpose stop working. */
-  private async issueToken(
-    userId: Types.ObjectId,
-    purpose: TokenPurpose,
-    email: string,
-    lifetimeMs: number,
-  ): Promise<string> {
-    const token = newToken();
-    await AccountToken.deleteMany({ userId, purpose });
-    await AccountToken.create({
-      _id: tokenHash(token),
-      userId,
-      purpose,
-      email,
-      expiresAt: new Date(this.now() + lifetimeMs),
-    });
-    return token;
-  }
-
-  private liveToken(token: string, purposes: TokenPurpose[]) {
-    return AccountToken.findOne({
-      _id: tokenHash(token),
-      purpose: { $in: purposes },
-      expiresAt: { $gt: new Date(this.now()) },
-    }).lean();
-  }
-
-  /** Takes a token out in one step: two requests with the same link cannot both use it. */
-  private useToken(token: string, purposes: TokenPurpose[]) {
-    return AccountToken.findOneAndDelete({
-      _id: tokenHash(token),
-      purpose: { $in: purposes },
-      expiresAt: { $gt: new Date(this.now()) },
-    }).lean();
   }
 
   private post(message: Promise<MailMessage>): void {

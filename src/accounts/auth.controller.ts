@@ -12,6 +12,8 @@ import type { SecurityLog } from '../sessions/security-log';
 import type { Accounts } from './accounts.service';
 import { wellFormedToken } from './account-token.model';
 import { sessionUserFor } from './current-user';
+import { ACCOUNT_PATH } from './account.routes';
+import { LOGIN_PATH, RESET_PATH, SIGNUP_PATH } from './auth.routes';
 
 export interface AuthControllerOptions {
   accounts: Accounts;
@@ -27,11 +29,11 @@ const SIGNED_UP = 'Your account is ready: log in to start shopping. We have sent
 
 // Forms are shown again with what was typed, except passwords: those are never sent back.
 function renderLogin(res: Response, email: string, errors: FieldErrors, message?: string, returnTo?: string): void {
-  res.render('accounts/login', { pageTitle: 'Log in', path: '/login', email, errors, message, returnTo });
+  res.render('accounts/login', { pageTitle: 'Log in', path: LOGIN_PATH, email, errors, message, returnTo });
 }
 
 function renderSignup(res: Response, email: string, errors: FieldErrors): void {
-  res.render('accounts/signup', { pageTitle: 'Sign up', path: '/signup', email, errors });
+  res.render('accounts/signup', { pageTitle: 'Sign up', path: SIGNUP_PATH, email, errors });
 }
 
 function renderLinkInvalid(res: Response): void {
@@ -41,7 +43,7 @@ function renderLinkInvalid(res: Response): void {
 /** Login, signup, logout, and the links mailed to an address: password reset and confirmation. */
 export function createAuthController({ accounts, cookie, securityLog, now, mailIsOn }: AuthControllerOptions) {
   function renderReset(res: Response, view: { email: string; errors: FieldErrors; sent?: boolean }): void {
-    res.render('accounts/reset', { pageTitle: 'Reset your password', path: '/reset', mailIsOn, ...view });
+    res.render('accounts/reset', { pageTitle: 'Reset your password', path: RESET_PATH, mailIsOn, ...view });
   }
 
   function renderNewPassword(res: Response, passwordToken: string, errors: FieldErrors): void {
@@ -93,7 +95,7 @@ export function createAuthController({ accounts, cookie, securityLog, now, mailI
     }
     await accounts.signUp(email, typedText(data.password));
     flash(req, res, 'success', SIGNED_UP);
-    res.redirect('/login');
+    res.redirect(LOGIN_PATH);
   }
 
   async function postLogout(req: Request, res: Response): Promise<void> {
@@ -178,7 +180,7 @@ export function createAuthController({ accounts, cookie, securityLog, now, mailI
         outcome === 'changed' ? 'Your new email address is in use.' : 'Your email address is confirmed.',
       );
     }
-    res.redirect(req.user ? '/account' : '/login');
+    res.redirect(req.user ? ACCOUNT_PATH : LOGIN_PATH);
   }
 
   return {

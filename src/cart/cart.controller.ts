@@ -14,6 +14,7 @@ import { savedAddress, type Cart, type CartView, type ShortLine } from './cart.s
 import type { Orders } from './orders.service';
 import { ADDRESS_FIELDS, hasAddressFields, parseQuantity, validAddress } from './cart.forms';
 import { DELIVERY_COUNTRIES, PAYMENT_METHOD } from './shipping';
+import { CART_PATH, ORDERS_PATH, orderConfirmationPath } from './cart.routes';
 
 export interface CartControllerOptions {
   cart: Cart;
@@ -43,7 +44,7 @@ const QUANTITY_RULE = `Enter a whole number from 0 to ${MAX_LINE_QUANTITY} (0 re
 function renderCart(res: Response, view: CartView, problem?: LineProblem): void {
   res.render('cart/cart', {
     pageTitle: 'Your cart',
-    path: '/cart',
+    path: CART_PATH,
     cartCount: view.units,
     ...view,
     maxQuantity: MAX_LINE_QUANTITY,
@@ -61,7 +62,7 @@ function renderCheckout(
   res.render('cart/checkout', {
     shortLines,
     pageTitle: 'Checkout',
-    path: '/cart',
+    path: CART_PATH,
     cartCount: view.units,
     ...view,
     address,
@@ -81,7 +82,7 @@ function addressForm(address: ShippingAddress | undefined): AddressForm {
  * anything else ("//evil.example", "/\evil", "https://..."), the cart.
  */
 function returnPathOf(req: Request): string {
-  return localPath(formField(req, 'returnTo')) ?? '/cart';
+  return localPath(formField(req, 'returnTo')) ?? CART_PATH;
 }
 
 /** The cart, checkout, ordering, the orders pages and invoices: all for the logged-in shopper only. */
@@ -151,7 +152,7 @@ export function createCartController({ cart, orders, admins, securityLog }: Cart
     const { title } = outcome;
     if (quantity === 0) flash(req, res, 'success', `Removed ${title} from your cart.`);
     else flash(req, res, 'success', `${title}: quantity changed to ${quantity}.`);
-    res.redirect('/cart');
+    res.redirect(CART_PATH);
   }
 
   async function postCartDeleteItem(req: Request, res: Response): Promise<void> {
@@ -160,7 +161,7 @@ export function createCartController({ cart, orders, admins, securityLog }: Cart
     const title = await cart.remove(loggedInUser(req), productId);
     if (title === undefined) flash(req, res, 'info', 'That product was no longer in your cart.');
     else flash(req, res, 'success', `Removed ${title} from your cart.`);
-    res.redirect('/cart');
+    res.redirect(CART_PATH);
   }
 
   async function getCheckout(req: Request, res: Response): Promise<void> {
@@ -168,7 +169,7 @@ export function createCartController({ cart, orders, admins, securityLog }: Cart
     const view = await cart.view(user);
     if (view.lines.length === 0) {
       flash(req, res, 'info', 'Your cart is empty: add a product before checking out.');
-      res.redirect('/cart');
+      res.redirect(CART_PATH);
       return;
     }
     renderCheckout(res, view, addressForm(savedAddress(user)), {});
@@ -194,7 +195,7 @@ export function createCartController({ cart, orders, admins, securityLog }: Cart
           return;
         }
         flash(req, res, 'info', EMPTY_CART_NOTICE);
-        res.redirect('/cart');
+        res.redirect(CART_PATH);
         return;
       }
       address = validAddress(matchedData(req, { locations: ['body'] }));
@@ -202,14 +203,14 @@ export function createCartController({ cart, orders, admins, securityLog }: Cart
 
     const outcome = await cart.placeOrder(user, address);
     if (outcome.kind === 'placed') {
-      res.redirect(`/orders/${outcome.order.id}/confirmation`);
+      res.redirect(orderConfirmationPath(outcome.order.id));
     } else if (outcome.kind === 'short') {
       // Nothing was ordered and the lines are back in the cart: the checkout again, naming the short lines.
       const view = await cart.view(user);
       renderCheckout(res.status(409), view, addressForm(address ?? savedAddress(user)), {}, outcome.lines);
     } else {
       flash(req, res, 'info', EMPTY_CART_NOTICE);
-      res.redirect('/cart');
+      res.redirect(CART_PATH);
     }
   }
 
@@ -260,7 +261,7 @@ export function createCartController({ cart, orders, admins, securityLog }: Cart
           : 'it has already been sent, in part or whole';
       if (asAdmin) {
         flash(req, res, 'error', `Order ${outcome.order.number} cannot be cancelled: ${why}.`);
-        res.redirect(localPath(formField(req, 'returnTo')) ?? '/orders');
+        res.redirect(localPath(formField(req, 'returnTo')) ?? ORDERS_PATH);
         return;
       }
       await renderOrders(req, res.status(409), `Order ${outcome.order.number} cannot be cancelled: ${why}.`);
@@ -269,7 +270,7 @@ export function createCartController({ cart, orders, admins, securityLog }: Cart
     if (asAdmin)
       securityLog.event(req, 'admin-order-cancelled', { userId: user._id.toHexString(), target: outcome.order.id });
     flash(req, res, 'success', `Order ${outcome.order.number} has been cancelled.`);
-    res.redirect(localPath(formField(req, 'returnTo')) ?? '/orders');
+    res.redirect(localPath(formField(req, 'returnTo')) ?? ORDERS_PATH);
   }
 
   async function getInvoice(req: Request, res: Response): Promise<void> {

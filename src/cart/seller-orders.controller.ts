@@ -9,15 +9,13 @@ import { pageHref, pagination, requestedPage } from '../http/pagination';
 import type { SecurityEvent, SecurityLog } from '../sessions/security-log';
 import type { LinesOf, OrderAction, Orders } from './orders.service';
 import { PAYMENT_METHOD } from './shipping';
+import { SELLER_ORDERS_PATH } from './seller-orders.routes';
 
 export interface SellerOrdersControllerOptions {
   orders: Orders;
   admins: Admins;
   securityLog: SecurityLog;
 }
-
-/** Where the sellers' orders are, and where their forms lead back to. */
-export const SELLER_ORDERS_PATH = '/admin/orders';
 
 /**
  * The sellers' orders: GET /admin/orders lists the orders holding the seller's products (their

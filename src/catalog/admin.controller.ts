@@ -14,6 +14,7 @@ import type { ProductImage, ProductRecord } from './product.model';
 import { ImageRefusedError } from './photo-checks';
 import { PHOTOS_BUSY_MESSAGE, PhotosBusyError } from './photo-queue';
 import { stockOf } from './product.forms';
+import { ADD_PRODUCT_PATH, ADMIN_PRODUCTS_PATH } from './admin.routes';
 
 /*
  * A shopper manages only the products they created: the catalog looks each one up with its
@@ -124,7 +125,7 @@ interface ProductFormView {
 function renderProductForm(res: Response, view: ProductFormView): void {
   res.render('catalog/admin/edit-product', {
     pageTitle: view.editing ? 'Edit product' : 'Add product',
-    path: view.editing ? '/admin/products' : '/admin/add-product',
+    path: view.editing ? ADMIN_PRODUCTS_PATH : ADD_PRODUCT_PATH,
     ...view,
   });
 }
@@ -164,7 +165,7 @@ export function createAdminController({ catalog, unitsSold = async () => new Map
       return;
     }
     flash(req, res, 'success', `“${form.title}” has been added to the shop.`);
-    res.redirect('/admin/products');
+    res.redirect(ADMIN_PRODUCTS_PATH);
   }
 
   /**
@@ -175,16 +176,16 @@ export function createAdminController({ catalog, unitsSold = async () => new Map
     const page = requestedPage(req.query.page);
     const { products, pageCount } = await catalog.sellerPage(loggedInUser(req)._id, page);
     if (page > pageCount) {
-      res.redirect(pageHref('/admin/products', pageCount));
+      res.redirect(pageHref(ADMIN_PRODUCTS_PATH, pageCount));
       return;
     }
     const sold = await unitsSold(products.map((product) => product._id));
     res.render('catalog/admin/products', {
       pageTitle: page === 1 ? 'Your products' : `Your products, page ${page}`,
-      path: '/admin/products',
+      path: ADMIN_PRODUCTS_PATH,
       products,
       sold,
-      pagination: pagination('/admin/products', page, pageCount),
+      pagination: pagination(ADMIN_PRODUCTS_PATH, page, pageCount),
     });
   }
 
@@ -244,14 +245,14 @@ export function createAdminController({ catalog, unitsSold = async () => new Map
     }
     if (!updated) throw notFound();
     flash(req, res, 'success', `“${form.title}” has been updated.`);
-    res.redirect('/admin/products');
+    res.redirect(ADMIN_PRODUCTS_PATH);
   }
 
   async function postDeleteProduct(req: Request, res: Response): Promise<void> {
     const productId = parseObjectId(formField(req, 'productId'));
     if (!productId || !(await catalog.deleteProduct(loggedInUser(req)._id, productId))) throw notFound();
     flash(req, res, 'success', 'The product has been deleted.');
-    res.redirect('/admin/products');
+    res.redirect(ADMIN_PRODUCTS_PATH);
   }
 
   return { getAddProduct, postAddProduct, getProducts, getEditProduct, postEditProduct, postDeleteProduct };

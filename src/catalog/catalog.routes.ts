@@ -1,11 +1,12 @@
-import { Router } from 'express';
+import { areaRouter, type Parent } from '../http/area-router';
 import type { CatalogController } from './catalog.controller';
 
-/** The shop window, open to everyone. */
-export function catalogRoutes(catalog: CatalogController): Router {
-  const routes = Router();
+export const PRODUCTS_PATH = '/products';
+
+/** The shop window, open to everyone, at the site's root. */
+export function catalogRoutes(app: Parent, { catalog }: { catalog: CatalogController }): void {
+  const routes = areaRouter(app, '/');
   routes.get('/', catalog.getIndex);
-  routes.get('/products', catalog.getProducts);
-  routes.get('/products/:productId', catalog.getProduct);
-  return routes;
+  routes.get(PRODUCTS_PATH, catalog.getProducts);
+  routes.get(`${PRODUCTS_PATH}/:productId`, catalog.getProduct);
 }

@@ -8,9 +8,7 @@ import { parseObjectId } from '../http/object-id';
 import { pageHref, pagination, requestedPage } from '../http/pagination';
 import type { SecurityLog } from '../sessions/security-log';
 import type { Catalog } from './catalog.service';
-
-/** The admins' list of hidden products, where each can be shown again. */
-export const HIDDEN_PRODUCTS_PATH = '/admin/hidden-products';
+import { HIDDEN_PRODUCTS_PATH } from './admin.routes';
 
 export interface ShopAdminControllerOptions {
   catalog: Catalog;

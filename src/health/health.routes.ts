@@ -1,9 +1,9 @@
-import { Router } from 'express';
+import { areaRouter, type Parent } from '../http/area-router';
 import type { HealthController } from './health.controller';
 
-export function healthRoutes(health: HealthController): Router {
-  const routes = Router();
+/** For load balancers: open to everyone, mounted first (a probe needs no log line, session or headers). */
+export function healthRoutes(app: Parent, { health }: { health: HealthController }): void {
+  const routes = areaRouter(app, '/');
   routes.get('/healthz', health.getHealthz);
   routes.get('/readyz', health.getReadyz);
-  return routes;
 }

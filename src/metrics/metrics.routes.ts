@@ -1,8 +1,6 @@
-import { Router } from 'express';
+import { areaRouter, type Parent } from '../http/area-router';
 import type { MetricsController } from './metrics.controller';
 
-export function metricsRoutes(metrics: MetricsController): Router {
-  const routes = Router();
-  routes.get('/metrics', metrics.getMetrics);
-  return routes;
+export function metricsRoutes(app: Parent, { metrics }: { metrics: MetricsController }): void {
+  areaRouter(app, '/').get('/metrics', metrics.getMetrics);
 }

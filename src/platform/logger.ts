@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import pino, { type Logger } from 'pino';
+import tty from 'node:tty';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -108,8 +109,38 @@ export function standardOutputWriter(): LogOutput {
 }
 
 /** One structured logger for the whole process; children add context (component, request id). */
-export function createLogger(level: string, output: LogOutput = standardOutputWriter()): Logger {
+export function createLogger(level: string, output: DestinationStream = standardOutputWriter()): Logger {
   return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, output);
+}
+
+/**
+ * The process's logger: JSON lines, except for a person reading a development terminal, who gets
+ * them printed by pino-pretty (time, level, message, then the fields). pino-pretty is a development
+ * dependency: it is loaded only then, and when a production-like install (`npm ci --omit=dev`)
+ * lacks it, the lines stay JSON. Pretty lines go through the same writer as JSON ones.
+ */
+export async function createProcessLogger(
+  level: string,
+  options: { isProduction: boolean; output?: LogOutput; isTerminal?: boolean },
+): Promise<Logger> {
+  const output = options.output ?? standardOutputWriter();
+  // isatty(1), not process.stdout: that would open a second handle on the descriptor.
+  const isTerminal = options.isTerminal ?? tty.isatty(1);
+  if (!options.isProduction && isTerminal) {
+    const prettify = await prettifier();
+    if (prettify) return createLogger(level, { write: (line: string) => output.write(prettify(line)) });
+  }
+  return createLogger(level, output);
+}
+
+/** pino-pretty's line formatter, or undefined when it is not installed. */
+async function prettifier(): Promise<((line: string) => string) | undefined> {
+  try {
+    const { prettyFactory } = await import('pino-pretty');
+    return prettyFactory({ translateTime: 'SYS:HH:MM:ss.l' });
+  } catch {
+    return undefined;
+  }
 }
 
 /** A plain line (not JSON) on the logger's output, for people reading a development terminal. */

@@ -11,7 +11,7 @@ import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/se
 import { csrfTokenIn } from '../../tools/html';
 import { dropDatabase, testServerUri, uniqueDbName } from './database';
 import { TestInbox } from './mail';
-import { withSlowSessionWrites } from './slow-writes';
+import { withSlowSessionWrites, type WriteWait } from './slow-writes';
 
 // The CSRF token of a page: the toolbox reads it for the scripts and the tests alike.
 export { csrfTokenIn };
@@ -28,8 +28,8 @@ export const TEST_SECRET = 'a-test-secret-that-is-long-enough-to-sign-cookies';
 export const PRODUCTION_URI = 'mongodb://127.0.0.1:27017/shop';
 
 export interface InstanceOptions {
-  /** Every session write waits this long first (see withSlowSessionWrites). */
-  writeDelayMs?: number;
+  /** Every session write waits this long first, or until this settles (see withSlowSessionWrites). */
+  writeDelayMs?: WriteWait;
   touchIntervalMs?: number;
   now?: () => number;
   /** The app's product cache; by default the configuration's (CATALOG_CACHE_MS). */
@@ -84,7 +84,10 @@ export async function startTestShop(label: string, options: TestShopOptions = {}
     const database = client.db(dbName);
     const store = new MongoSessionStore({
       uri: testServerUri(),
-      database: instanceOptions.writeDelayMs ? withSlowSessionWrites(database, instanceOptions.writeDelayMs) : database,
+      database:
+        instanceOptions.writeDelayMs !== undefined
+          ? withSlowSessionWrites(database, instanceOptions.writeDelayMs)
+          : database,
       usersCollection: User.collection.collectionName,
       idleTimeoutMs: config.session.idleTimeoutMs,
       touchIntervalMs: instanceOptions.touchIntervalMs ?? config.session.touchIntervalMs,

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { User } from '../../src/user.model';
 import { Product } from '../../src/catalog/product.model';
+import { declaredRoutes } from '../../src/http/area-router';
 import { addProduct, csrfTokenFor, csrfTokenIn, newShopper, startTestShop, type TestShop } from '../helpers/shop';
 
 let shop: TestShop;
@@ -172,4 +173,99 @@ test("the account's forms refuse a POST without the session's token", async () =
   }
   expect(await User.exists({ email: shopper.email })).not.toBeNull();
   await shopper.agent.get('/cart').expect(200);
+});
+
+/*
+ * Every form the areas declare, found in the app itself (http/area-router.ts records each route as
+ * declared, with its whole path), not in a list kept here: a form added without its check fails
+ * these tests. Together with tests/unit/architecture.test.ts (routes are declared through the
+ * area router only), no POST can reach a handler unchecked.
+ */
+describe('every form of the app is checked before its route does anything', () => {
+  const forms = () => declaredRoutes(shop.app).filter((route) => route.method === 'POST');
+  /** A path as a client sends it: each parameter filled in (an ObjectId for an id). */
+  const sent = (path: string) =>
+    path.replace(/:(\w+)/g, (_, name: string) => (name.endsWith('Id') ? 'a'.repeat(24) : 'x'));
+  /** The fields a form could want, so that only the token is missing. */
+  const fields = {
+    email: 'forged@example.com',
+    password: 'a good password',
+    confirmPassword: 'a good password',
+    currentPassword: 'a good password',
+    productId: 'a'.repeat(24),
+    quantity: '1',
+    session: '0'.repeat(32),
+    title: 'Forged',
+    price: '1',
+    description: 'x',
+  };
+
+  test('the app declares its forms: the list is read from it', () => {
+    const paths = forms().map((route) => route.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/cart', '/login', '/logout', '/account/delete', '/admin/add-product', '/new-password']),
+    );
+    expect(paths.length).toBeGreaterThanOrEqual(15);
+  });
+
+  test('each, without a token, from a visitor or from a logged-in shopper: 403, and nothing changes', async () => {
+    const shopper = await newShopper(shop.app, 'every-form');
+    const productId = await addProduct(shopper, { title: 'Every Form', price: '4' });
+    const users = await User.countDocuments();
+    for (const { path } of forms()) {
+      const asVisitor = await request(shop.app).post(sent(path)).type('form').send(fields);
+      const asShopper = await shopper.agent
+        .post(sent(path))
+        .type('form')
+        .send({ ...fields, productId });
+      expect({ path, visitor: asVisitor.status, shopper: asShopper.status }).toEqual({
+        path,
+        visitor: 403,
+        shopper: 403,
+      });
+    }
+    expect(await User.countDocuments()).toBe(users);
+    expect(await Product.findById(productId).lean()).toMatchObject({ title: 'Every Form', price: 4 });
+    expect((await User.findOne({ email: shopper.email }).lean())?.cart.items).toEqual([]);
+    await shopper.agent.get('/cart').expect(200);
+  });
+
+  test('only the product forms read a multipart body before their check; every other refuses it unread', async () => {
+    const readFirst = forms().filter((route) => route.check !== undefined && route.check.afterGuard.length > 0);
+    expect(readFirst.map((route) => route.path).sort()).toEqual(['/admin/add-product', '/admin/edit-product']);
+
+    const shopper = await newShopper(shop.app, 'multipart-everywhere');
+    const visitorToken = await csrfTokenFor(shopper.agent, '/login');
+    for (const { path } of forms().filter((route) => !readFirst.includes(route))) {
+      // The right token inside, whichever kind the form takes: never read, so never found.
+      for (const token of [shopper.csrf, visitorToken]) {
+        const response = await shopper.agent.post(sent(path)).field('_csrf', token).field('email', fields.email);
+        expect({ path, status: response.status }).toEqual({ path, status: 403 });
+      }
+    }
+    await shopper.agent.get('/cart').expect(200);
+  });
+
+  test('a request with a body where no route takes it: 403 without the token, the 404 page with it', async () => {
+    const shopper = await newShopper(shop.app, 'no-route');
+    type Client = Pick<ReturnType<typeof request>, 'post' | 'put' | 'patch' | 'delete'>;
+    const attempts: Array<[string, (client: Client) => ReturnType<Client['post']>]> = [
+      ['POST /no-such-form', (client) => client.post('/no-such-form')],
+      ['POST /account/no-such-form', (client) => client.post('/account/no-such-form')],
+      ['POST /admin/no-such-form', (client) => client.post('/admin/no-such-form')],
+      ['POST /orders', (client) => client.post('/orders')],
+      ['PUT /cart', (client) => client.put('/cart')],
+      ['PATCH /admin/products', (client) => client.patch('/admin/products')],
+      ['DELETE /account', (client) => client.delete('/account')],
+    ];
+    for (const [name, send] of attempts) {
+      const visitor = await send(request(shop.app)).type('form').send({});
+      const forged = await send(shopper.agent).type('form').send({});
+      const genuine = await send(shopper.agent).type('form').send({ _csrf: shopper.csrf });
+      expect({ name, statuses: [visitor.status, forged.status, genuine.status] }).toEqual({
+        name,
+        statuses: [403, 403, 404],
+      });
+    }
+  });
 });

@@ -110,16 +110,20 @@ describe('a write in flight when the sessions end does not bring one back', () =
     ['log out everywhere', logOutEverywhere],
     ['a password change', changePassword],
   ])('a slow session write of a request started before %s', async (_name, endSessions) => {
-    const { store: slowStore } = await shop.startAnotherInstance({ writeDelayMs: 300 });
+    // The slow store's writes land when the test says so: after the sessions ended, however busy the machine.
+    let land = () => {};
+    const landed = new Promise<void>((resolve) => (land = resolve));
+    const { store: slowStore } = await shop.startAnotherInstance({ writeDelayMs: landed });
     const owner = await newShopper(shop.app, 'in-flight');
     const thief = await thiefOf(owner);
     const sessionId = (await storedSession(thief.cookie))._id;
 
-    // The thief's request read the session and changed it; its write is on its way (300 ms).
+    // The thief's request read the session and changed it; its write is on its way.
     const inFlight = await loadForRequest(slowStore, sessionId);
     inFlight.csrfToken = 'changed by a request in flight';
     const write = promisify(slowStore.set.bind(slowStore))(sessionId, inFlight);
     await endSessions(owner);
+    land();
     await write;
 
     expect(await sessionsCollection().countDocuments({ _id: sessionId })).toBe(0);

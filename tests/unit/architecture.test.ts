@@ -79,6 +79,32 @@ test('middleware files export only functions: handlers, or factories of handlers
 });
 
 /**
+ * Every form is CSRF-checked: its area declares it with `areaRouter` (http/area-router.ts), whose
+ * `post` takes the check and puts it first (tests/shop/csrf.test.ts sends each declared form
+ * without its token). Nothing else may make a route: only the area router makes an Express router
+ * for routes (the static files' routers serve GET and HEAD only), only app.ts makes the app, and
+ * it declares no route on the app itself; the areas get the app as a `Parent`, which has `use` only.
+ */
+test('routes are declared through the area router only: no form without its check', () => {
+  // Static files (public/, and the passkeys' browser module) are served by express.static: GET and HEAD only.
+  const ROUTER_MAKERS = ['http/area-router.ts', 'http/middleware/static-files.ts', 'http/vendor-modules.ts'];
+  const outside: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const name = path.relative(SRC, file).split(path.sep).join('/');
+    const code = codeOf(file);
+    const expressValues = [...code.matchAll(/import\s+(\w+\s*,\s*)?\{([^}]*)\}\s*from\s*'express'/g)].flatMap(
+      ([, , names]) => names.split(',').map((n) => n.trim()),
+    );
+    if (expressValues.includes('Router') && !ROUTER_MAKERS.includes(name)) outside.push(`${name} makes a Router`);
+    if (/\bexpress\s*\.\s*Router\b/.test(code)) outside.push(`${name} makes a Router`);
+    if (/\bexpress\s*\(\s*\)/.test(code) && name !== 'app.ts') outside.push(`${name} makes an app`);
+    if (name === 'app.ts' && /\bapp\s*\.\s*(?:get|post|put|patch|delete|all|route)\s*\(/.test(code))
+      outside.push('app.ts declares a route on the app');
+  }
+  expect(outside).toEqual([]);
+});
+
+/**
  * A library's private fields change without notice: the shop uses public surfaces only. A private
  * field is named with a leading underscore (`_id` is MongoDB's, not one), or re-declared with
  * `declare private` to be reached from a subclass.

@@ -2,23 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectionsCheckingIntervalMs } from '../../src/http/http-server';
-import { ConfigError, loadConfig, redactUri } from '../../src/platform/config';
+import { redactUri } from '../../src/platform/config';
+import { configLoader } from '../helpers/config';
 
 // Development keeps what it generates under a data folder: here a temporary one, not the repository's .data/.
-const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'config-test-')), '.data');
-const load: typeof loadConfig = (env, options = { dataDir }) => loadConfig(env, options);
-
-afterAll(() => fs.rmSync(path.dirname(dataDir), { recursive: true, force: true }));
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    load(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const { load, problemsOf, remove } = configLoader('config-test');
+afterAll(remove);
 
 test('development defaults need nothing set and generate a session secret', () => {
   const config = load({});
@@ -240,6 +229,17 @@ test('the crash test hook SHOP_TEST_CRASH_AT: only with NODE_ENV=test, only a kn
   }
   expect(problemsOf({ NODE_ENV: 'test', SHOP_TEST_CRASH_AT: 'whenever' })).toEqual([
     'SHOP_TEST_CRASH_AT must be one of after-claim, after-stock, after-order, after-clear, after-short-return, after-cancel, after-user-deleted (got "whenever")',
+  ]);
+});
+
+test('ADMIN_EMAILS: unset, no admin; a comma-separated list, lower case, each once; anything else refused', () => {
+  expect(load({}).adminEmails).toEqual([]);
+  expect(load({ ADMIN_EMAILS: ' Owner@Example.com, boss@example.org,owner@example.com ,' }).adminEmails).toEqual([
+    'owner@example.com',
+    'boss@example.org',
+  ]);
+  expect(problemsOf({ ADMIN_EMAILS: 'owner@example.com, not-an-address' })).toEqual([
+    'ADMIN_EMAILS must be email addresses separated by commas (got "not-an-address")',
   ]);
 });
 

@@ -3,6 +3,7 @@ import { destroySession } from '../../sessions/session-promises';
 import type { SessionCookie } from '../../sessions/session-cookie';
 import type { SecurityLog } from '../../sessions/security-log';
 import { AccountGoneError } from '../account-gone';
+import { LOGIN_PATH } from '../auth.routes';
 
 /**
  * Before the error handler: a request whose account was deleted meanwhile (AccountGoneError) ends
@@ -17,7 +18,7 @@ export function accountGone({ cookie, securityLog }: { cookie: SessionCookie; se
     securityLog.event(req, 'session-refused', { userId: req.user?._id.toHexString(), reason: 'user gone' });
     destroySession(req).then(() => {
       res.clearCookie(cookie.name, cookie.options);
-      res.redirect('/login');
+      res.redirect(LOGIN_PATH);
     }, next);
   };
   return handler;

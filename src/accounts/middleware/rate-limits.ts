@@ -3,6 +3,8 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { slowDown } from 'express-slow-down';
 import type { Config } from '../../platform/config';
 import { rateLimiter, type RateLimitContext } from '../../http/middleware/rate-limit';
+import { ACCOUNT_PATH } from '../account.routes';
+import { LOGIN_PATH, RESET_PATH, SIGNUP_PATH } from '../auth.routes';
 
 /*
  * Brute-force limits on the forms where guessing is possible, per address and per account.
@@ -81,7 +83,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config, context: Rat
         identifier: 'login-ip',
         limit: limits.login.perIp,
         windowMs: limits.login.windowMs,
-        retryPath: '/login',
+        retryPath: LOGIN_PATH,
       }),
       // Failures only (a successful login redirects, status 302), per account from one address.
       rateLimiter(context, {
@@ -92,7 +94,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config, context: Rat
         skip: (req) => accountOf(req) === undefined,
         // The address as express-rate-limit keys it (IPv6 grouped by /56), beside the account.
         keyGenerator: (req) => `${accountOf(req) ?? ''} ${ipKeyGenerator(req.ip ?? '')}`,
-        retryPath: '/login',
+        retryPath: LOGIN_PATH,
       }),
       accountSlowDown,
     ],
@@ -101,7 +103,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config, context: Rat
         identifier: 'signup-ip',
         limit: limits.signup.perIp,
         windowMs: limits.signup.windowMs,
-        retryPath: '/signup',
+        retryPath: SIGNUP_PATH,
       }),
     ],
     reset: [
@@ -109,7 +111,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config, context: Rat
         identifier: 'reset-ip',
         limit: limits.reset.perIp,
         windowMs: limits.reset.windowMs,
-        retryPath: '/reset',
+        retryPath: RESET_PATH,
       }),
       rateLimiter(context, {
         identifier: 'reset-account',
@@ -117,7 +119,7 @@ export function createAuthRateLimits({ rateLimit: limits }: Config, context: Rat
         windowMs: limits.reset.windowMs,
         skip: (req) => accountOf(req) === undefined,
         keyGenerator: (req) => accountOf(req) ?? '',
-        retryPath: '/reset',
+        retryPath: RESET_PATH,
       }),
     ],
     newPassword: [
@@ -125,17 +127,17 @@ export function createAuthRateLimits({ rateLimit: limits }: Config, context: Rat
         identifier: 'new-password-ip',
         limit: limits.reset.perIp,
         windowMs: limits.reset.windowMs,
-        retryPath: '/reset',
+        retryPath: RESET_PATH,
       }),
     ],
-    currentPassword: [perShopper('account-password', '/account')],
+    currentPassword: [perShopper('account-password', ACCOUNT_PATH)],
     resendVerification: [
       rateLimiter(context, {
         identifier: 'verify-resend',
         limit: limits.reset.perAccount,
         windowMs: limits.reset.windowMs,
         keyGenerator: (req) => req.user?._id.toHexString() ?? '',
-        retryPath: '/account',
+        retryPath: ACCOUNT_PATH,
       }),
     ],
     forgetFailedLogins: async (email) => {

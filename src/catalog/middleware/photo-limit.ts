@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../../platform/config';
 import { rateLimiter, type RateLimitContext } from '../../http/middleware/rate-limit';
+import { ADMIN_PRODUCTS_PATH } from '../admin.routes';
 
 /**
  * Product forms sent as multipart (with a photo, or able to carry one) per shopper and window.
@@ -15,6 +16,6 @@ export function photoUploadLimit({ rateLimit: limits }: Config, context: RateLim
     windowMs: limits.photos.windowMs,
     skip: (req) => !req.user || req.is('multipart/form-data') !== 'multipart/form-data',
     keyGenerator: (req) => req.user?._id.toHexString() ?? '',
-    retryPath: '/admin/products',
+    retryPath: ADMIN_PRODUCTS_PATH,
   });
 }
