@@ -328,3 +328,36 @@ describe('ordering takes the units', () => {
     expect(await stockOf(jar)).toBe(2);
   });
 });
+
+describe("the stock's writes may be repeated (a run after a crash, two processes' housekeeping)", () => {
+  test('taking twice for one order takes once; giving back twice gives back once; a restock counts once', async () => {
+    const { ProductStock } = await import('../../src/catalog/stock');
+    const { OrderCancellation } = await import('../../src/cart/order-cancellation');
+    const { OrdersToSend } = await import('../../src/cart/orders-to-send');
+    const stock = new ProductStock();
+    const id = new mongoose.Types.ObjectId(
+      await addProduct(seller, { title: 'Repeated Tea', price: '5', stock: '10' }),
+    );
+    const orderId = new mongoose.Types.ObjectId();
+    expect(await stock.take(id, 3, orderId)).toEqual({ kind: 'taken' });
+    expect(await stock.take(id, 3, orderId)).toEqual({ kind: 'held' });
+    expect(await stockOf(id.toHexString())).toBe(7);
+    expect(await stock.giveBack(id, orderId)).toBe(true);
+    expect(await stock.giveBack(id, orderId)).toBe(false);
+    expect(await stockOf(id.toHexString())).toBe(10);
+    // Short: nothing taken, and how many there are.
+    expect(await stock.take(id, 11, orderId)).toEqual({ kind: 'short', available: 10 });
+    expect(await stockOf(id.toHexString())).toBe(10);
+
+    // A cancellation's restock, run twice (its markers stay), adds the units once.
+    const buyer = await newShopper(shop.app, 'repeat-buyer');
+    await addToCart(buyer, id.toHexString()).expect(302);
+    const placed = await placeOrder(buyer);
+    const cancellation = new OrderCancellation({ stock, sellers: new OrdersToSend(User), now: Date.now });
+    const cancelled = await cancellation.cancel(new mongoose.Types.ObjectId(placed), { admin: true });
+    expect(await stockOf(id.toHexString())).toBe(10);
+    await cancellation.restock(cancelled!);
+    await cancellation.restock(cancelled!);
+    expect(await stockOf(id.toHexString())).toBe(10);
+  });
+});
