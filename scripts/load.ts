@@ -262,7 +262,7 @@ async function main(): Promise<number> {
     );
 
     const tls = { ca: target.ca, insecure: target.insecure };
-    const productIds = await stockShop({
+    const { productIds, initialStock } = await stockShop({
       baseUrl: target.baseUrl,
       runId,
       products: options.products,
@@ -302,7 +302,8 @@ async function main(): Promise<number> {
     console.log(
       `${summary.requests} requests in ${(elapsedMs / 1000).toFixed(1)} s: ${summary.perSecond.toFixed(1)} requests/s, ` +
         `p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms, ${summary.errors} errors` +
-        ` (${recorder.expectedRefusals} wrong-password logins refused, by design)`,
+        ` (by design: ${recorder.expectedRefusals} wrong-password logins refused, ${recorder.refusedAdds} adds` +
+        ` past the stock refused, ${recorder.shortOrders} orders short of stock)`,
     );
     if (recorder.servedBy.size > 0) {
       const counts = [...recorder.servedBy].sort(([a], [b]) => a.localeCompare(b));
@@ -402,6 +403,7 @@ async function main(): Promise<number> {
         ...(await verifyDatabase(
           client.db(),
           shoppers.map((shopper) => shopper.ledger),
+          initialStock,
         )),
       );
     } finally {

@@ -58,7 +58,15 @@ import { createCartController } from './cart/cart.controller';
 import { cartRoutes } from './cart/cart.routes';
 import { provideCartLocals } from './cart/middleware/cart-locals';
 import { completePendingOrders } from './cart/middleware/complete-pending-orders';
-import { accountDeletionHooks, productDeletionHooks } from './cart/hooks';
+import { accountDeletionHooks, productDeletionHooks, productHidingHooks } from './cart/hooks';
+import { Orders } from './cart/orders.service';
+import { OrderMail } from './cart/order-mail';
+import { createSellerOrdersController } from './cart/seller-orders.controller';
+import { sellerOrdersRoutes } from './cart/seller-orders.routes';
+import { ProductStock } from './catalog/stock';
+import { createShopAdminController } from './catalog/shop-admin.controller';
+import { Admins } from './accounts/admins';
+import { provideAdminLocals, requireAdmin } from './accounts/middleware/require-admin';
 import { User } from './user.model';
 import { accountGone } from './accounts/middleware/account-gone';
 import { crashHook } from './platform/crash-points';
@@ -111,9 +119,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Photos decoded at once, and waiting: what uploads may cost this process's memory.
   const photoQueue = connections.photoQueue ?? new PhotoQueue(config.photoDecoding);
   const images = new ProductImages({ queue: photoQueue });
+  const admins = new Admins(config.adminEmails);
+  const stock = new ProductStock(now);
+  const orderMail = new OrderMail({ mailer, publicUrl: config.publicUrl, users: User, logger });
   const catalog = new Catalog({
     users: User,
     onProductsDeleted: productDeletionHooks(User),
+    onProductsHidden: productHidingHooks(User),
     perPage: PRODUCTS_PER_PAGE,
     cacheMs: connections.catalogCache?.cacheMs ?? config.catalogCacheMs,
     now: connections.catalogCache?.now,
@@ -126,7 +138,11 @@ export function createApp(config: Config, connections: AppConnections): Express 
     now,
     crash,
     pendingOrderLeaseMs: config.pendingOrderLeaseMs,
+    stock,
+    onOrdered: (order) => orderMail.ordered(order),
   });
+  // An order's life after it is placed: cancelling, shipping, delivering, the sellers' orders.
+  const orders = new Orders({ users: User, stock, now, crash, mail: orderMail });
   // Mounted after the body parsers: the per-account limits read the email from the body. Counted
   // in the shop's database, beside the sessions: every process of the shop counts together.
   const counters = new RateLimitCounters({
@@ -202,6 +218,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(loadUser({ users: User, cookie, sessionStore, securityLog }));
   app.use(completePendingOrders(cart, logger));
   app.use(provideCartLocals);
+  app.use(provideAdminLocals(admins));
   app.use(provideCsrfTokenToShoppers);
   app.use(showFlash(config.sessionSecrets));
   // No nested objects from forms (extended: false); small limits: the shop's forms are small.
@@ -211,7 +228,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
 
   // The areas: each router mounts itself at its path and checks its own forms.
   catalogRoutes(app, { catalog: createCatalogController({ catalog }) });
-  cartRoutes(app, { cart: createCartController({ cart }), csrf });
+  cartRoutes(app, { cart: createCartController({ cart, orders, admins, securityLog }), csrf });
   const mailIsOn = mailer.kind !== 'off';
   authRoutes(app, {
     auth: createAuthController({ accounts, cookie, securityLog, flow: loginFlow, notices, mailIsOn }),
@@ -257,11 +274,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') devMailRoutes(app, { mailer });
   adminRoutes(app, {
-    admin: createAdminController({ catalog }),
+    admin: createAdminController({ catalog, unitsSold: (productIds) => orders.unitsSold(productIds) }),
     csrf,
     photoLimit: photoUploadLimit(config, { counters, logger }),
     photoQueue,
+    shopAdmin: { controller: createShopAdminController({ catalog, securityLog }), requireAdmin: requireAdmin(admins) },
   });
+  sellerOrdersRoutes(app, { orders: createSellerOrdersController({ orders, admins, securityLog }), csrf });
 
   // A request with a body that no route took: 403 without the session's token, else the 404 page.
   app.use(csrf.unmatched);

@@ -16,6 +16,9 @@ import { Housekeeping } from './cart/housekeeping';
 import { accountDeletionHooks, productDeletionHooks } from './cart/hooks';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { ProductImages } from './catalog/product-images.service';
+import { ProductStock } from './catalog/stock';
+import { OrderMail } from './cart/order-mail';
+import { Mailer } from './platform/mailer';
 import { systemClock } from './platform/clock';
 import { createHttpServer } from './http/http-server';
 import { isLoopbackAddress } from './http/middleware/loopback-only';
@@ -103,9 +106,17 @@ async function main(): Promise<void> {
     perPage: PRODUCTS_PER_PAGE,
     cacheMs: 0,
   });
+  const orderMail = new OrderMail({
+    mailer: new Mailer(config.mail, logger),
+    publicUrl: config.publicUrl,
+    users: User,
+    logger,
+  });
   const housekeeping = new Housekeeping({
     users: User,
     accountDeletionHooks: accountDeletionHooks(sweepCatalog, new Cart({ users: User, catalog: sweepCatalog })),
+    stock: new ProductStock(systemClock),
+    onOrdered: (order) => orderMail.ordered(order),
     pendingOrderLeaseMs: config.pendingOrderLeaseMs,
     now: systemClock,
     logger,

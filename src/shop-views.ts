@@ -14,6 +14,8 @@ const PAGE_DEFAULTS = {
   flash: [],
   cartCount: 0,
   cartReturnTo: '',
+  toSendCount: 0,
+  isAdmin: false,
 };
 
 /** The shop's pages: the views of views/ with every area's helpers, and the defaults every page relies on. */

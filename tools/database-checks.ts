@@ -3,7 +3,7 @@
  * what the shop acknowledged to each virtual shopper (its ledger). Here, not in scripts/load, so
  * that tests/reliability/load-checks.test.ts can prove the checks on hand-made data.
  */
-import type { Collection, Db, ObjectId } from 'mongodb';
+import { ObjectId, type Collection, type Db } from 'mongodb';
 
 /** What the shop acknowledged to one shopper. */
 export interface Ledger {
@@ -31,10 +31,19 @@ interface UserDoc {
 }
 
 interface OrderDoc {
+  _id: ObjectId;
   user: { userId: ObjectId };
   items: Array<{ productId: ObjectId; quantity: number }>;
   /** The order number (cart/order-number.ts); orders from before numbers have none. */
   number?: number;
+  status?: string;
+}
+
+interface ProductDoc {
+  _id: ObjectId;
+  stock?: number | null;
+  /** Units held for orders being placed (catalog/stock.ts). */
+  stockTakenBy?: Array<{ order: ObjectId; quantity: number }>;
 }
 
 interface SessionDoc {
@@ -53,7 +62,15 @@ const EXAMPLES = 3;
 /** Invoice numbers run on: at most this share of the numbers drawn may be skipped. */
 export const MAX_SKIPPED_ORDER_NUMBERS = 0.01;
 
-export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promise<Check[]> {
+/**
+ * `initialStock`: the units each counted product started the run with, by product id (the run's
+ * seller set them): none may be sold twice.
+ */
+export async function verifyDatabase(
+  db: Db,
+  ledgers: readonly Ledger[],
+  initialStock: ReadonlyMap<string, number> = new Map(),
+): Promise<Check[]> {
   const users = db.collection<UserDoc>('users');
   const orders = db.collection<OrderDoc>('orders');
   const sessions = db.collection<SessionDoc>('sessions');
@@ -123,6 +140,7 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
     .map(([email, logins]) => `${email}: ${logins}`);
 
   const skipped = await skippedOrderNumbers(orders, numbers);
+  const stock = await stockProblems(db, orders, initialStock);
   return [
     {
       name: 'every acknowledged add-to-cart is in an order or in the cart',
@@ -146,6 +164,11 @@ export async function verifyDatabase(db: Db, ledgers: readonly Ledger[]): Promis
       name: `order numbers run on (at most ${MAX_SKIPPED_ORDER_NUMBERS * 100}% skipped)`,
       ok: skipped.share <= MAX_SKIPPED_ORDER_NUMBERS,
       detail: skipped.detail,
+    },
+    {
+      name: 'nothing oversold: every counted unit is in stock, held for an order being placed, or in one order',
+      ok: stock.problems.length === 0,
+      detail: stock.problems.length === 0 ? stock.summary : examples(stock.problems),
     },
     {
       name: 'logout ended each session (at most one login left per shopper)',
@@ -173,6 +196,53 @@ async function skippedOrderNumbers(
   return {
     share,
     detail: `${skipped} of ${span} numbers skipped (${(share * 100).toFixed(1)}%), orders ${first} to ${last}`,
+  };
+}
+
+/**
+ * For each counted product: its stock is never below 0, and its units now in stock, held by
+ * markers of orders not in the database, and in orders not cancelled add up to what it started with.
+ */
+async function stockProblems(
+  db: Db,
+  orders: Collection<OrderDoc>,
+  initialStock: ReadonlyMap<string, number>,
+): Promise<{ problems: string[]; summary: string }> {
+  const problems: string[] = [];
+  let ordered = 0;
+  let started = 0;
+  let soldOut = 0;
+  for (const [id, initial] of initialStock) {
+    const product = await db
+      .collection<ProductDoc>('products')
+      .findOne({ _id: new ObjectId(id) }, { projection: { stock: 1, stockTakenBy: 1 } });
+    if (!product || typeof product.stock !== 'number') {
+      problems.push(`product ${id}: ${product ? 'no longer counted' : 'gone'}`);
+      continue;
+    }
+    const holding = await orders.find({ 'items.productId': product._id }).toArray();
+    const placed = holding
+      .filter((order) => order.status !== 'cancelled')
+      .flatMap((order) => order.items)
+      .filter((item) => item.productId.equals(product._id))
+      .reduce((sum, item) => sum + item.quantity, 0);
+    const orderIds = new Set(holding.map((order) => order._id.toHexString()));
+    const held = (product.stockTakenBy ?? [])
+      .filter((marker) => !orderIds.has(marker.order.toHexString()))
+      .reduce((sum, marker) => sum + marker.quantity, 0);
+    if (product.stock < 0) problems.push(`product ${id}: stock ${product.stock}`);
+    if (product.stock + held + placed !== initial) {
+      problems.push(
+        `product ${id}: started with ${initial}, ${product.stock} in stock + ${held} held + ${placed} ordered`,
+      );
+    }
+    ordered += placed;
+    started += initial;
+    if (product.stock === 0) soldOut++;
+  }
+  return {
+    problems,
+    summary: `${initialStock.size} counted products: ${ordered} of their ${started} units ordered, ${soldOut} sold out`,
   };
 }
 

@@ -32,3 +32,28 @@ export function showsLogout(html: string): boolean {
 export function withoutCsrfTokens(html: string): string {
   return html.replace(new RegExp(CSRF_FIELD.source, 'g'), 'name="_csrf" value=""');
 }
+
+/**
+ * The cart page's lines whose product has fewer units than the line holds (the page marks them
+ * "Only N left" or "Out of stock"): each line's product id and quantity.
+ */
+export function shortCartLines(html: string): Array<{ productId: string; quantity: number }> {
+  const lines: Array<{ productId: string; quantity: number }> = [];
+  for (const [row] of html.matchAll(/<tr class="cart__line">[\s\S]*?<\/tr>/g)) {
+    if (!row.includes('cart__stock')) continue;
+    const field = /id="quantity-([0-9a-f]{24})"[^>]*?value="(\d+)"/.exec(row);
+    if (field) lines.push({ productId: field[1], quantity: Number(field[2]) });
+  }
+  return lines;
+}
+
+/** The seller's own products on GET /admin/products: each one's id by its title (as the page writes it, HTML-escaped). */
+export function ownProductsIn(html: string): Map<string, string> {
+  const products = new Map<string, string>();
+  for (const [, title, id] of html.matchAll(
+    /<h2 class="card__title">([^<]*)<\/h2>[\s\S]*?href="\/admin\/edit-product\/([0-9a-f]{24})"/g,
+  )) {
+    products.set(title, id);
+  }
+  return products;
+}

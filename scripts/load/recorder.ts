@@ -24,6 +24,10 @@ export class Recorder {
   readonly failures: Failure[] = [];
   /** Answers the scenario asked for on purpose (a wrong password's 422): counted, not failures. */
   expectedRefusals = 0;
+  /** Adds to the cart refused because the stock could not cover them (409, by design). */
+  refusedAdds = 0;
+  /** Orders refused because a line was short of stock (the checkout again, 409, by design). */
+  shortOrders = 0;
   /** Requests per shop process that answered (its X-Shop-Process header), when the processes name themselves. */
   readonly servedBy = new Map<string, number>();
   /** For each shopper, the processes that served it. */

@@ -4,7 +4,7 @@
  * acknowledged, which the database check compares with what the database holds.
  */
 import type { Ledger } from '../../tools/database-checks';
-import { productIdsIn, showsLogout } from '../../tools/html';
+import { productIdsIn, shortCartLines, showsLogout } from '../../tools/html';
 import { ShopClient, type ShopReply } from '../../tools/shop-client';
 import type { Recorder } from './recorder';
 
@@ -154,25 +154,30 @@ export class VirtualShopper {
       (r) => r.status === 200,
     );
 
-    // As the page's forms do: each add comes back to the product page it was sent from.
+    // As the page's forms do: each add comes back to the product page it was sent from. A product
+    // whose units the cart already holds all of (or that is out of stock) is refused: 409, by design.
     const adds = 1 + Math.floor(this.random() * 4);
     for (let i = 0; i < adds; i++) {
       const productId = this.pick(choices);
-      await this.step(
+      const reply = await this.step(
         'POST /cart',
         () => this.client.postForm('/cart', { productId, returnTo: productPath }),
-        (r) => r.status === 302 && r.location === productPath,
-        () => this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) + 1),
+        (r) => (r.status === 302 && r.location === productPath) || r.status === 409,
+        undefined,
         () => this.ledger.uncertain++,
       );
+      if (reply.status === 302) this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) + 1);
+      else this.options.recorder.refusedAdds++;
     }
-    await this.step(
+    const cart = await this.step(
       'GET /cart',
       () => this.client.get('/cart'),
-      (r) => r.status === 200 && r.body.includes('href="/checkout"'),
+      (r) => r.status === 200,
     );
+    // Lines the stock can no longer cover are taken out, as a shopper reading the cart would.
+    await this.removeShortLines(cart.body);
 
-    if (this.random() < (this.options.orderShare ?? 0.7)) {
+    if (cart.body.includes('href="/checkout"') && this.random() < (this.options.orderShare ?? 0.7)) {
       await this.step(
         'GET /checkout',
         () => this.client.get('/checkout'),
@@ -181,12 +186,13 @@ export class VirtualShopper {
       // Another tab of the same browser loads a page while the order is placed, as shoppers with
       // several tabs (or a slow confirmation) do: the shop must not treat the order in progress as
       // one a crash interrupted. Both are answered before the visit goes on or starts over.
+      // Units others took meanwhile: the checkout again (409) naming the short lines, nothing ordered.
       const [placed, otherTab] = await Promise.allSettled([
         this.step(
           'POST /create-order',
           () => this.client.postForm('/create-order', SHIPPING_ADDRESS),
-          (r) => r.status === 302 && CONFIRMATION.test(r.location ?? ''),
-          () => this.ledger.orders++,
+          (r) => (r.status === 302 && CONFIRMATION.test(r.location ?? '')) || r.status === 409,
+          undefined,
           () => this.ledger.uncertain++,
         ),
         this.step(
@@ -197,16 +203,20 @@ export class VirtualShopper {
       ]);
       if (placed.status === 'rejected') throw placed.reason;
       if (otherTab.status === 'rejected') throw otherTab.reason;
-      await this.step(
-        'GET /orders/:id/confirmation',
-        () => this.client.get(placed.value.location ?? '', 'GET /orders/:id/confirmation'),
-        (r) => r.status === 200,
-      );
-      await this.step(
-        'GET /orders',
-        () => this.client.get('/orders'),
-        (r) => r.status === 200,
-      );
+      if (placed.value.status === 409) this.options.recorder.shortOrders++;
+      else {
+        this.ledger.orders++;
+        await this.step(
+          'GET /orders/:id/confirmation',
+          () => this.client.get(placed.value.location ?? '', 'GET /orders/:id/confirmation'),
+          (r) => r.status === 200,
+        );
+        await this.step(
+          'GET /orders',
+          () => this.client.get('/orders'),
+          (r) => r.status === 200,
+        );
+      }
     }
 
     await this.step(
@@ -253,6 +263,19 @@ export class VirtualShopper {
     }
     acknowledged?.();
     return reply;
+  }
+
+  /** Removes the cart's lines that have fewer units left than they hold; the ledger forgets their units. */
+  private async removeShortLines(cartPage: string): Promise<void> {
+    for (const { productId, quantity } of shortCartLines(cartPage)) {
+      await this.step(
+        'POST /cart-delete-item',
+        () => this.client.postForm('/cart-delete-item', { productId }),
+        (r) => r.status === 302,
+        () => this.ledger.addedUnits.set(productId, (this.ledger.addedUnits.get(productId) ?? 0) - quantity),
+        () => this.ledger.uncertain++,
+      );
+    }
   }
 
   private pick<T>(values: readonly T[]): T {

@@ -7,14 +7,22 @@ import { flash } from '../http/flash';
 import { localPath } from '../http/local-path';
 import { fieldErrors, hasErrors, type FieldErrors } from '../http/form-errors';
 import { loggedInUser } from '../accounts/current-user';
+import type { Admins } from '../accounts/admins';
+import type { SecurityLog } from '../sessions/security-log';
 import { MAX_LINE_QUANTITY, type ShippingAddress } from './cart.model';
-import { savedAddress, type Cart, type CartView } from './cart.service';
+import { savedAddress, type Cart, type CartView, type ShortLine } from './cart.service';
+import type { Orders } from './orders.service';
 import { ADDRESS_FIELDS, hasAddressFields, parseQuantity, validAddress } from './cart.forms';
 import { DELIVERY_COUNTRIES, PAYMENT_METHOD } from './shipping';
-import { CART_PATH, orderConfirmationPath } from './cart.routes';
+import { CART_PATH, ORDERS_PATH, orderConfirmationPath } from './cart.routes';
 
 export interface CartControllerOptions {
   cart: Cart;
+  /** Cancelling an order. */
+  orders: Orders;
+  /** An admin may cancel any placed order (ADMIN_EMAILS). */
+  admins: Admins;
+  securityLog: SecurityLog;
 }
 
 /** A problem with one line of the cart, shown on the re-rendered cart page. */
@@ -44,8 +52,15 @@ function renderCart(res: Response, view: CartView, problem?: LineProblem): void 
   });
 }
 
-function renderCheckout(res: Response, view: CartView, address: AddressForm, errors: FieldErrors): void {
+function renderCheckout(
+  res: Response,
+  view: CartView,
+  address: AddressForm,
+  errors: FieldErrors,
+  shortLines: ShortLine[] = [],
+): void {
   res.render('cart/checkout', {
+    shortLines,
     pageTitle: 'Checkout',
     path: CART_PATH,
     cartCount: view.units,
@@ -71,19 +86,32 @@ function returnPathOf(req: Request): string {
 }
 
 /** The cart, checkout, ordering, the orders pages and invoices: all for the logged-in shopper only. */
-export function createCartController({ cart }: CartControllerOptions) {
+/** What a line short of stock says, in the cart or at the checkout. */
+export function shortMessage(title: string, wanted: number, available: number): string {
+  if (available === 0) return `${title} is out of stock.`;
+  return `Only ${available} of ${title} ${available === 1 ? 'is' : 'are'} left: you asked for ${wanted}.`;
+}
+
+export function createCartController({ cart, orders, admins, securityLog }: CartControllerOptions) {
   async function postCart(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
     const productId = parseObjectId(formField(req, 'productId'));
     const outcome = productId && (await cart.add(user, productId));
     if (!outcome || outcome.kind === 'unknown-product') throw notFound();
-    if (outcome.kind === 'full') {
+    if (outcome.kind === 'full' || outcome.kind === 'not-enough') {
       // Nothing changed: the cart says so next to the line, with a 409 rather than a redirect that
       // would pass for an acknowledged add.
+      const message =
+        outcome.kind === 'full'
+          ? `You already have ${MAX_LINE_QUANTITY} of ${outcome.title} in your cart: the most one order can hold.`
+          : outcome.available === 0
+            ? `${outcome.title} is out of stock: nothing was added.`
+            : `Only ${outcome.available} of ${outcome.title} ${outcome.available === 1 ? 'is' : 'are'} in stock, and your cart already holds ${outcome.available === 1 ? 'it' : 'them'}.`;
+      const typed = outcome.kind === 'full' ? MAX_LINE_QUANTITY : outcome.available;
       renderCart(res.status(409), await cart.view(user), {
         productId: String(productId),
-        message: `You already have ${MAX_LINE_QUANTITY} of ${outcome.title} in your cart: the most one order can hold.`,
-        typed: String(MAX_LINE_QUANTITY),
+        message,
+        typed: String(typed),
       });
       return;
     }
@@ -110,9 +138,18 @@ export function createCartController({ cart }: CartControllerOptions) {
       });
       return;
     }
-    const title = await cart.setQuantity(user, productId, quantity);
+    const outcome = await cart.setQuantity(user, productId, quantity);
     // Removed meanwhile (another tab): nothing to change.
-    if (title === undefined) throw notFound();
+    if (outcome.kind === 'not-in-cart') throw notFound();
+    if (outcome.kind === 'not-enough') {
+      renderCart(res.status(409), await cart.view(user), {
+        productId: productId.toHexString(),
+        message: shortMessage(outcome.title, quantity, outcome.available),
+        typed: typedText(typed),
+      });
+      return;
+    }
+    const { title } = outcome;
     if (quantity === 0) flash(req, res, 'success', `Removed ${title} from your cart.`);
     else flash(req, res, 'success', `${title}: quantity changed to ${quantity}.`);
     res.redirect(CART_PATH);
@@ -167,6 +204,10 @@ export function createCartController({ cart }: CartControllerOptions) {
     const outcome = await cart.placeOrder(user, address);
     if (outcome.kind === 'placed') {
       res.redirect(orderConfirmationPath(outcome.order.id));
+    } else if (outcome.kind === 'short') {
+      // Nothing was ordered and the lines are back in the cart: the checkout again, naming the short lines.
+      const view = await cart.view(user);
+      renderCheckout(res.status(409), view, addressForm(address ?? savedAddress(user)), {}, outcome.lines);
     } else {
       flash(req, res, 'info', EMPTY_CART_NOTICE);
       res.redirect(CART_PATH);
@@ -186,8 +227,50 @@ export function createCartController({ cart }: CartControllerOptions) {
   }
 
   async function getOrders(req: Request, res: Response): Promise<void> {
-    const orders = await cart.orders(loggedInUser(req));
-    res.render('cart/orders', { pageTitle: 'Your orders', path: '/orders', orders, paymentMethod: PAYMENT_METHOD });
+    await renderOrders(req, res);
+  }
+
+  async function renderOrders(req: Request, res: Response, notice?: string): Promise<void> {
+    const list = await cart.orders(loggedInUser(req));
+    res.render('cart/orders', {
+      pageTitle: 'Your orders',
+      path: '/orders',
+      orders: list,
+      paymentMethod: PAYMENT_METHOD,
+      notice,
+    });
+  }
+
+  /**
+   * POST /orders/cancel: the buyer cancels their own placed order, nothing of it sent yet; an
+   * admin any such order (a security-log event). Anyone else's order, or none: 404. Their own order
+   * that can no longer be cancelled: the orders page again, 409, saying why.
+   */
+  async function postCancelOrder(req: Request, res: Response): Promise<void> {
+    const user = loggedInUser(req);
+    const orderId = parseObjectId(formField(req, 'orderId'));
+    if (!orderId) throw notFound();
+    let outcome = await orders.cancel(orderId, { buyerId: user._id });
+    const asAdmin = outcome.kind === 'not-found' && admins.isAdmin(user);
+    if (asAdmin) outcome = await orders.cancel(orderId, { admin: true });
+    if (outcome.kind === 'not-found') throw notFound();
+    if (outcome.kind === 'refused') {
+      const why =
+        outcome.order.status === 'cancelled'
+          ? 'it was already cancelled'
+          : 'it has already been sent, in part or whole';
+      if (asAdmin) {
+        flash(req, res, 'error', `Order ${outcome.order.number} cannot be cancelled: ${why}.`);
+        res.redirect(localPath(formField(req, 'returnTo')) ?? ORDERS_PATH);
+        return;
+      }
+      await renderOrders(req, res.status(409), `Order ${outcome.order.number} cannot be cancelled: ${why}.`);
+      return;
+    }
+    if (asAdmin)
+      securityLog.event(req, 'admin-order-cancelled', { userId: user._id.toHexString(), target: outcome.order.id });
+    flash(req, res, 'success', `Order ${outcome.order.number} has been cancelled.`);
+    res.redirect(localPath(formField(req, 'returnTo')) ?? ORDERS_PATH);
   }
 
   async function getInvoice(req: Request, res: Response): Promise<void> {
@@ -207,6 +290,7 @@ export function createCartController({ cart }: CartControllerOptions) {
     postOrder,
     getOrderConfirmation,
     getOrders,
+    postCancelOrder,
     getInvoice,
   };
 }

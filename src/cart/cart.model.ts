@@ -53,6 +53,11 @@ declare module '../accounts/user.schema' {
     shippingAddress?: ShippingAddress;
     /** Orders claimed from the cart and not yet settled: normally for milliseconds, or until the next request after a crash. */
     pendingOrders?: PendingOrder[];
+    /**
+     * As a seller: the placed orders holding lines of theirs not yet shipped (orders-to-send.ts),
+     * whose count the navigation shows without a read of its own.
+     */
+    ordersToSend?: Types.ObjectId[];
   }
 
   /**
@@ -62,10 +67,11 @@ declare module '../accounts/user.schema' {
   interface IUserMethods {
     /**
      * Adds `quantity` (default 1) of a product: one more line, or a higher quantity on the existing one.
-     * False, and nothing changed, when the line would go past MAX_LINE_QUANTITY; AccountGoneError
-     * when the User is gone (deleted from another device meanwhile).
+     * False, and nothing changed, when the line would go past `limit` (MAX_LINE_QUANTITY, or the
+     * units in stock when fewer); AccountGoneError when the User is gone (deleted from another
+     * device meanwhile).
      */
-    addToCart(productId: Types.ObjectId, quantity?: number): Promise<boolean>;
+    addToCart(productId: Types.ObjectId, quantity?: number, limit?: number): Promise<boolean>;
     /** Sets a line's quantity (0 removes it); false, and nothing changed, when the product is not in the cart. */
     setCartQuantity(productId: Types.ObjectId, quantity: number): Promise<boolean>;
     removeFromCart(productId: Types.ObjectId): Promise<void>;

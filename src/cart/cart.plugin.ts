@@ -1,4 +1,4 @@
-import type { Schema, Types } from 'mongoose';
+import { Schema, type Types } from 'mongoose';
 import { AccountGoneError } from '../accounts/account-gone';
 import type { IUser, IUserMethods, UserDocument, UserModel } from '../accounts/user.schema';
 import {
@@ -23,6 +23,8 @@ export function cartOfUser(schema: Schema<IUser, UserModel, IUserMethods>): void
     shippingAddress: { type: shippingAddressSchema, required: false },
     // No default: the field is absent until a shopper's first order.
     pendingOrders: { type: [pendingOrderSchema], default: undefined },
+    // Absent until a seller's first order.
+    ordersToSend: { type: [Schema.Types.ObjectId], default: undefined },
   });
   // Deleting a product takes it out of every cart that holds it.
   schema.index({ 'cart.items.productId': 1 });
@@ -38,7 +40,13 @@ export function cartOfUser(schema: Schema<IUser, UserModel, IUserMethods>): void
 // mean a full line: only then is the cart read, to tell the two apart.
 const ADD_TO_CART_STEPS = 8;
 
-async function addToCart(this: UserDocument, productId: Types.ObjectId, quantity = 1): Promise<boolean> {
+async function addToCart(
+  this: UserDocument,
+  productId: Types.ObjectId,
+  quantity = 1,
+  limit = MAX_LINE_QUANTITY,
+): Promise<boolean> {
+  if (quantity > limit) return false;
   const User = this.$model<UserModel>();
   let inCart = this.cart.items.some((item) => item.productId.equals(productId));
   for (let step = 0; step < ADD_TO_CART_STEPS; step++) {
@@ -46,7 +54,7 @@ async function addToCart(this: UserDocument, productId: Types.ObjectId, quantity
       ? await User.updateOne(
           {
             _id: this._id,
-            'cart.items': { $elemMatch: { productId, quantity: { $lte: MAX_LINE_QUANTITY - quantity } } },
+            'cart.items': { $elemMatch: { productId, quantity: { $lte: limit - quantity } } },
           },
           { $inc: { 'cart.items.$.quantity': quantity } },
         )
@@ -60,7 +68,7 @@ async function addToCart(this: UserDocument, productId: Types.ObjectId, quantity
     if (inCart) {
       const full = await User.exists({
         _id: this._id,
-        'cart.items': { $elemMatch: { productId, quantity: { $gt: MAX_LINE_QUANTITY - quantity } } },
+        'cart.items': { $elemMatch: { productId, quantity: { $gt: limit - quantity } } },
       });
       if (full) return false;
     }

@@ -7,6 +7,8 @@ import { addressRules } from './cart.forms';
 export const CART_PATH = '/cart';
 export const CHECKOUT_PATH = '/checkout';
 export const ORDERS_PATH = '/orders';
+/** The buyer cancels a placed order (an admin: any); the contract's name. */
+export const ORDER_CANCEL_PATH = `${ORDERS_PATH}/cancel`;
 
 /** Where an order's confirmation is shown. */
 export function orderConfirmationPath(orderId: string): string {
@@ -30,6 +32,7 @@ export function cartRoutes(app: Parent, { cart, csrf }: CartRoutesDeps): void {
   // The address rules only count when the form sent an address (see postOrder).
   routes.post('/create-order', form, ...addressRules, cart.postOrder);
   routes.get(ORDERS_PATH, cart.getOrders);
+  routes.post(ORDER_CANCEL_PATH, form, cart.postCancelOrder);
   routes.get(`${ORDERS_PATH}/:orderId/confirmation`, cart.getOrderConfirmation);
   routes.get(`${ORDERS_PATH}/:orderId/invoice`, cart.getInvoice);
 }

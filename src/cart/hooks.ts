@@ -20,6 +20,11 @@ export function productDeletionHooks(users: UserModel): ProductsDeletedHook[] {
   return [(productIds) => removeFromEveryCart(users, productIds)];
 }
 
+/** What the cart does once a product is hidden by an admin: it leaves every cart, as a deleted one does. */
+export function productHidingHooks(users: UserModel): ProductsDeletedHook[] {
+  return [(productIds) => removeFromEveryCart(users, productIds)];
+}
+
 async function removeFromEveryCart(users: UserModel, productIds: Types.ObjectId[]): Promise<void> {
   await users.updateMany(
     { 'cart.items.productId': { $in: productIds } },

@@ -19,6 +19,8 @@ export interface InvoiceData {
   /** Who sells: the shop's name and address (SHOP_NAME and SHOP_ADDRESS in src/http/view-helpers.ts). */
   seller: Seller;
   customerEmail: string;
+  /** Where the order is: Placed, Shipped, Delivered, Cancelled (absent: not printed). */
+  status?: string;
   /** The shipping address, a line each; empty for an order from before checkout asked for one. */
   shipTo: readonly string[];
   items: ReadonlyArray<{ title: string; quantity: number; price: number }>;
@@ -82,6 +84,7 @@ export function invoicePdf(invoice: InvoiceData): PDFKit.PDFDocument {
     `Date: ${formatDate(invoice.date)}`,
     `Customer: ${invoice.customerEmail}`,
     `Payment: ${PAYMENT_METHOD}`,
+    ...(invoice.status === undefined ? [] : [`Status: ${invoice.status}`]),
   ]);
   const { seller } = invoice;
   const sellerEnd = block(doc, SELLER_COLUMN, top, 'Seller', [seller.name, ...seller.addressLines]);

@@ -37,12 +37,18 @@ export class PendingOrders {
   }
 
   /**
-   * An order that cannot be saved (its data refused, not a passing outage) gives its lines back: in
-   * one update the pending record goes and each line is added to the cart, to the line of the same
-   * product if the shopper has added it meanwhile (past MAX_LINE_QUANTITY if need be: nothing is
-   * dropped). Only once: a record already gone matches nothing.
+   * An order that cannot be placed (a line short of stock, or its data refused, not a passing
+   * outage) gives its lines back: in one update the pending record goes and each line is added to
+   * the cart, to the line of the same product if the shopper has added it meanwhile (past
+   * MAX_LINE_QUANTITY if need be: nothing is dropped). Only once: a record already gone matches
+   * nothing. With `unnumbered`, only a record without a number yet (a numbered one has every unit
+   * held). Returns whether this call gave them back.
    */
-  async returnToCart(userId: Types.ObjectId, orderId: Types.ObjectId): Promise<void> {
+  async returnToCart(
+    userId: Types.ObjectId,
+    orderId: Types.ObjectId,
+    { unnumbered = false }: { unnumbered?: boolean } = {},
+  ): Promise<boolean> {
     // $arrayElemAt and $let rather than $first and $getField: MongoDB 4.2 runs them too.
     const items = {
       $let: {
@@ -54,8 +60,11 @@ export class PendingOrders {
         in: '$$pending.items',
       },
     };
-    await this.users.updateOne(
-      { _id: userId, 'pendingOrders.id': orderId },
+    const record = unnumbered
+      ? { pendingOrders: { $elemMatch: { id: orderId, number: { $exists: false } } } }
+      : { 'pendingOrders.id': orderId };
+    const result = await this.users.updateOne(
+      { _id: userId, ...record },
       [
         {
           $set: {
@@ -93,6 +102,17 @@ export class PendingOrders {
       ],
       { updatePipeline: true },
     );
+    return result.matchedCount === 1;
+  }
+
+  /** Whether the pending record is still there (not settled, not given back, its User not gone). */
+  async recordExists(userId: Types.ObjectId, orderId: Types.ObjectId): Promise<boolean> {
+    return (await this.users.exists({ _id: userId, 'pendingOrders.id': orderId })) !== null;
+  }
+
+  /** Whether any User holds a pending record of this id (the housekeeping's look at a stock marker). */
+  async anyRecord(orderId: Types.ObjectId): Promise<boolean> {
+    return (await this.users.exists({ 'pendingOrders.id': orderId })) !== null;
   }
 
   /** Every shopper with an order a crash interrupted, for the housekeeping (served by the sparse index). */

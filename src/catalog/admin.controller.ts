@@ -13,6 +13,7 @@ import type { Catalog, PhotoChange, ProductFields } from './catalog.service';
 import type { ProductImage, ProductRecord } from './product.model';
 import { ImageRefusedError } from './photo-checks';
 import { PHOTOS_BUSY_MESSAGE, PhotosBusyError } from './photo-queue';
+import { stockOf } from './product.forms';
 import { ADD_PRODUCT_PATH, ADMIN_PRODUCTS_PATH } from './admin.routes';
 
 /*
@@ -26,11 +27,23 @@ interface ProductForm {
   price: string;
   description: string;
   imageUrl: string;
+  /** The units in stock as typed; empty: not tracked. */
+  stock: string;
   /** The edit form's "Remove the photo" box. */
   removeImage: boolean;
+  /** Whether the form sent a stock field at all (the course's four fields do not). */
+  hasStock: boolean;
 }
 
-const EMPTY_FORM: ProductForm = { title: '', price: '', description: '', imageUrl: '', removeImage: false };
+const EMPTY_FORM: ProductForm = {
+  title: '',
+  price: '',
+  description: '',
+  imageUrl: '',
+  stock: '',
+  removeImage: false,
+  hasStock: true,
+};
 
 function typedForm(req: Request): ProductForm {
   const data = matchedData(req, { onlyValidData: false });
@@ -39,7 +52,9 @@ function typedForm(req: Request): ProductForm {
     price: typedText(data.price),
     description: typedText(data.description),
     imageUrl: typedText(data.imageUrl),
+    stock: typedText(data.stock),
     removeImage: formField(req, 'removeImage') === 'on',
+    hasStock: formField(req, 'stock') !== undefined,
   };
 }
 
@@ -85,7 +100,13 @@ function photoChange(req: Request, form: ProductForm): PhotoChange | undefined {
 }
 
 function productFields(form: ProductForm): ProductFields {
-  return { title: form.title, price: Number(form.price), description: form.description, imageUrl: form.imageUrl };
+  return {
+    title: form.title,
+    price: Number(form.price),
+    description: form.description,
+    imageUrl: form.imageUrl,
+    stock: stockOf(form.hasStock ? form.stock : undefined),
+  };
 }
 
 interface ProductFormView {
@@ -111,10 +132,12 @@ function renderProductForm(res: Response, view: ProductFormView): void {
 
 export interface AdminControllerOptions {
   catalog: Catalog;
+  /** Units sold of each product, by id (from the orders, which the cart keeps): app.ts hands it down. */
+  unitsSold?: (productIds: Types.ObjectId[]) => Promise<Map<string, number>>;
 }
 
 /** A seller's own products: the list, adding, editing and deleting. */
-export function createAdminController({ catalog }: AdminControllerOptions) {
+export function createAdminController({ catalog, unitsSold = async () => new Map() }: AdminControllerOptions) {
   async function findOwnProduct(req: Request, productId: Types.ObjectId | undefined): Promise<ProductRecord> {
     const product = productId && (await catalog.sellerProduct(loggedInUser(req)._id, productId));
     if (!product) throw notFound();
@@ -156,10 +179,12 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
       res.redirect(pageHref(ADMIN_PRODUCTS_PATH, pageCount));
       return;
     }
+    const sold = await unitsSold(products.map((product) => product._id));
     res.render('catalog/admin/products', {
       pageTitle: page === 1 ? 'Your products' : `Your products, page ${page}`,
       path: ADMIN_PRODUCTS_PATH,
       products,
+      sold,
       pagination: pagination(ADMIN_PRODUCTS_PATH, page, pageCount),
     });
   }
@@ -171,7 +196,9 @@ export function createAdminController({ catalog }: AdminControllerOptions) {
       price: product.price.toFixed(2),
       description: product.description,
       imageUrl: product.imageUrl,
+      stock: typeof product.stock === 'number' ? String(product.stock) : '',
       removeImage: false,
+      hasStock: true,
     };
     renderProductForm(res, {
       editing: true,

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { Types, type UpdateQuery } from 'mongoose';
 import type { Clock } from '../platform/clock';
 import { pageCountFor } from '../http/pagination';
@@ -6,32 +5,22 @@ import { AccountGoneError } from '../accounts/account-gone';
 import type { UserModel } from '../accounts/user.schema';
 import { Product, type IProduct, type ProductImage, type ProductRecord } from './product.model';
 import { ProductImages } from './product-images.service';
+import { ShopWindow, type CatalogPage, type ProductListQuery } from './shop-window';
+
+export { PRODUCT_SORTS, type CatalogPage, type ProductListQuery, type ProductSort } from './shop-window';
 
 /** Products per page on the index and the product list: two or three full rows of cards. */
 export const PRODUCTS_PER_PAGE = 6;
 /** A seller's own products per page: twice the shop's, since their cards are all the page holds. */
 export const SELLER_PRODUCTS_PER_PAGE = 12;
 
-/** How a product list is ordered: newest first (the default), or by price. */
-export type ProductSort = 'newest' | 'price-asc' | 'price-desc';
-export const PRODUCT_SORTS: readonly ProductSort[] = ['newest', 'price-asc', 'price-desc'];
-
-/** Which products a list page shows: the search's words (all must match), the order, the page. */
-export interface ProductListQuery {
-  words: string[];
-  sort: ProductSort;
-  page: number;
-}
-
-const SORT_SPECS: Record<ProductSort, Record<string, 1 | -1>> = {
-  newest: { _id: -1 },
-  // _id breaks ties, so that pages of equal prices neither repeat nor skip a product.
-  'price-asc': { price: 1, _id: 1 },
-  'price-desc': { price: -1, _id: -1 },
+/**
+ * What a seller writes of a product. `stock`: a number of units, null for "not tracked", or left
+ * out (an edit from a form without the field keeps what the product has).
+ */
+export type ProductFields = Pick<IProduct, 'title' | 'price' | 'description' | 'imageUrl'> & {
+  stock?: number | null;
 };
-
-/** What a seller writes of a product. */
-export type ProductFields = Pick<IProduct, 'title' | 'price' | 'description' | 'imageUrl'>;
 
 /**
  * What another area does once products are deleted (the cart: they leave every cart), given to
@@ -42,13 +31,6 @@ export type ProductsDeletedHook = (productIds: Types.ObjectId[]) => Promise<void
 /** What an edit does to the product's uploaded photo (an upload's bytes, as sent); none: it stays. */
 export type PhotoChange = { upload: Buffer } | { remove: true };
 
-export interface CatalogPage {
-  /** At most `perPage` products, newest first. */
-  products: ProductRecord[];
-  /** How many pages the whole list has now (at least 1). */
-  pageCount: number;
-}
-
 export interface CatalogOptions {
   /**
    * Whether a seller still has an account (the User model, src/user.model.ts, read only): a
@@ -57,6 +39,8 @@ export interface CatalogOptions {
   users: Pick<UserModel, 'exists'>;
   /** Run, in order, once products are deleted (hooks.ts of the cart); none: a catalog that only reads. */
   onProductsDeleted?: ProductsDeletedHook[];
+  /** Run, in order, once a product is hidden (it leaves every cart, like a deleted one). */
+  onProductsHidden?: ProductsDeletedHook[];
   perPage: number;
   /** How long a read may be reused; 0 reads the database every time. */
   cacheMs: number;
@@ -67,69 +51,38 @@ export interface CatalogOptions {
 }
 
 /**
- * The catalog: the shop window every visitor sees alike, and the writes of the sellers who keep
- * their own products in it. Every write goes through here, with its rules: a seller changes only
- * their own products, a deleted product leaves every cart, and this process's cache hears of it.
- *
- * The shop window's product pages and product details:
- * They are the most viewed data in the shop and the same for everyone, so each read is kept for
- * `cacheMs` (a second by default): under load a page costs the database one count and one find
- * per second instead of per view, and concurrent views of a page missing from the cache wait for
- * the same read (lru-cache's `fetch`). Changes made through this process show on the next view; changes made by another process show within `cacheMs`. Carts and orders never read
- * from here: their prices and titles always come from the database.
- *
- * The cached records are shared by every request that reads them: callers must not change them.
+ * The catalog: the shop window every visitor sees alike (shop-window.ts, through a short cache),
+ * and the writes of the sellers who keep their own products in it and of the admins who hide
+ * them. Every write goes through here, with its rules: a seller changes only their own products,
+ * a deleted or hidden product leaves every cart, and this process's cache hears of it. Units of
+ * stock are written by stock.ts, for the orders.
  */
 export class Catalog {
   private readonly users: CatalogOptions['users'];
   private readonly onProductsDeleted: ProductsDeletedHook[];
-  private readonly perPage: number;
+  private readonly onProductsHidden: ProductsDeletedHook[];
   private readonly images: ProductImages;
-  // The key says which generation; the context (page number, product id) says what to read.
-  private readonly pages?: LRUCache<string, CatalogPage, ProductListQuery>;
-  private readonly products?: LRUCache<string, ProductRecord, Types.ObjectId>;
-  /**
-   * Part of every key. A change moves to new keys instead of clearing the caches: clearing would
-   * abort the reads in flight and fail their requests. The old entries are never asked for again
-   * and make way as the caches fill (`max`).
-   */
-  private generation = 0;
+  private readonly window: ShopWindow;
 
-  constructor({ users, onProductsDeleted = [], perPage, cacheMs, now, images }: CatalogOptions) {
+  constructor({ users, onProductsDeleted = [], onProductsHidden = [], perPage, cacheMs, now, images }: CatalogOptions) {
     this.users = users;
     this.onProductsDeleted = onProductsDeleted;
-    this.perPage = perPage;
+    this.onProductsHidden = onProductsHidden;
     this.images = images ?? new ProductImages();
-    if (cacheMs === 0) return;
-    // ttlResolution 0: the clock is read on every look-up (not a copy cached for a millisecond).
-    const common = { ttl: cacheMs, ttlResolution: 0, perf: now ? { now } : undefined };
-    this.pages = new LRUCache<string, CatalogPage, ProductListQuery>({
-      ...common,
-      max: 500,
-      fetchMethod: (_key, _stale, { context: query }) => this.readPage(query),
-    });
-    this.products = new LRUCache<string, ProductRecord, Types.ObjectId>({
-      ...common,
-      max: 2_000,
-      // undefined (no such product) is not kept: a product added elsewhere shows as soon as it exists.
-      fetchMethod: (_key, _stale, { context: productId }) => this.readProduct(productId),
-    });
+    this.window = new ShopWindow({ perPage, cacheMs, now });
   }
 
   /**
    * One page of a product list (a search's, or all products) and its page count; a page past the
-   * end comes back empty. Any query may be asked for: the cache holds at most `max` pages, least
-   * recently used first out.
+   * end comes back empty. Hidden products are never in it.
    */
-  async page(query: ProductListQuery): Promise<CatalogPage> {
-    if (!this.pages) return this.readPage(query);
-    const key = `${this.generation}:${query.sort}:${query.page}:${query.words.join(' ')}`;
-    return (await this.pages.fetch(key, { context: query }))!;
+  page(query: ProductListQuery): Promise<CatalogPage> {
+    return this.window.page(query);
   }
 
-  async product(productId: Types.ObjectId): Promise<ProductRecord | undefined> {
-    if (!this.products) return this.readProduct(productId);
-    return this.products.fetch(`${this.generation}:${productId.toHexString()}`, { context: productId });
+  /** A product of the shop window (a hidden one is not found), through the cache. */
+  product(productId: Types.ObjectId): Promise<ProductRecord | undefined> {
+    return this.window.product(productId);
   }
 
   /** One page of a seller's own products, newest first; read afresh, never from the cache. */
@@ -164,7 +117,7 @@ export class Catalog {
     const productId = new Types.ObjectId();
     const image = photo && (await this.images.save(productId, await this.images.prepare(photo)));
     try {
-      await Product.create({ _id: productId, ...fields, image, userId: sellerId });
+      await Product.create({ _id: productId, ...withStock(fields), image, userId: sellerId });
     } catch (error) {
       if (image) await this.images.remove([image]).catch(() => undefined);
       throw error;
@@ -194,11 +147,17 @@ export class Catalog {
       if (!(await Product.exists({ _id: productId, userId: sellerId }))) return this.sellerStillThere(sellerId);
       image = await this.images.save(productId, await this.images.prepare(photo.upload));
     }
-    const update: UpdateQuery<IProduct> = image
-      ? { $set: { ...fields, image } }
-      : photo
-        ? { $set: fields, $unset: { image: 1 } }
-        : { $set: fields };
+    const { stock, ...shown } = fields;
+    // A number sets the units; null stops counting them; left out, they stay as they are.
+    const set = typeof stock === 'number' ? { ...shown, stock } : shown;
+    const unset = {
+      ...(stock === null ? { stock: 1 as const } : {}),
+      ...(photo && !image ? { image: 1 as const } : {}),
+    };
+    const update: UpdateQuery<IProduct> = {
+      $set: image ? { ...set, image } : set,
+      ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+    };
     let before: { image?: ProductImage | null } | null;
     try {
       // The document as it was: the photo it named is the one to delete.
@@ -255,6 +214,35 @@ export class Catalog {
     await this.images.remove(images);
   }
 
+  /**
+   * An admin hides a product from the shop (`hidden`: true) or shows it again: it leaves lists,
+   * search, its page and every cart (the cart's hook), and stays in orders and invoices. False when
+   * there is no such product; the product's title otherwise.
+   */
+  async setHidden(productId: Types.ObjectId, hidden: boolean): Promise<string | undefined> {
+    const changed = await Product.findOneAndUpdate(
+      { _id: productId },
+      hidden ? { $set: { hidden: true } } : { $unset: { hidden: 1 } },
+      { projection: { title: 1 } },
+    ).lean<{ title: string }>();
+    if (!changed) return undefined;
+    this.changed();
+    if (hidden) for (const hook of this.onProductsHidden) await hook([productId]);
+    return changed.title;
+  }
+
+  /** One page of the hidden products, newest first, for an admin to show again. */
+  async hiddenPage(page: number): Promise<CatalogPage> {
+    const pageCount = pageCountFor(await Product.countDocuments({ hidden: true }), SELLER_PRODUCTS_PER_PAGE);
+    if (page > pageCount) return { products: [], pageCount };
+    const products = await Product.find({ hidden: true })
+      .sort({ _id: -1 })
+      .skip((page - 1) * SELLER_PRODUCTS_PER_PAGE)
+      .limit(SELLER_PRODUCTS_PER_PAGE)
+      .lean<ProductRecord[]>();
+    return { products, pageCount };
+  }
+
   /** False (no such product of theirs) while the seller exists; AccountGoneError once they are gone. */
   private async sellerStillThere(sellerId: Types.ObjectId): Promise<false> {
     if (!(await this.users.exists({ _id: sellerId }))) throw new AccountGoneError();
@@ -267,27 +255,11 @@ export class Catalog {
 
   /** After a change: this process's next views read afresh. */
   private changed(): void {
-    this.generation += 1;
+    this.window.changed();
   }
+}
 
-  private async readPage({ words, sort, page }: ProductListQuery): Promise<CatalogPage> {
-    // Every word must match one of the product's keywords (search.ts): an index serves it.
-    const filter = words.length > 0 ? { keywords: { $all: words } } : {};
-    // Without a search, the collection's own count: no scan, and no filter to apply.
-    const total = words.length > 0 ? await Product.countDocuments(filter) : await Product.estimatedDocumentCount();
-    const pageCount = pageCountFor(total, this.perPage);
-    // Past the end (?page=999999999) costs no find, and no skip that MongoDB would refuse.
-    if (page > pageCount) return { products: [], pageCount };
-    // _id grows with insertion time and is always indexed: a stable order for skip/limit.
-    const products = await Product.find(filter)
-      .sort(SORT_SPECS[sort])
-      .skip((page - 1) * this.perPage)
-      .limit(this.perPage)
-      .lean<ProductRecord[]>();
-    return { products, pageCount };
-  }
-
-  private async readProduct(productId: Types.ObjectId): Promise<ProductRecord | undefined> {
-    return (await Product.findById(productId).lean<ProductRecord>()) ?? undefined;
-  }
+/** A new product's fields: its units when counted, no field at all when not. */
+function withStock({ stock, ...fields }: ProductFields): Omit<ProductFields, 'stock'> & { stock?: number } {
+  return typeof stock === 'number' ? { ...fields, stock } : fields;
 }

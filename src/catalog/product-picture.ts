@@ -1,6 +1,7 @@
 import { PLACEHOLDER_IMAGE } from '../http/view-helpers';
 import type { IProduct } from './product.model';
 import { imagePath } from './product-images.service';
+import { isOutOfStock, stockLabel } from './stock-label';
 
 /** What an `<img>` of a product needs. */
 export interface ProductPicture {
@@ -47,4 +48,4 @@ export function pictureOf(product: Pick<IProduct, 'imageUrl' | 'image'>, use: ke
 }
 
 /** The catalog's helpers for every view (app.locals). */
-export const catalogViewHelpers = { pictureOf };
+export const catalogViewHelpers = { pictureOf, stockLabel, isOutOfStock };

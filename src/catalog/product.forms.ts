@@ -2,9 +2,23 @@ import type { RequestHandler } from 'express';
 import { body } from 'express-validator';
 import { multipartForm } from '../http/middleware/multipart-form';
 import { MAX_IMAGE_BYTES } from './photo-checks';
+import { MAX_STOCK } from './product.model';
 import { PHOTOS_BUSY_MESSAGE, PHOTO_RETRY_AFTER_SECONDS, type PhotoQueue } from './photo-queue';
 
 export const MAX_PRICE = 1_000_000;
+
+const STOCK_RULE = `Enter the units you have, a whole number from 0 to ${MAX_STOCK.toLocaleString('en-US')}, or leave it empty if you do not count them.`;
+
+/**
+ * The stock field as typed: empty means "not tracked" (null), a whole number the units; undefined
+ * when the form has no such field (the course's four fields: an edit then keeps the product's).
+ * Only call once the rules passed.
+ */
+export function stockOf(value: unknown): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  return Number(value.trim());
+}
 
 /** An empty address (the placeholder image is shown), an http(s) URL, or a path on this site. */
 function isImageAddress(value: string): boolean {
@@ -58,6 +72,15 @@ export const productRules = [
     .withMessage('That address is too long.')
     .custom(isImageAddress)
     .withMessage('Enter an http(s) address, a path such as /images/x.png, or leave it empty.'),
+  // Digits only: no sign, no decimals, no exponent ("1e3"), at most MAX_STOCK.
+  body('stock')
+    .optional()
+    .isString()
+    .withMessage(STOCK_RULE)
+    .bail()
+    .trim()
+    .custom((value: string) => value === '' || (/^\d{1,6}$/.test(value) && Number(value) <= MAX_STOCK))
+    .withMessage(STOCK_RULE),
 ];
 
 /**
@@ -71,7 +94,7 @@ export function productUpload(queue: PhotoQueue): RequestHandler {
     fileField: 'image',
     maxFileBytes: MAX_IMAGE_BYTES,
     maxFileText: '5 MB',
-    maxFields: 8,
+    maxFields: 9,
     maxFieldBytes: 10 * 1024,
     maxBodyBytes: 25 * 1024 * 1024,
     filePlaces: {

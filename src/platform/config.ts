@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readAccountSecurity } from './config/account-security';
+import { adminEmailsOf } from './config/admins';
 import { CRASH_POINTS, isCrashPoint, type CrashPoint } from './crash-points';
 import { databaseSection } from './config/database';
 import { ConfigError, EnvReader, type ConfigContext, type Env } from './config/env';
@@ -85,6 +86,8 @@ export function loadConfig(variables: Env, { dataDir = DATA_DIR }: LoadOptions =
     env.problems,
   );
 
+  const adminEmails = adminEmailsOf(env);
+
   if (env.problems.length > 0) throw new ConfigError(env.problems);
 
   return {
@@ -104,5 +107,6 @@ export function loadConfig(variables: Env, { dataDir = DATA_DIR }: LoadOptions =
     processName,
     testCrashAt,
     accountSecurity,
+    adminEmails,
   };
 }

@@ -1,12 +1,19 @@
 /**
  * Where a test may have the shop kill itself: between the steps of moving a cart into an order
- * (src/cart/cart.service.ts), and between deleting an account's User and the clean-up after it
- * (src/accounts/accounts.service.ts). Set with SHOP_TEST_CRASH_AT, which the configuration accepts
+ * (src/cart/order-completion.ts: the claim, the units taken, the order in, the record settled),
+ * between giving a short order's lines back to the cart and its units back to stock, between
+ * cancelling an order and returning its units (src/cart/order-cancellation.ts), and between
+ * deleting an account's User and the clean-up after it (src/accounts/accounts.service.ts). Set with SHOP_TEST_CRASH_AT, which the configuration accepts
  * only with NODE_ENV=test, so that tests/reliability/crash-checkout.test.ts and
  * crash-account-deletion.test.ts can prove that what is interrupted at these points is finished.
  */
-export const ORDER_CRASH_POINTS = ['after-claim', 'after-order', 'after-clear'] as const;
-export const CRASH_POINTS = [...ORDER_CRASH_POINTS, 'after-user-deleted'] as const;
+export const ORDER_CRASH_POINTS = ['after-claim', 'after-stock', 'after-order', 'after-clear'] as const;
+export const CRASH_POINTS = [
+  ...ORDER_CRASH_POINTS,
+  'after-short-return',
+  'after-cancel',
+  'after-user-deleted',
+] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 export type OrderCrashPoint = (typeof ORDER_CRASH_POINTS)[number];
 

@@ -29,7 +29,14 @@ export type SecurityEvent =
   | 'passkey-added'
   | 'passkey-removed'
   | 'provider-linked'
-  | 'provider-unlinked';
+  | 'provider-unlinked'
+  // An admin acting for the shop (ADMIN_EMAILS): `userId` is the admin's, `target` what they acted on.
+  | 'admin-orders-viewed'
+  | 'admin-order-cancelled'
+  | 'admin-order-shipped'
+  | 'admin-order-delivered'
+  | 'admin-product-hidden'
+  | 'admin-product-shown';
 
 /** What a security line may say beside its event. */
 export interface SecurityEventFields {
@@ -37,6 +44,8 @@ export interface SecurityEventFields {
   reason?: string;
   /** How the shopper proved who they are: password, password+totp, password+recovery-code, passkey, openid... */
   method?: string;
+  /** What an admin acted on (an order, a product). */
+  target?: string;
 }
 
 /**

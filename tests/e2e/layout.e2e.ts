@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { seedDemoData } from '../../src/demo-data';
+import { DEMO_LOGIN, seedDemoData } from '../../src/demo-data';
 import { Product } from '../../src/catalog/product.model';
 import { newShopper, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 import { silentLogger } from '../../src/platform/logger';
@@ -64,17 +64,19 @@ const SHOPPER_PAGES = [
   '/account/confirm',
   '/admin/add-product',
 ];
+/** The demo seller's: their products with stock and units sold, and the orders they have to send. */
+const SELLER_PAGES = ['/admin/products', '/admin/orders'];
 
 /** A browser context at this size; `bypassCSP` only so that the test can inject axe-core. */
 async function contextAt(width: number, height: number): Promise<BrowserContext> {
   return browser.newContext({ baseURL: baseUrl, viewport: { width, height }, bypassCSP: true });
 }
 
-async function logInIn(context: BrowserContext): Promise<void> {
+async function logInIn(context: BrowserContext, who: { email: string; password: string } = shopper): Promise<void> {
   const page = await context.newPage();
   await page.goto('/login');
-  await page.getByLabel('Email').fill(shopper.email);
-  await page.getByLabel('Password').fill(shopper.password);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
   await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?in/i }).click()]);
   await page.close();
 }
@@ -99,10 +101,12 @@ describe.each([
   test.each([
     ['a visitor', VISITOR_PAGES],
     ['a shopper', SHOPPER_PAGES],
+    ['a seller', SELLER_PAGES],
   ])('the pages %s sees fit the screen and have no serious accessibility fault', async (who, pages) => {
     const context = await contextAt(width, height);
     try {
       if (who === 'a shopper') await logInIn(context);
+      if (who === 'a seller') await logInIn(context, DEMO_LOGIN);
       for (const url of pages) {
         const page = await visit(context, url);
         // Expressions as strings: the browser's globals are not in the tests' TypeScript library.

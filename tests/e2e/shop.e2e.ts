@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { addProduct, newShopper, startTestShop, type TestShop } from '../helpers/shop';
+import { Order } from '../../src/cart/order.model';
+import { addProduct, newShopper, placeOrder, startTestShop, type Shopper, type TestShop } from '../helpers/shop';
 import { SCREENSHOTS_DIR, launchChromium } from '../helpers/browser';
 import { THROUGH_STACK, startE2eTarget, type E2eTarget } from '../helpers/e2e-target';
 
@@ -15,6 +16,7 @@ let shop: TestShop;
 let target: E2eTarget;
 let baseUrl: string;
 let browser: Browser;
+let seller: Shopper;
 
 const PRODUCTS = [
   { title: 'Blue Teapot', price: '24.50' },
@@ -25,9 +27,9 @@ const PRODUCTS = [
 beforeAll(async () => {
   shop = await startTestShop('e2e');
   // Someone else's products: the shopper under test only buys.
-  const seller = await newShopper(shop.app, 'seller');
+  seller = await newShopper(shop.app, 'seller');
   for (const product of PRODUCTS)
-    await addProduct(seller, { ...product, description: `A fine ${product.title.toLowerCase()}.` });
+    await addProduct(seller, { ...product, description: `A fine ${product.title.toLowerCase()}.`, stock: '50' });
   target = await startE2eTarget(shop);
   baseUrl = target.baseUrl;
   browser = await launchChromium();
@@ -195,7 +197,7 @@ test('a shopper browses, signs up, logs in, fills the cart, checks out, gets the
   expect(orderText).toMatch(/81\.25/);
   expect(orderText).toContain('SW1Y 4JH London');
   // In the browser's time zone (Europe/Berlin here), not UTC; the UTC time stays as the title.
-  const placed = page.locator('time[data-local-time]');
+  const placed = page.locator('time[data-local-time]').first();
   await expect(placed.innerText()).resolves.not.toMatch(/UTC$/);
   await expect(placed.getAttribute('title')).resolves.toMatch(/UTC$/);
   await screenshot(page, 'order-confirmation');
@@ -278,6 +280,75 @@ test('a shopper who forgot the password resets it from the login page and is log
   await expect(page.getByText('Your password has been changed').count()).resolves.toBe(1);
   await screenshot(page, 'reset-logged-in');
   await context.close();
+});
+
+test('a seller ships an order from "Orders to send", and the shopper sees it shipped', async () => {
+  // The shopper's order, placed through the shop's own forms.
+  const shopper = await newShopper(shop.app, 'waiting');
+  const apron = await shop.store.database.collection('products').findOne({ title: 'Linen Apron' });
+  await shopper.agent
+    .post('/cart')
+    .type('form')
+    .send({ _csrf: shopper.csrf, productId: apron!._id.toHexString() })
+    .expect(302);
+  const orderId = await placeOrder(shopper);
+  const number = String((await Order.findById(orderId).lean())!.number);
+
+  const logIn = async (who: Shopper): Promise<Page> => {
+    const context = await browser.newContext({
+      baseURL: baseUrl,
+      ignoreHTTPSErrors: true,
+      viewport: { width: 1200, height: 800 },
+    });
+    target.observe(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?in/i }).click()]);
+    return page;
+  };
+
+  // The seller: the navigation counts the orders to send; the order shows the address; ship it.
+  const sellerPage = await logIn(seller);
+  await expect(
+    sellerPage
+      .locator('.main-nav')
+      .getByRole('link', { name: /Orders to send/ })
+      .innerText(),
+  ).resolves.toMatch(/Orders to send \d+/);
+  await Promise.all([
+    sellerPage.waitForURL('**/admin/orders'),
+    sellerPage
+      .locator('.main-nav')
+      .getByRole('link', { name: /Orders to send/ })
+      .click(),
+  ]);
+  const order = sellerPage
+    .getByRole('listitem')
+    .filter({ has: sellerPage.getByRole('heading', { name: `Order ${number}` }) });
+  await expect(order.innerText()).resolves.toContain('Linen Apron');
+  await expect(order.innerText()).resolves.toContain('SW1Y 4JH London');
+  await screenshot(sellerPage, 'seller-orders');
+  await clickAndLand(sellerPage, '/admin/orders', () => order.getByRole('button', { name: /Mark shipped/ }).click());
+  await expect(sellerPage.getByRole('status').innerText()).resolves.toBe(`Order ${number}: marked shipped.`);
+  await expect(order.getByRole('button', { name: /Mark shipped/ }).count()).resolves.toBe(0);
+  await screenshot(sellerPage, 'seller-shipped');
+  await sellerPage.context().close();
+
+  // The shopper: told by mail, and the order says so, with its history; it can no longer be cancelled.
+  await shop.inbox.waitFor(shopper.email, new RegExp(`Your order ${number} is on its way`));
+  const shopperPage = await logIn(shopper);
+  await shopperPage.goto('/orders');
+  const theirs = shopperPage
+    .getByRole('listitem')
+    .filter({ has: shopperPage.getByRole('heading', { name: `Order ${number}` }) });
+  await expect(theirs.locator('.order__status').innerText()).resolves.toBe('Shipped');
+  await expect(theirs.locator('.order__history').innerText()).resolves.toMatch(/Placed[\s\S]*Shipped/);
+  await expect(theirs.getByRole('button', { name: /Cancel order/ }).count()).resolves.toBe(0);
+  await screenshot(shopperPage, 'shopper-sees-shipped');
+  await shopperPage.context().close();
 });
 
 (THROUGH_STACK ? test : test.skip)('through the stack, each browser took turns between the two shop processes', () => {

@@ -5,7 +5,7 @@ import { MongoClient, type Collection } from 'mongodb';
 import { createApp, type AppConnections } from '../../src/app';
 import { User } from '../../src/user.model';
 import { loadConfig, type Config } from '../../src/platform/config';
-import { silentLogger } from '../../src/platform/logger';
+import { silentLogger, type Logger } from '../../src/platform/logger';
 import { MongoSessionStore } from '../../src/sessions/mongo-session-store';
 import { SESSIONS_COLLECTION, type SessionDocument } from '../../src/sessions/session-document';
 import { csrfTokenIn } from '../../tools/html';
@@ -34,6 +34,13 @@ export interface InstanceOptions {
   now?: () => number;
   /** The app's product cache; by default the configuration's (CATALOG_CACHE_MS). */
   catalogCache?: AppConnections['catalogCache'];
+  /** Where the app logs (the security log among it); by default nowhere. */
+  logger?: Logger;
+}
+
+export interface TestShopOptions extends InstanceOptions {
+  /** Configuration for every instance of the shop, over the tests' own (e.g. `adminEmails`). */
+  config?: Partial<Config>;
 }
 
 export interface ShopInstance {
@@ -56,10 +63,14 @@ export function testConfig(): Config {
 }
 
 /** Connects mongoose (one per test file) to a fresh database and builds the app on it. */
-export async function startTestShop(label: string, options: InstanceOptions = {}): Promise<TestShop> {
+export async function startTestShop(label: string, options: TestShopOptions = {}): Promise<TestShop> {
   const dbName = uniqueDbName(label);
   const inbox = await TestInbox.start();
-  const config: Config = { ...testConfig(), mail: { smtpUrl: inbox.url, from: '"Session Shop" <shop@example.com>' } };
+  const config: Config = {
+    ...testConfig(),
+    mail: { smtpUrl: inbox.url, from: '"Session Shop" <shop@example.com>' },
+    ...options.config,
+  };
   // Command monitoring on both clients lets tests count what a request sends to the database.
   await mongoose.connect(testServerUri(), { dbName, monitorCommands: true });
   await mongoose.connection.syncIndexes();
@@ -86,7 +97,7 @@ export async function startTestShop(label: string, options: InstanceOptions = {}
     const instance = {
       app: createApp(config, {
         sessionStore: store,
-        logger: silentLogger,
+        logger: instanceOptions.logger ?? silentLogger,
         catalogCache: instanceOptions.catalogCache,
         now: instanceOptions.now,
       }),
@@ -203,10 +214,10 @@ export async function placeOrder(shopper: Shopper, address: Record<string, strin
   return orderId;
 }
 
-/** Adds a product through the admin form, as its owner would. Returns its id. */
+/** Adds a product through the admin form, as its owner would (`stock`: its units). Returns its id. */
 export async function addProduct(
   shopper: Shopper,
-  fields: { title: string; price: string; description?: string; imageUrl?: string },
+  fields: { title: string; price: string; description?: string; imageUrl?: string; stock?: string },
 ): Promise<string> {
   await shopper.agent
     .post('/admin/add-product')

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { Order } from '../../src/cart/order.model';
+import { Product } from '../../src/catalog/product.model';
 import { PendingOrders } from '../../src/cart/pending-orders';
 import { User } from '../../src/user.model';
 import { ORDER_CRASH_POINTS, type OrderCrashPoint } from '../../src/platform/crash-points';
@@ -12,6 +13,7 @@ import {
   TEST_SECRET,
   addProduct,
   newShopper,
+  placeOrder,
   sessionCookieOf,
   startTestShop,
   type Shopper,
@@ -25,17 +27,25 @@ import { rowOf } from '../helpers/tables';
  * processes (src/server.ts) over this file's database kill themselves at each step of an order
  * (SHOP_TEST_CRASH_AT); then either the shopper's next request or a restarted process completes
  * the order, and every unit is in the cart or in exactly one order.
+ *
+ * Issue 23: the products count their units. At every step, and after, every unit of stock is in
+ * stock, or held for an order being placed, or in exactly one order; a short order killed between
+ * giving its lines back and its units back, and a cancellation killed before its units are back,
+ * are finished by a restarted process's housekeeping.
  */
 
 jest.setTimeout(300_000);
 
 let shop: TestShop;
+let seller: Shopper;
 let teaId: string;
 let cupId: string;
 const running: ShopProcess[] = [];
 
 /** What each shopper put in the cart before ordering: 2 teas and 1 cup. */
 const UNITS = 3;
+/** The units of each product at the start: far more than the orders here take. */
+const STOCK = 100;
 
 const STATE_AT_CRASH: Record<
   OrderCrashPoint,
@@ -43,6 +53,8 @@ const STATE_AT_CRASH: Record<
 > = {
   // The cart is empty and its lines are in the pending record; no order yet.
   'after-claim': { inCart: 0, inOrders: [], onlyPending: UNITS, pendingRecords: 1 },
+  // The units are taken for the pending record (no number yet); no order yet.
+  'after-stock': { inCart: 0, inOrders: [], onlyPending: UNITS, pendingRecords: 1 },
   // The order is in; its pending record not yet removed.
   'after-order': { inCart: 0, inOrders: [UNITS], onlyPending: 0, pendingRecords: 1 },
   // Done; only the answer was lost.
@@ -93,6 +105,11 @@ async function orderIntoACrash(point: OrderCrashPoint, name: string): Promise<{ 
   // Each unit in exactly one place: the cart, the pending record, or the order.
   const { orders: _orders, ...state } = await whereUnitsAre(shopper);
   expect(state).toEqual(STATE_AT_CRASH[point]);
+  // Before the units are taken, none is held; from then on, each is held or in the order.
+  await expectEveryUnitOnce(teaId);
+  await expectEveryUnitOnce(cupId);
+  const held = await Product.countDocuments({ 'stockTakenBy.order': { $exists: true } });
+  expect(held).toBe(point === 'after-claim' ? 0 : 2);
   return { shopper, cookie };
 }
 
@@ -116,10 +133,41 @@ async function whereUnitsAre(shopper: Shopper) {
 
 beforeAll(async () => {
   shop = await startTestShop('crash_checkout');
-  const seller = await newShopper(shop.app, 'seller');
-  teaId = await addProduct(seller, { title: 'Green Tea', price: '4.10' });
-  cupId = await addProduct(seller, { title: 'Tea Cup', price: '0.20' });
+  seller = await newShopper(shop.app, 'seller');
+  teaId = await addProduct(seller, { title: 'Green Tea', price: '4.10', stock: String(STOCK) });
+  cupId = await addProduct(seller, { title: 'Tea Cup', price: '0.20', stock: String(STOCK) });
 });
+
+/**
+ * Every unit of a product counted once: in stock, held by a marker of an order that is not in the
+ * orders collection (being placed, or given back by the housekeeping), or in an order not
+ * cancelled. `STOCK` for the products of the orders test, `initial` for the others.
+ */
+async function expectEveryUnitOnce(productId: string, initial = STOCK): Promise<void> {
+  const product = await Product.findById(productId, { stock: 1, stockTakenBy: 1 }).lean();
+  const orders = await Order.find({ 'items.productId': productId }).lean();
+  const ordered = orders
+    .filter((order) => order.status !== 'cancelled')
+    .flatMap((order) => order.items)
+    .filter((item) => item.productId.equals(productId))
+    .reduce((sum, item) => sum + item.quantity, 0);
+  const orderIds = new Set(orders.map((order) => order._id.toHexString()));
+  const held = (product?.stockTakenBy ?? [])
+    .filter((marker) => !orderIds.has(marker.order.toHexString()))
+    .reduce((sum, marker) => sum + marker.quantity, 0);
+  expect({ productId, stock: product?.stock, held, ordered, total: (product?.stock ?? 0) + held + ordered }).toEqual({
+    productId,
+    stock: initial - held - ordered,
+    held,
+    ordered,
+    total: initial,
+  });
+}
+
+/** No marker left on a product: its orders settled and released, or given back. */
+async function expectNoMarker(productId: string): Promise<void> {
+  expect((await Product.findById(productId, { stockTakenBy: 1 }).lean())?.stockTakenBy ?? []).toEqual([]);
+}
 
 afterAll(async () => {
   await Promise.all(running.map((child) => child.stop('SIGKILL')));
@@ -159,6 +207,8 @@ describe.each(ORDER_CRASH_POINTS)('killed %s', (point) => {
     // Settled: further requests change nothing.
     await request(later.app).get('/cart').set('Cookie', cookie).expect(200);
     await expectOrderedOnce(shopper);
+    await expectEveryUnitOnce(teaId);
+    await expectEveryUnitOnce(cupId);
   });
 
   test('a restarted shop process completes it at start-up, and the shopper is still logged in there', async () => {
@@ -175,6 +225,12 @@ describe.each(ORDER_CRASH_POINTS)('killed %s', (point) => {
     browser.close();
     expect(orders.status).toBe(200);
     expect(rowOf(orders.body, 'Total')).toEqual(['Total', '$8.40']);
+    await expectEveryUnitOnce(teaId);
+    await expectEveryUnitOnce(cupId);
+    // The restarted process's housekeeping released what the crash left (and whatever markers the
+    // next-request test of this point left: no request settles those).
+    await expectNoMarker(teaId);
+    await expectNoMarker(cupId);
     expect(await restarted.stop('SIGTERM')).toBe(0);
   });
 });
@@ -220,5 +276,83 @@ describe('an order whose data is refused gives its lines back', () => {
       { productId: cup, quantity: 1 },
     ]);
     expect(after?.pendingOrders).toEqual([]);
+  });
+});
+
+describe('killed between giving a short order back and its units', () => {
+  test("a restarted process's housekeeping gives the units back; the cart is as it was", async () => {
+    // Made in this order, the kettle's id sorts first: it is taken, then the lid is short.
+    const kettleId = await addProduct(seller, { title: 'Crash Kettle', price: '30.00', stock: '10' });
+    const lidId = await addProduct(seller, { title: 'Crash Lid', price: '2.00', stock: '2' });
+    const shopper = await newShopper(shop.app, 'short-crash');
+    for (const productId of [kettleId, kettleId, lidId, lidId]) {
+      await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302);
+    }
+    // Someone else bought a lid meanwhile (carts reserve nothing).
+    await Product.updateOne({ _id: lidId }, { $set: { stock: 1 } });
+    const cookie = await sessionCookieOf(shopper.agent);
+    const doomed = await shopProcess({ SHOP_TEST_CRASH_AT: 'after-short-return' });
+    const browser = new ShopClient(doomed.url, { headers: { cookie } });
+    await expect(browser.postForm('/create-order', { _csrf: shopper.csrf, ...TEST_ADDRESS })).rejects.toThrow();
+    browser.close();
+    await doomed.exited;
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    // The lines are back in the cart; the kettles' units are held by an order that exists nowhere.
+    const cartOf = async () =>
+      ((await User.findOne({ email: shopper.email }).lean())?.cart.items ?? []).map((item) => [
+        item.productId.toHexString(),
+        item.quantity,
+      ]);
+    expect(await cartOf()).toEqual([
+      [kettleId, 2],
+      [lidId, 2],
+    ]);
+    expect((await Product.findById(kettleId).lean())?.stock).toBe(8);
+    await expectEveryUnitOnce(kettleId, 10);
+
+    const restarted = await shopProcess();
+    expect((await Product.findById(kettleId).lean())?.stock).toBe(10);
+    await expectNoMarker(kettleId);
+    expect((await Product.findById(lidId).lean())?.stock).toBe(1);
+    expect(await cartOf()).toEqual([
+      [kettleId, 2],
+      [lidId, 2],
+    ]);
+    expect(await Order.countDocuments({ 'items.productId': kettleId })).toBe(0);
+    expect(restarted.output()).toMatch(/"removed":1,"msg":"removed stock markers interrupted by a crash"/);
+    expect(await restarted.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('killed between cancelling an order and returning its units', () => {
+  test("a restarted process's housekeeping returns them, once", async () => {
+    const potId = await addProduct(seller, { title: 'Crash Teapot', price: '25.00', stock: '6' });
+    const shopper = await newShopper(shop.app, 'cancel-crash');
+    for (const productId of [potId, potId]) {
+      await shopper.agent.post('/cart').type('form').send({ _csrf: shopper.csrf, productId }).expect(302);
+    }
+    const orderId = await placeOrder(shopper);
+    expect((await Product.findById(potId).lean())?.stock).toBe(4);
+
+    const cookie = await sessionCookieOf(shopper.agent);
+    const doomed = await shopProcess({ SHOP_TEST_CRASH_AT: 'after-cancel' });
+    const browser = new ShopClient(doomed.url, { headers: { cookie } });
+    await expect(browser.postForm('/orders/cancel', { _csrf: shopper.csrf, orderId })).rejects.toThrow();
+    browser.close();
+    await doomed.exited;
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    expect(await Order.findById(orderId).lean()).toMatchObject({ status: 'cancelled', restockPending: true });
+    expect((await Product.findById(potId).lean())?.stock).toBe(4);
+
+    const restarted = await shopProcess();
+    expect((await Product.findById(potId).lean())?.stock).toBe(6);
+    expect((await Order.findById(orderId).lean())?.restockPending).toBeUndefined();
+    expect(restarted.output()).toMatch(/"restocked":1,"msg":"restocked cancellations interrupted by a crash"/);
+    // A second process sweeping the same cancellation, as two processes may: nothing more comes back.
+    const second = await shopProcess();
+    expect((await Product.findById(potId).lean())?.stock).toBe(6);
+    await expectEveryUnitOnce(potId, 6);
+    expect(await second.stop('SIGTERM')).toBe(0);
+    expect(await restarted.stop('SIGTERM')).toBe(0);
   });
 });

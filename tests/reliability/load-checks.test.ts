@@ -155,3 +155,39 @@ test("order numbers skipped between the run's orders are counted, and more than 
     expect.stringMatching(/order numbers run on.*: 96 of 100 numbers skipped \(96\.0%\), orders 1001 to 1100/),
   ]);
 });
+
+test('nothing oversold: stock, held units and orders add up to what each counted product started with', async () => {
+  const kettle = new ObjectId();
+  const held = new ObjectId();
+  await db.collection('products').insertOne({
+    _id: kettle,
+    title: 'Kettle',
+    stock: 1,
+    // Held for an order being placed (no order yet): counted once.
+    stockTakenBy: [{ order: held, quantity: 1, at: new Date() }],
+  });
+  const kettleOrder = (quantity: number, status?: string) => ({
+    items: [{ productId: kettle, quantity }],
+    user: { userId: new ObjectId() },
+    ...(status ? { status } : {}),
+  });
+  // 2 + 1 ordered, 1 held, 1 in stock: 5. A cancelled order's units came back: not counted.
+  await db.collection('orders').insertMany([kettleOrder(2), kettleOrder(1, 'shipped'), kettleOrder(4, 'cancelled')]);
+  const initial = new Map([[kettle.toHexString(), 5]]);
+  const stockCheck = async () =>
+    (await verifyDatabase(db, [annLedger()], initial)).find((check) => check.name.startsWith('nothing oversold'))!;
+  expect(await stockCheck()).toMatchObject({
+    ok: true,
+    detail: '1 counted products: 3 of their 5 units ordered, 0 sold out',
+  });
+
+  // One more order than the units allow: oversold.
+  await db.collection('orders').insertOne(kettleOrder(1));
+  expect(await stockCheck()).toMatchObject({
+    ok: false,
+    detail: expect.stringMatching(/started with 5, 1 in stock \+ 1 held \+ 4 ordered/),
+  });
+  // A stock below 0 is reported as such.
+  await db.collection('products').updateOne({ _id: kettle }, { $set: { stock: -1 }, $unset: { stockTakenBy: 1 } });
+  expect(await stockCheck()).toMatchObject({ ok: false, detail: expect.stringMatching(/stock -1/) });
+});

@@ -53,8 +53,9 @@ test('add, count up, remove, order: the order snapshots the products and the car
   await Product.updateOne({ _id: teaId }, { $set: { price: 99 } });
   const orders = await Order.find({ 'user.email': buyer.email }).lean();
   expect(orders).toHaveLength(1);
+  const sellerId = (await User.findOne({ email: seller.email }).lean())?._id;
   expect(orders[0].items).toEqual([
-    { productId: new mongoose.Types.ObjectId(teaId), title: 'Green Tea', price: 4.1, quantity: 2 },
+    { productId: new mongoose.Types.ObjectId(teaId), title: 'Green Tea', price: 4.1, quantity: 2, sellerId },
   ]);
   const ordersPage = await buyer.agent.get('/orders').expect(200);
   expect(rowOf(ordersPage.text, 'Green Tea')).toEqual(['Green Tea', '$4.10', '2', '$8.20']);

@@ -7,7 +7,8 @@ import { startTestShop, type TestShop } from '../helpers/shop';
  *            product (deleting a product takes it out of every cart)
  *  products  by _id (product pages, and the shop's lists, newest first by _id), by owner (admin pages,
  *            edit and delete: a shopper's own products are few, sorted after the look-up)
- *  orders    by the shopper's id (their orders page)
+ *  orders    by the shopper's id (their orders page), by seller and date (a seller's orders), by
+ *            product (units sold), by date (an admin's orders), the cancellations a crash interrupted
  *  sessions  by _id, by expiry (TTL: MongoDB deletes expired ones), by the shopper's id
  */
 
@@ -48,12 +49,24 @@ test('products: by _id, by owner, by search word and by price, and no index that
     { key: { userId: 1 } },
     { key: { keywords: 1 } },
     { key: { price: 1, _id: 1 } },
+    // Sparse, the few products with a stock marker or hidden: the housekeeping's sweep of the
+    // markers, and the count of hidden products that a list page subtracts.
+    { key: { 'stockTakenBy.order': 1 } },
+    { key: { 'restockedFor.order': 1 } },
+    { key: { hidden: 1 } },
   ]);
 });
 
-test("orders: by the shopper's id", async () => {
+test("orders: by the shopper's id, by seller and date, by product, by date, the cancellations to finish", async () => {
   expect(await indexesOf('orders')).toEqual(
-    expect.arrayContaining([{ key: { _id: 1 } }, { key: { 'user.userId': 1 } }]),
+    expect.arrayContaining([
+      { key: { _id: 1 } },
+      { key: { 'user.userId': 1 } },
+      { key: { 'items.sellerId': 1, createdAt: -1 } },
+      { key: { 'items.productId': 1 } },
+      { key: { createdAt: -1 } },
+      { key: { restockPending: 1 } },
+    ]),
   );
 });
 

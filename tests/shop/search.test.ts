@@ -107,7 +107,8 @@ describe('GET /products?q=', () => {
   test('the search asks the database for the words as values, served by the keywords index', async () => {
     const recorder = await commandsDuring(shop.store, () => request(shop.app).get('/products?q=tea+.*').expect(200));
     const find = recorder.commands.find((command) => command.name === 'find' && command.collection === 'products');
-    expect(find?.command.filter).toEqual({ keywords: { $all: ['tea'] } });
+    // (and never a hidden product)
+    expect(find?.command.filter).toEqual({ keywords: { $all: ['tea'] }, hidden: { $ne: true } });
   });
 });
 

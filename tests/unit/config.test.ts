@@ -237,7 +237,18 @@ test('the crash test hook SHOP_TEST_CRASH_AT: only with NODE_ENV=test, only a kn
     ).toEqual(['SHOP_TEST_CRASH_AT is a test hook: it is only accepted with NODE_ENV=test']);
   }
   expect(problemsOf({ NODE_ENV: 'test', SHOP_TEST_CRASH_AT: 'whenever' })).toEqual([
-    'SHOP_TEST_CRASH_AT must be one of after-claim, after-order, after-clear, after-user-deleted (got "whenever")',
+    'SHOP_TEST_CRASH_AT must be one of after-claim, after-stock, after-order, after-clear, after-short-return, after-cancel, after-user-deleted (got "whenever")',
+  ]);
+});
+
+test('ADMIN_EMAILS: unset, no admin; a comma-separated list, lower case, each once; anything else refused', () => {
+  expect(load({}).adminEmails).toEqual([]);
+  expect(load({ ADMIN_EMAILS: ' Owner@Example.com, boss@example.org,owner@example.com ,' }).adminEmails).toEqual([
+    'owner@example.com',
+    'boss@example.org',
+  ]);
+  expect(problemsOf({ ADMIN_EMAILS: 'owner@example.com, not-an-address' })).toEqual([
+    'ADMIN_EMAILS must be email addresses separated by commas (got "not-an-address")',
   ]);
 });
 

@@ -146,4 +146,9 @@ export interface Config {
   testCrashAt?: CrashPoint;
   /** TOTP_KEY and OIDC_*: see config/account-security.ts. */
   accountSecurity: AccountSecurityConfig;
+  /**
+   * `ADMIN_EMAILS`: the addresses (lower case) whose accounts act for the shop as a whole, once the
+   * address is confirmed (accounts/admins.ts). Empty: no admin.
+   */
+  adminEmails: string[];
 }
