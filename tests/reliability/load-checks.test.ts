@@ -156,6 +156,34 @@ test("order numbers skipped between the run's orders are counted, and more than 
   ]);
 });
 
+test('an order a killed process left being placed holds its units and its number', async () => {
+  const ann = (await db.collection('users').findOne({ email: 'ann@example.com' }))!._id;
+  const order = (number: number) => ({
+    number,
+    items: [{ productId: cup, quantity: 1 }],
+    user: { userId: ann, email: 'ann@example.com' },
+  });
+  await db.collection('orders').insertMany([order(1001), order(1003)]);
+  // Order 1002 was claimed from the cart (two cups) and numbered; its process died before inserting it.
+  await db
+    .collection('users')
+    .updateOne(
+      { _id: ann },
+      { $set: { pendingOrders: [{ id: new ObjectId(), items: [{ productId: cup, quantity: 2 }], number: 1002 }] } },
+    );
+  // Its answer never came: the shopper was told nothing of that order.
+  const ledger = { ...annLedger(), orders: 2, uncertain: 1 };
+  ledger.addedUnits.set(cup.toHexString(), 5);
+  expect(failing(await verifyDatabase(db, [ledger]))).toEqual([]);
+
+  // Without the pending record, its units and its number are missing.
+  await db.collection('users').updateOne({ _id: ann }, { $unset: { pendingOrders: '' } });
+  expect(failing(await verifyDatabase(db, [ledger]))).toEqual([
+    expect.stringMatching(/every acknowledged add-to-cart.*acknowledged 5, found 3/),
+    expect.stringMatching(/order numbers run on.*: 1 of 3 numbers skipped/),
+  ]);
+});
+
 test('nothing oversold: stock, held units and orders add up to what each counted product started with', async () => {
   const kettle = new ObjectId();
   const held = new ObjectId();
