@@ -1,5 +1,5 @@
 import type { MailMessage } from '../platform/mailer';
-import { renderMail } from '../http/mail-views';
+import { mailMessage } from '../http/mail-views';
 import { formatDate } from '../http/view-helpers';
 
 /** A security notice's facts (accounts/security-notices.ts). */
@@ -50,45 +50,45 @@ export class AccountMail {
   constructor(private readonly publicUrl: string) {}
 
   resetPassword(to: string, token: string): Promise<MailMessage> {
-    return this.message(to, 'Reset your password', 'reset-password', { link: this.link(`/reset/${token}`) });
+    return mailMessage(to, 'Reset your password', 'reset-password', { link: this.link(`/reset/${token}`) });
   }
 
   confirmEmail(to: string, token: string): Promise<MailMessage> {
-    return this.message(to, 'Confirm your email address', 'confirm-email', {
+    return mailMessage(to, 'Confirm your email address', 'confirm-email', {
       link: this.link(`/verify-email/${token}`),
     });
   }
 
   signupAttempt(to: string): Promise<MailMessage> {
-    return this.message(to, 'Someone tried to sign up with your address', 'signup-attempt', {
+    return mailMessage(to, 'Someone tried to sign up with your address', 'signup-attempt', {
       resetLink: this.link('/reset'),
     });
   }
 
   confirmNewEmail(to: string, token: string): Promise<MailMessage> {
-    return this.message(to, 'Confirm your new email address', 'confirm-new-email', {
+    return mailMessage(to, 'Confirm your new email address', 'confirm-new-email', {
       link: this.link(`/verify-email/${token}`),
     });
   }
 
   emailChangeRequested(to: string, newEmail: string): Promise<MailMessage> {
-    return this.message(to, 'Your email address is about to change', 'email-change-requested', {
+    return mailMessage(to, 'Your email address is about to change', 'email-change-requested', {
       newEmail,
       resetLink: this.link('/reset'),
     });
   }
 
   emailChanged(to: string, newEmail: string): Promise<MailMessage> {
-    return this.message(to, 'Your email address has changed', 'email-changed', { newEmail });
+    return mailMessage(to, 'Your email address has changed', 'email-changed', { newEmail });
   }
 
   accountDeleted(to: string): Promise<MailMessage> {
-    return this.message(to, 'Your account has been deleted', 'account-deleted', {});
+    return mailMessage(to, 'Your account has been deleted', 'account-deleted', {});
   }
 
   securityNotice(to: string, notice: SecurityNotice): Promise<MailMessage> {
     const { subject, happened } = NOTICES[notice.kind];
-    return this.message(to, subject, 'security-notice', {
+    return mailMessage(to, subject, 'security-notice', {
       happened: happened(notice.name),
       when: formatDate(notice.when),
       device: notice.device,
@@ -100,14 +100,5 @@ export class AccountMail {
 
   private link(path: string): string {
     return `${this.publicUrl}${path}`;
-  }
-
-  private async message(
-    to: string,
-    subject: string,
-    template: string,
-    data: Record<string, unknown>,
-  ): Promise<MailMessage> {
-    return { to, subject, ...(await renderMail(template, { subject, ...data })) };
   }
 }

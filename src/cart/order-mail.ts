@@ -1,7 +1,7 @@
 import type { Types } from 'mongoose';
 import type { UserModel } from '../accounts/user.schema';
 import { formatCents } from '../http/money';
-import { renderMail } from '../http/mail-views';
+import { mailMessage } from '../http/mail-views';
 import type { Logger } from '../platform/logger';
 import type { MailMessage, Mailer } from '../platform/mailer';
 import type { IOrderItem, OrderRecord } from './order.model';
@@ -41,7 +41,7 @@ export class OrderMail {
     };
     const subject = subjects[view.status];
     if (subject === undefined) return;
-    this.options.mailer.post(this.message(to, subject, `order-${view.status}`, this.data(view)));
+    this.options.mailer.post(mailMessage(to, subject, `order-${view.status}`, this.data(view)));
   }
 
   /** Each seller of the order hears what of theirs was ordered, and where it goes. */
@@ -66,7 +66,7 @@ export class OrderMail {
   private sellerMessage(order: OrderRecord, seller: { _id: Types.ObjectId; email: string }): Promise<MailMessage> {
     const theirs = order.items.filter((item: IOrderItem) => item.sellerId?.equals(seller._id));
     const view = orderView(order, theirs);
-    return this.message(
+    return mailMessage(
       seller.email,
       `New order ${view.number}: ${theirs.length === 1 ? theirs[0].title : `${theirs.length} products`}`,
       'order-received',
@@ -85,14 +85,5 @@ export class OrderMail {
       shipTo: view.shipTo,
       link: `${this.options.publicUrl}/orders`,
     };
-  }
-
-  private async message(
-    to: string,
-    subject: string,
-    template: string,
-    data: Record<string, unknown>,
-  ): Promise<MailMessage> {
-    return { to, subject, ...(await renderMail(template, { subject, ...data })) };
   }
 }

@@ -1,4 +1,5 @@
 import ejs from 'ejs';
+import type { MailMessage } from '../platform/mailer';
 import { VIEWS_DIR } from './view-engine';
 import { SHOP_NAME } from './view-helpers';
 
@@ -12,4 +13,14 @@ export async function renderMail(name: string, data: Record<string, unknown>): P
     ejs.renderFile(`${VIEWS_DIR}/mail/${name}.html.ejs`, locals, options),
   ]);
   return { text: text.trim() + '\n', html };
+}
+
+/** A message to `to`: its subject, and its bodies from the `template` pair (the subject is theirs too). */
+export async function mailMessage(
+  to: string,
+  subject: string,
+  template: string,
+  data: Record<string, unknown>,
+): Promise<MailMessage> {
+  return { to, subject, ...(await renderMail(template, { subject, ...data })) };
 }
