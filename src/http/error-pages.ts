@@ -41,7 +41,7 @@ export function renderServerError(req: Request, res: Response, details: string |
   res.status(500).render('errors/500', {
     pageTitle: 'Something went wrong',
     path: '',
-    requestId: req.id === undefined ? undefined : String(req.id),
+    requestId: req.id,
     details,
   });
 }
@@ -59,6 +59,6 @@ export function renderServiceUnavailable(req: Request, res: Response): void {
     .set('Retry-After', String(RETRY_AFTER_SECONDS))
     .render('errors/503', {
       pageTitle: 'Shop briefly unavailable',
-      requestId: req.id === undefined ? undefined : String(req.id),
+      requestId: req.id,
     });
 }

@@ -7,6 +7,8 @@ declare global {
     interface Request {
       /** The logged-in shopper, re-loaded from the database on every request (src/accounts/middleware/load-user.ts). */
       user?: UserDocument;
+      /** The request's id in the log and on the 500 page (src/http/middleware/request-logger.ts). */
+      id?: string;
       /** A multipart form's body that was refused (too large, malformed): the form says why. */
       uploadRefusal?: UploadRefusal;
     }

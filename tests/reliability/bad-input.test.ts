@@ -140,7 +140,7 @@ test("in production, a failure is a 500 page without details; its request id is 
   expect(failure).toMatchObject({ level: 50, req: { id: requestId } });
   // The error, stack included, is in the log (not on the page).
   expect(JSON.stringify(failure?.err)).toContain('ValidationError');
-  // pino-http's own line for the request, with the same id and the status.
+  // The request's own log line, with the same id and the status.
   expect(logged.find((entry) => entry.req?.id === requestId && entry.msg !== 'request failed')).toMatchObject({
     res: { statusCode: 500 },
   });

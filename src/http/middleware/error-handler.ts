@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../platform/logger';
+import { requestFields } from './request-logger';
 import { errorMessage } from '../../platform/error-message';
 import { TooManyRequestsError, notFound, statusOf } from '../http-error';
 import { isDatabaseUnavailable } from '../../platform/database/unavailable';
@@ -24,7 +25,8 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
  */
 export function errorHandler(options: { logger: Logger; showDetails: boolean }): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
-    const log = req.log ?? options.logger;
+    // The request's fields on each line, as on its request log line (the id the 500 page shows).
+    const log = options.logger.child({ req: requestFields(req) });
     if (res.headersSent) {
       // Too late for a page. A response already ended (the error came after it, e.g. express-session's
       // save at the end of a response whose page was already an error page) is left to finish, and
