@@ -1,10 +1,10 @@
 import express, { type Express } from 'express';
-import compression from 'compression';
 import mongoose from 'mongoose';
 import type { Config } from './platform/config';
 import type { Logger } from './platform/logger';
 import { systemClock, type Clock } from './platform/clock';
 import { requestLogger } from './http/middleware/request-logger';
+import { compressWhenAsked } from './http/middleware/compress';
 import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
 import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
@@ -174,7 +174,9 @@ export function createApp(config: Config, connections: AppConnections): Express 
   });
   const notices = new SecurityNotices({ mailer, publicUrl: config.publicUrl, securityLog, now });
   const pendingSecondFactors = new PendingSecondFactors(sessionStore.sessions);
+  const sessions = sessionMiddleware(config, sessionStore, cookie);
   const loginFlow = new LoginFlow({
+    sessions,
     // Whatever TOTP_KEY says: an account with a second factor is never let in on its password alone.
     hasSecondFactor: (user) => twoFactor.isOn(user),
     pending: pendingSecondFactors,
@@ -206,14 +208,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // First: probes come every few seconds and need no log line, session or security headers.
   healthRoutes(app, { health: createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs }) });
   app.use(requestLogger(logger));
-  // Text responses compressed (gzip); level 4 of 9: nearly the size of the default for less CPU.
-  app.use(compression({ level: 4 }));
+  app.use(compressWhenAsked());
   app.use(securityHeaders({ isProduction: config.isProduction }));
   // Before the session: stylesheets, images and product photos cost no session lookup.
   productImageRoutes(app, { images: createProductImagesController({ images }) });
   app.use(staticFiles(PUBLIC_DIR));
 
-  app.use(sessionMiddleware(config, sessionStore, cookie));
+  app.use(sessions.whenCookieSent);
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
   app.use(loadUser({ users: User, cookie, sessionStore, securityLog }));
   app.use(completePendingOrders(cart, logger));

@@ -35,6 +35,6 @@ export function destroySession(req: Request): Promise<void> {
   });
 }
 
-function toError(error: unknown): Error {
+export function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../../platform/clock';
 import { startLoggedInSession } from '../../sessions/login';
 import type { PendingSecondFactors } from '../../sessions/pending-second-factor';
 import type { SecurityLog } from '../../sessions/security-log';
+import type { Sessions } from '../../sessions/middleware/session';
 import { saveSession } from '../../sessions/session-promises';
 import { sessionUserFor } from '../current-user';
 import type { SecurityNotices } from '../security-notices';
@@ -27,6 +28,8 @@ export interface LoginOptions {
 }
 
 export interface LoginFlowOptions {
+  /** A visitor has no session until a login begins one (sessions/middleware/session.ts). */
+  sessions: Pick<Sessions, 'begin'>;
   /** Whether the account has a second factor to ask for (`TwoFactor.isOn`). */
   hasSecondFactor(user: UserDocument): boolean;
   pending: PendingSecondFactors;
@@ -52,6 +55,7 @@ export class LoginFlow {
 
   async firstFactorAccepted(req: Request, res: Response, login: LoginOptions): Promise<void> {
     const { user, method, returnTo, generation } = login;
+    await this.options.sessions.begin(req, res);
     if (!this.options.hasSecondFactor(user)) {
       await this.complete(req, res, login);
       return;
@@ -69,6 +73,7 @@ export class LoginFlow {
 
   async complete(req: Request, res: Response, { user, method, returnTo, generation }: LoginOptions): Promise<void> {
     const now = this.options.now();
+    await this.options.sessions.begin(req, res);
     await startLoggedInSession(req, {
       user: sessionUserFor(user),
       generation: generation ?? user.sessionGeneration ?? 0,

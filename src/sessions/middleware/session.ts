@@ -1,7 +1,20 @@
 import session, { type Store } from 'express-session';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../platform/config';
 import type { SessionCookie } from '../session-cookie';
+import { toError } from '../session-promises';
+
+/** express-session, run only where a request has a session or is about to begin one. */
+export interface Sessions {
+  /**
+   * For every page: the session of a request that sent the session cookie. A visitor without one
+   * has no `req.session` at all: express-session would make one (a random id, a cookie object, two
+   * response hooks) only to throw it away, as nothing is stored for visitors.
+   */
+  whenCookieSent: RequestHandler;
+  /** For the one place a session begins (a login, accounts/login/login-flow.ts): the session, made now if there was none. */
+  begin(req: Request, res: Response): Promise<void>;
+}
 
 /**
  * express-session over the MongoDB store, with the shop's cookie.
@@ -11,8 +24,8 @@ import type { SessionCookie } from '../session-cookie';
  * serve requests without their session (a logged-in shopper as a visitor) while its store reports
  * 'disconnect'; the store never reports it (tests/reliability/database-outage.test.ts).
  */
-export function sessionMiddleware(config: Config, store: Store, cookie: SessionCookie): RequestHandler {
-  return session({
+export function sessionMiddleware(config: Config, store: Store, cookie: SessionCookie): Sessions {
+  const middleware = session({
     name: cookie.name,
     // The first secret signs, all of them verify: secrets can be rotated without logging anyone out.
     secret: config.sessionSecrets,
@@ -28,4 +41,21 @@ export function sessionMiddleware(config: Config, store: Store, cookie: SessionC
       maxAge: config.session.idleTimeoutMs,
     },
   });
+  // A cheap test that may say yes too often (another cookie's name ending so), never no wrongly.
+  const cookieSent = `${cookie.name}=`;
+  return {
+    whenCookieSent: (req, res, next) => {
+      if (req.headers.cookie?.includes(cookieSent)) middleware(req, res, next);
+      else next();
+    },
+    // express-session leaves a request that has a session as it is.
+    begin: (req, res) =>
+      new Promise((resolve, reject) => {
+        middleware(req, res, (error?: unknown) => {
+          if (error !== undefined) reject(toError(error));
+          else if (req.session === undefined) reject(new Error('express-session made no session (its store is not ready)'));
+          else resolve();
+        });
+      }),
+  };
 }
