@@ -9,6 +9,7 @@ import { securityHeaders } from './http/middleware/security-headers';
 import { staticFiles } from './http/middleware/static-files';
 import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
+import { formBody } from './http/form-body';
 import { showFlash } from './http/middleware/show-flash';
 import { processNameHeader } from './http/middleware/process-name';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
@@ -20,6 +21,7 @@ import { UserSessions } from './sessions/user-sessions';
 import { Mailer } from './platform/mailer';
 import { devMailRoutes } from './dev/dev-mail.routes';
 import { sessionMiddleware } from './sessions/middleware/session';
+import { whenSessionSent } from './sessions/middleware/when-session-sent';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
 import { refusedFormWarning } from './sessions/insecure-request-warning';
@@ -91,8 +93,6 @@ export interface AppConnections {
   /** Where product photos wait to be decoded; by default one made from `config.photoDecoding`. */
   photoQueue?: PhotoQueue;
 }
-
-const BODY_LIMIT = '10kb';
 
 /**
  * The shop as an Express app, without listening: server.ts listens, tests use supertest.
@@ -215,17 +215,17 @@ export function createApp(config: Config, connections: AppConnections): Express 
   app.use(staticFiles(PUBLIC_DIR));
 
   app.use(sessions.whenCookieSent);
-  app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
-  app.use(loadUser({ users: User, cookie, sessionStore, securityLog }));
-  app.use(completePendingOrders(cart, logger));
-  app.use(provideCartLocals);
-  app.use(provideAdminLocals(admins));
-  app.use(provideCsrfTokenToShoppers);
+  app.use(
+    whenSessionSent(
+      absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }),
+      loadUser({ users: User, cookie, sessionStore, securityLog }),
+      completePendingOrders(cart, logger),
+      provideCartLocals,
+      provideAdminLocals(admins),
+      provideCsrfTokenToShoppers,
+    ),
+  );
   app.use(showFlash(config.sessionSecrets));
-  // No nested objects from forms (extended: false); small limits: the shop's forms are small.
-  // A multipart form is read only by the route that takes one, after its login check.
-  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
-  app.use(express.json({ limit: BODY_LIMIT }));
 
   // The areas: each router mounts itself at its path and checks its own forms.
   catalogRoutes(app, { catalog: createCatalogController({ catalog }) });
@@ -284,7 +284,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   sellerOrdersRoutes(app, { orders: createSellerOrdersController({ orders, admins, securityLog }), csrf });
 
   // A request with a body that no route took: 403 without the session's token, else the 404 page.
-  app.use(csrf.unmatched);
+  app.use(...formBody, csrf.unmatched);
   app.use(notFoundHandler);
   // A request whose account was deleted meanwhile (another device): its session is over.
   app.use(accountGone({ cookie, securityLog }));

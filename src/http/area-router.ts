@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { mount } from './mount';
+import { formBody } from './form-body';
 
 /**
  * What proves that a form was sent by one of the shop's own pages (a CSRF check), around the
@@ -24,7 +25,7 @@ export interface AreaOptions {
 export interface AreaRoutes {
   /** A page: the area's guard, then `handlers`. */
   get(path: string, ...handlers: RequestHandler[]): void;
-  /** A form: its check first, then the area's guard, then `handlers`. There is no POST without a check. */
+  /** A form: its body read (http/form-body.ts), its check, the area's guard, then `handlers`. There is no POST without a check. */
   post(path: string, check: FormCheck, ...handlers: RequestHandler[]): void;
 }
 
@@ -70,7 +71,7 @@ export function areaRouter(parent: Parent, path: string, { guard }: AreaOptions 
       routes.push({ method: 'GET', path: whole(route) });
     },
     post(route, check, ...handlers) {
-      router.post(route, check.first, ...guards, ...check.afterGuard, ...handlers);
+      router.post(route, ...formBody, check.first, ...guards, ...check.afterGuard, ...handlers);
       routes.push({ method: 'POST', path: whole(route), check });
     },
   };
