@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { mount } from './mount';
 import { formBody } from './form-body';
+import { FirstSegments } from './first-segments';
 
 /**
  * What proves that a form was sent by one of the shop's own pages (a CSRF check), around the
@@ -56,7 +57,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function areaRouter(parent: Parent, path: string, { guard }: AreaOptions = {}): AreaRoutes {
   const router = Router();
   const guards = guard ? [guard] : [];
-  if (path === '/') parent.use(router);
+  // A request that none of a root area's routes can match does not enter its router.
+  const firstSegments = path === '/' ? new FirstSegments() : undefined;
+  if (firstSegments) parent.use((req, res, next) => (firstSegments.includes(req) ? router(req, res, next) : next()));
   else {
     mount(parent, path, router);
     // A page under the area's path that no route has: the guard answers it, as it would the area's pages.
@@ -67,10 +70,12 @@ export function areaRouter(parent: Parent, path: string, { guard }: AreaOptions 
   const whole = (route: string) => (path === '/' ? route : `${path}${route}`);
   return {
     get(route, ...handlers) {
+      firstSegments?.add(route);
       router.get(route, ...guards, ...handlers);
       routes.push({ method: 'GET', path: whole(route) });
     },
     post(route, check, ...handlers) {
+      firstSegments?.add(route);
       router.post(route, ...formBody, check.first, ...guards, ...check.afterGuard, ...handlers);
       routes.push({ method: 'POST', path: whole(route), check });
     },
