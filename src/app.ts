@@ -21,7 +21,6 @@ import { UserSessions } from './sessions/user-sessions';
 import { Mailer } from './platform/mailer';
 import { devMailRoutes } from './dev/dev-mail.routes';
 import { sessionMiddleware } from './sessions/middleware/session';
-import { whenSessionSent } from './sessions/middleware/when-session-sent';
 import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
 import { refusedFormWarning } from './sessions/insecure-request-warning';
@@ -214,9 +213,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
   productImageRoutes(app, { images: createProductImagesController({ images }) });
   app.use(staticFiles(PUBLIC_DIR));
 
-  app.use(sessions.whenCookieSent);
   app.use(
-    whenSessionSent(
+    sessions.whenCookieSent(
       absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }),
       loadUser({ users: User, cookie, sessionStore, securityLog }),
       completePendingOrders(cart, logger),

@@ -13,6 +13,8 @@ const SHORTEST_PREFIX = 3;
 
 /** The words of a text: lowercased, accents dropped, split on anything that is not a letter or digit. */
 export function wordsOf(text: string): string[] {
+  // The product list without a search, its most asked-for page, costs no Unicode work.
+  if (text === '') return [];
   return text
     .normalize('NFKD')
     .replace(/\p{Mark}/gu, '')

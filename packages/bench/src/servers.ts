@@ -43,7 +43,8 @@ export class Processes {
       BCRYPT_ROUNDS: String(bcryptRounds),
       LOGIN_RATE_LIMIT_PER_IP: '100000',
       LOGIN_RATE_LIMIT_WINDOW_MINUTES: '1',
-      LOG_LEVEL: 'warn',
+      // As in production: the request log line is part of every page's cost.
+      LOG_LEVEL: 'info',
       SEED_DEMO_DATA: 'false',
     };
     return this.keep(await startShopProcess(env, { name, nodeFlags: this.flags(name) }));

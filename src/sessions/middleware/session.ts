@@ -3,15 +3,19 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../platform/config';
 import type { SessionCookie } from '../session-cookie';
 import { toError } from '../session-promises';
+import { runInTurn } from '../../http/run-in-turn';
 
 /** express-session, run only where a request has a session or is about to begin one. */
 export interface Sessions {
   /**
-   * For every page: the session of a request that sent the session cookie. A visitor without one
-   * has no `req.session` at all: express-session would make one (a random id, a cookie object, two
-   * response hooks) only to throw it away, as nothing is stored for visitors.
+   * For every page: when the session cookie came, express-session, then `handlers` in turn (what
+   * only a request with a session needs: the absolute timeout, the User, the cart's counts, the
+   * CSRF token of a shopper's forms), as one middleware. A visitor without the cookie passes at the
+   * cost of one test: express-session would make a session (a random id, a cookie object, two
+   * response hooks) only to throw it away, as nothing is stored for visitors, and `req.session`
+   * stays absent.
    */
-  whenCookieSent: RequestHandler;
+  whenCookieSent(...handlers: RequestHandler[]): RequestHandler;
   /** For the one place a session begins (a login, accounts/login/login-flow.ts): the session, made now if there was none. */
   begin(req: Request, res: Response): Promise<void>;
 }
@@ -44,9 +48,12 @@ export function sessionMiddleware(config: Config, store: Store, cookie: SessionC
   // A cheap test that may say yes too often (another cookie's name ending so), never no wrongly.
   const cookieSent = `${cookie.name}=`;
   return {
-    whenCookieSent: (req, res, next) => {
-      if (req.headers.cookie?.includes(cookieSent)) middleware(req, res, next);
-      else next();
+    whenCookieSent: (...handlers) => {
+      const series = [middleware, ...handlers];
+      return (req, res, next) => {
+        if (req.headers.cookie?.includes(cookieSent)) runInTurn(series, req, res, next);
+        else next();
+      };
     },
     // express-session leaves a request that has a session as it is.
     begin: (req, res) =>
