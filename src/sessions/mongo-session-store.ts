@@ -117,7 +117,9 @@ export class MongoSessionStore extends BaseSessionStore {
 
   override touch(sid: string, data: SessionData, callback: Callback = () => {}): void {
     const now = this.now();
-    if (data.touchedAt !== undefined && now - data.touchedAt < this.touchIntervalMs) return process.nextTick(callback);
+    // Nothing to write: answered at once, express-session then sends the page in one write (an
+    // answer on a later tick makes it write all but the page's last byte first, and that byte after).
+    if (data.touchedAt !== undefined && now - data.touchedAt < this.touchIntervalMs) return callback();
     const cookie = storedCookie(data.cookie);
     const $set = { expires: this.expiryFrom(now, data), 'session.cookie': cookie, 'session.touchedAt': now };
     // No upsert (a session destroyed meanwhile stays so). A failure loses only the extension: the
