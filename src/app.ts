@@ -10,6 +10,7 @@ import { staticFiles } from './http/middleware/static-files';
 import { RATE_LIMITS_COLLECTION, RateLimitCounters, type RateLimitCounter } from './http/rate-limit-store';
 import { PUBLIC_DIR } from './http/assets';
 import { formBody } from './http/form-body';
+import { inTurn } from './http/run-in-turn';
 import { showFlash } from './http/middleware/show-flash';
 import { processNameHeader } from './http/middleware/process-name';
 import { errorHandler, notFoundHandler } from './http/middleware/error-handler';
@@ -206,9 +207,10 @@ export function createApp(config: Config, connections: AppConnections): Express 
   }
   // First: probes come every few seconds and need no log line, session or security headers.
   healthRoutes(app, { health: createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs }) });
-  app.use(requestLogger(logger));
-  app.use(compressWhenAsked());
-  app.use(securityHeaders({ isProduction: config.isProduction }));
+  // What every page gets, as one layer of the router: its log line, compression, security headers.
+  app.use(
+    inTurn(requestLogger(logger), compressWhenAsked(), securityHeaders({ isProduction: config.isProduction })),
+  );
   // Before the session: stylesheets, images and product photos cost no session lookup.
   productImageRoutes(app, { images: createProductImagesController({ images }) });
   app.use(staticFiles(PUBLIC_DIR));

@@ -22,3 +22,8 @@ export function runInTurn(handlers: readonly RequestHandler[], req: Request, res
   };
   step();
 }
+
+/** `handlers` as one middleware that runs them in turn (`runInTurn`). */
+export function inTurn(...handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => runInTurn(handlers, req, res, next);
+}

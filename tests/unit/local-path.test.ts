@@ -30,3 +30,17 @@ test('refuses anything that is not a string', () => {
   expect(localPath(['/cart'])).toBeUndefined();
   expect(localPath({ $gt: '' })).toBeUndefined();
 });
+
+test('the plain paths taken without the URL parser are exactly what the parser gives back', () => {
+  const parsed = (value: string) => {
+    const url = new URL(value, 'http://shop.invalid');
+    return `${url.pathname}${url.search}`;
+  };
+  const plain = ['/', '/products', '/products?page=2&sort=price', '/a//b', '/x?y?z', '/p?q=a+b', '/cart:1', '/@x'];
+  for (const value of plain) expect(localPath(value)).toBe(parsed(value));
+  // Not plain: the parser decides (dot segments, percent signs, an empty query).
+  expect(localPath('/a/./b')).toBe('/a/b');
+  expect(localPath('/products?')).toBe('/products');
+  expect(localPath('/products?q=a%20b')).toBe('/products?q=a%20b');
+  expect(localPath('/.//evil.example')).toBeUndefined();
+});
