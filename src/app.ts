@@ -208,9 +208,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // First: probes come every few seconds and need no log line, session or security headers.
   healthRoutes(app, { health: createHealthController({ pingTimeoutMs: config.database.requestTimeoutMs }) });
   // What every page gets, as one layer of the router: its log line, compression, security headers.
-  app.use(
-    inTurn(requestLogger(logger), compressWhenAsked(), securityHeaders({ isProduction: config.isProduction })),
-  );
+  app.use(inTurn(requestLogger(logger), compressWhenAsked(), securityHeaders({ isProduction: config.isProduction })));
   // Before the session: stylesheets, images and product photos cost no session lookup.
   productImageRoutes(app, { images: createProductImagesController({ images }) });
   app.use(staticFiles(PUBLIC_DIR));

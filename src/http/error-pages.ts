@@ -54,11 +54,8 @@ const RETRY_AFTER_SECONDS = 5;
  * unknown (the session could not be read), and showing "Log in" would tell a shopper they are not.
  */
 export function renderServiceUnavailable(req: Request, res: Response): void {
-  res
-    .status(503)
-    .set('Retry-After', String(RETRY_AFTER_SECONDS))
-    .render('errors/503', {
-      pageTitle: 'Shop briefly unavailable',
-      requestId: req.id,
-    });
+  res.status(503).set('Retry-After', String(RETRY_AFTER_SECONDS)).render('errors/503', {
+    pageTitle: 'Shop briefly unavailable',
+    requestId: req.id,
+  });
 }

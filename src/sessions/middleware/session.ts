@@ -60,7 +60,8 @@ export function sessionMiddleware(config: Config, store: Store, cookie: SessionC
       new Promise((resolve, reject) => {
         middleware(req, res, (error?: unknown) => {
           if (error !== undefined) reject(toError(error));
-          else if (req.session === undefined) reject(new Error('express-session made no session (its store is not ready)'));
+          else if (req.session === undefined)
+            reject(new Error('express-session made no session (its store is not ready)'));
           else resolve();
         });
       }),
