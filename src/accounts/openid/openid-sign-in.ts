@@ -69,7 +69,7 @@ export class OpenIdSignIn {
   /** "Confirm with <label>" for a shopper who has linked the provider. */
   readonly stepUpOption: StepUpOption = {
     id: 'openid',
-    view: 'accounts/openid/confirm-option',
+    view: '/accounts/openid/confirm-option',
     offeredTo: (user) => this.identities.hasAny(user._id),
   };
 
