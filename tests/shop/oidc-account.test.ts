@@ -16,7 +16,7 @@ import {
 } from '../helpers/oidc-shop';
 import { startTestOidcProvider } from '../helpers/oidc-provider';
 import { LOGIN_TWO_FACTOR, turnOnTwoFactor } from '../helpers/two-factor';
-import { TEST_SECRET, expectRedirect, formCsrfTokenIn, newShopper, type Agent } from '../helpers/shop';
+import { TEST_SECRET, expectRedirect, formCsrfTokenIn, logIn, newShopper, type Agent } from '../helpers/shop';
 
 /*
  * A logged-in shopper and the provider: linking it from the account page, unlinking it (never the
@@ -154,6 +154,21 @@ describe('unlinking', () => {
     }
     expect(await linksOf(await userIdOf(owner.email))).toHaveLength(1);
   });
+});
+
+test('an account without a password sets one within the fresh-login window, then logs in with it too', async () => {
+  const shopper = await providerShopper();
+  const password = 'a password of my own';
+  const page = await shopper.agent.get('/account/password').expect(200);
+  expect(page.text).not.toContain('name="currentPassword"');
+  expectRedirect(
+    await postOnPage(shopper.agent, '/account/password', '/account/password', {
+      password,
+      confirmPassword: password,
+    }),
+    '/account',
+  );
+  expectRedirect(await logIn(request.agent(oidc.shop.app), shopper.email, password), '/');
 });
 
 describe("confirm it's you through the provider", () => {
