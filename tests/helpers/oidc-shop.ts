@@ -21,12 +21,16 @@ export interface OidcShop {
   close(): Promise<void>;
 }
 
-export async function startOidcShop(label: string, options: { now?: () => number; logger?: Logger } = {}) {
-  const provider = await startTestOidcProvider({ publicUrl: PUBLIC_URL });
+export async function startOidcShop(
+  label: string,
+  options: { now?: () => number; logger?: Logger; publicUrl?: string } = {},
+) {
+  const publicUrl = options.publicUrl ?? PUBLIC_URL;
+  const provider = await startTestOidcProvider({ publicUrl });
   const config = loadConfig({
     NODE_ENV: 'test',
     SESSION_SECRET: TEST_SECRET,
-    PUBLIC_URL,
+    PUBLIC_URL: publicUrl,
     OIDC_LABEL: LABEL,
     ...provider.shopEnv,
   });
