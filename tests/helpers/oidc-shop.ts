@@ -1,9 +1,8 @@
-import type { Express } from 'express';
 import mongoose from 'mongoose';
 import { loadConfig } from '../../src/platform/config';
 import type { Logger } from '../../src/platform/logger';
 import { startTestOidcProvider, type LocalOidcProvider } from './oidc-provider';
-import { TEST_SECRET, startTestShop, type Agent, type TestShop } from './shop';
+import { TEST_SECRET, sessionsCollection, startTestShop, type Agent, type TestShop } from './shop';
 
 /*
  * The shop with sign-in through a real OpenID Provider (tests/helpers/oidc-provider.ts), as a
@@ -85,4 +84,12 @@ export async function linksOf(userId: unknown) {
   return mongoose.connection.collection('linked_identities').find({ userId }).toArray();
 }
 
-export type { Express };
+/** Logged-in session documents of this address in MongoDB. */
+export async function loggedInSessionsOf(email: string): Promise<number> {
+  return sessionsCollection().countDocuments({ 'session.isLoggedIn': true, 'session.user.email': email });
+}
+
+/** Whether the browser is logged in: /cart answers a shopper only. */
+export async function isLoggedIn(agent: Agent): Promise<boolean> {
+  return (await agent.get('/cart')).status === 200;
+}
