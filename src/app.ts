@@ -45,6 +45,7 @@ import { KnownDevices } from './accounts/login/known-devices';
 import { LoginFlow } from './accounts/login/login-flow';
 import { createLoginTwoFactorController } from './accounts/login/login-two-factor.controller';
 import { loginTwoFactorRoutes } from './accounts/login/login-two-factor.routes';
+import { OpenIdSignIn } from './accounts/openid/openid-sign-in';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { createCatalogController } from './catalog/catalog.controller';
 import { createAdminController } from './catalog/admin.controller';
@@ -150,6 +151,9 @@ export function createApp(config: Config, connections: AppConnections): Express 
     now,
   });
   const rateLimits = createAuthRateLimits(config, { counters, logger });
+  // Sign-in with an OpenID provider, only when OIDC_* are set: its links go with the account.
+  const oidc = config.accountSecurity.oidc;
+  const openId = oidc && new OpenIdSignIn({ settings: oidc, users: User, secrets: config.sessionSecrets, now });
   const accounts = new Accounts({
     users: User,
     bcryptRounds: config.bcryptRounds,
@@ -159,7 +163,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
     now,
     onPasswordReset: rateLimits.forgetFailedLogins,
     // A deleted account's products leave the shop; its orders stay, without the email.
-    onAccountDeleted: accountDeletionHooks(catalog, cart),
+    onAccountDeleted: [...(openId ? [openId.onAccountDeleted] : []), ...accountDeletionHooks(catalog, cart)],
     crash,
   });
 
@@ -171,6 +175,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
     now,
     checkPassword: (user, password) => accounts.checkPassword(user, password),
     securityLog,
+    options: openId ? [openId.stepUpOption] : [],
   });
   const notices = new SecurityNotices({ mailer, publicUrl: config.publicUrl, securityLog, now });
   const pendingSecondFactors = new PendingSecondFactors(sessionStore.sessions);
@@ -257,10 +262,26 @@ export function createApp(config: Config, connections: AppConnections): Express 
       notices,
       twoFactor,
       now,
+      openId,
     }),
     limits: rateLimits,
     csrf,
   });
+  if (openId) {
+    // The login and signup pages' "Log in with <label>" button.
+    app.locals.openIdLabel = openId.label;
+    openId.mount(app, {
+      config,
+      rateLimitContext: { counters, logger },
+      accounts,
+      flow: loginFlow,
+      stepUp,
+      notices,
+      securityLog,
+      limits: rateLimits,
+      csrf,
+    });
+  }
   // Without TOTP_KEY (production) the second factor is not offered: no such pages.
   if (twoFactor.offered) {
     twoFactorRoutes(app, {

@@ -37,6 +37,8 @@ export interface AccountControllerOptions {
   /** The second factor's state, on the account page. */
   twoFactor: Pick<TwoFactor, 'offered' | 'isOn' | 'recoveryCodesLeft'>;
   now: Clock;
+  /** The provider's section of the account page (accounts/openid/), when OIDC_* are set. */
+  openId?: { summary(user: UserDocument): Promise<object> };
 }
 
 /** Devices listed per page of /account/sessions. */
@@ -44,7 +46,8 @@ const DEVICES_PER_PAGE = 20;
 
 /** The shopper's account: its address, password, second factor, devices, and its end. */
 export function createAccountController(options: AccountControllerOptions) {
-  const { accounts, cookie, securityLog, userSessions, sessionReferences, stepUp, notices, twoFactor, now } = options;
+  const { accounts, cookie, securityLog, userSessions, sessionReferences, stepUp, notices, twoFactor, now, openId } =
+    options;
 
   // Each sensitive form shows the current password field only past the window (step-up).
   function renderChangePassword(req: Request, res: Response, user: UserDocument, errors: FieldErrors): void {
@@ -82,7 +85,7 @@ export function createAccountController(options: AccountControllerOptions) {
     });
   }
 
-  function getAccount(req: Request, res: Response): void {
+  async function getAccount(req: Request, res: Response): Promise<void> {
     const user = loggedInUser(req);
     res.render('accounts/account', {
       pageTitle: 'Your account',
@@ -92,6 +95,7 @@ export function createAccountController(options: AccountControllerOptions) {
       twoFactor: twoFactor.offered
         ? { on: twoFactor.isOn(user), recoveryCodesLeft: twoFactor.recoveryCodesLeft(user) }
         : undefined,
+      openId: await openId?.summary(user),
     });
   }
 

@@ -97,13 +97,15 @@ export class Accounts {
    */
   async authenticate(email: string, password: string): Promise<UserDocument | undefined> {
     const user = await this.users.findOne({ email });
-    const matches = await bcrypt.compare(password, user?.password ?? (await this.hashOfNothing()));
-    return user && matches ? user : undefined;
+    // An account without a password (made by an OpenID provider) fails like a wrong password, after as much work.
+    const matches = await bcrypt.compare(password, user?.password || (await this.hashOfNothing()));
+    return user?.password && matches ? user : undefined;
   }
 
-  /** Whether `password` is the shopper's (a comparison in constant time). */
-  checkPassword(user: UserDocument, password: string): Promise<boolean> {
-    return bcrypt.compare(password, user.password);
+  /** Whether `password` is the shopper's (a comparison in constant time); never for an account without one. */
+  async checkPassword(user: UserDocument, password: string): Promise<boolean> {
+    const matches = await bcrypt.compare(password, user.password || (await this.hashOfNothing()));
+    return Boolean(user.password) && matches;
   }
 
   /**

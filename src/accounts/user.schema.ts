@@ -27,8 +27,12 @@ export interface KnownDevice {
 
 export interface IUser {
   email: string;
-  /** A bcrypt hash; never leaves this document (not in sessions, not in views). */
-  password: string;
+  /**
+   * A bcrypt hash; never leaves this document (not in sessions, not in views). Absent for an
+   * account an OpenID provider made (accounts/openid/): it logs in there until the shopper sets
+   * one through the reset link.
+   */
+  password?: string;
   /**
    * Moves forward whenever every session of the shopper must end (log out everywhere, a password
    * change). A session carries the generation it began in; loadUser refuses any other, so a session
@@ -59,7 +63,7 @@ export type UserDocument = HydratedDocument<IUser, IUserMethods>;
 export const userSchema = new Schema<IUser, UserModel, IUserMethods>(
   {
     email: { type: String, required: true, unique: true, lowercase: true, trim: true },
-    password: { type: String, required: true },
+    password: { type: String },
     sessionGeneration: { type: Number, default: 0 },
     emailVerified: { type: Boolean, default: false },
     // Every query of these goes by the User's _id: they need no index of their own.

@@ -30,6 +30,10 @@ export type SecurityEvent =
   | 'passkey-removed'
   | 'provider-linked'
   | 'provider-unlinked'
+  /** A provider's callback refused (forged or missing state, replayed, declined, no address vouched for): `reason`. */
+  | 'provider-sign-in-refused'
+  /** An account made from the address an OpenID provider vouched for (no password). */
+  | 'provider-account-created'
   // An admin acting for the shop (ADMIN_EMAILS): `userId` is the admin's, `target` what they acted on.
   | 'admin-orders-viewed'
   | 'admin-order-cancelled'

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { OpenIdConnect, SignInRefused } from '../../src/accounts/openid-connect';
+import { OpenIdConnect, SignInRefused } from '../../src/accounts/openid/openid-connect';
 import type { OidcConfig } from '../../src/platform/config/account-security';
 import { startTestOidcProvider, type LocalOidcProvider } from '../helpers/oidc-provider';
 

@@ -76,7 +76,7 @@ start(async () => {
   app.post('/login', async (req, res, next) => {
     const { email, password } = req.body as Record<string, string>;
     const user = await User.findOne({ email });
-    if (!user || !(await bcrypt.compare(password, user.password))) {
+    if (!user?.password || !(await bcrypt.compare(password, user.password))) {
       res.redirect('/login');
       return;
     }

@@ -51,7 +51,7 @@ passport.use(
     User.findOne({ email: email.toLowerCase() })
       .then(async (user) => {
         if (!user) return done(null, false, { msg: `Email ${email} not found.` });
-        if (await bcrypt.compare(password, user.password)) return done(null, user);
+        if (user.password && (await bcrypt.compare(password, user.password))) return done(null, user);
         return done(null, false, { msg: 'Invalid email or password.' });
       })
       .catch((error: unknown) => done(error));

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import type { OidcConfig } from '../platform/config/account-security';
+import type { OidcConfig } from '../../platform/config/account-security';
 
 /**
  * Sign-in with an OpenID provider through openid-client (the certified relying party): the
