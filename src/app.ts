@@ -273,6 +273,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
     openId.mount(app, {
       config,
       rateLimitContext: { counters, logger },
+      logger,
       accounts,
       flow: loginFlow,
       stepUp,

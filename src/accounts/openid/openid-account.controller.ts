@@ -1,3 +1,5 @@
+import type { Logger } from '../../platform/logger';
+import { requestFields } from '../../http/middleware/request-logger';
 import type { Request, Response } from 'express';
 import { Types } from 'mongoose';
 import { flash } from '../../http/flash';
@@ -19,6 +21,8 @@ import { OPENID_ACCOUNT_PATH } from './openid.routes';
 import type { SignInCookies, SignInIntent } from './sign-in-cookies';
 
 export interface OpenIdAccountControllerOptions {
+  /** Where a provider that cannot be reached is reported. */
+  logger: Logger;
   oidc: OpenIdConnect;
   cookies: SignInCookies;
   identities: LinkedIdentities;
@@ -31,7 +35,7 @@ const LAST_WAY_IN =
 
 /** A logged-in shopper's links to the provider (/account/oidc): the list, link, unlink, and confirming through it. */
 export function createOpenIdAccountController(options: OpenIdAccountControllerOptions) {
-  const { oidc, cookies, identities, stepUp, securityLog } = options;
+  const { oidc, cookies, identities, stepUp, securityLog, logger } = options;
 
   async function render(req: Request, res: Response, user: UserDocument, errors: FieldErrors): Promise<void> {
     res.render('accounts/openid/providers', {
@@ -51,7 +55,7 @@ export function createOpenIdAccountController(options: OpenIdAccountControllerOp
     try {
       started = await oidc.start();
     } catch (error) {
-      req.log?.warn({ err: error }, 'OpenID provider unavailable');
+      logger.warn({ err: error, req: requestFields(req) }, 'OpenID provider unavailable');
       renderProviderUnavailable(res, oidc.label);
       return;
     }

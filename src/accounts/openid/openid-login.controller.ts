@@ -1,3 +1,5 @@
+import type { Logger } from '../../platform/logger';
+import { requestFields } from '../../http/middleware/request-logger';
 import type { NextFunction, Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { fieldErrors, hasErrors, type FieldErrors } from '../../http/form-errors';
@@ -15,6 +17,8 @@ import { OPENID_LINK_PATH } from './openid.routes';
 import type { PendingLink, SignInCookies } from './sign-in-cookies';
 
 export interface OpenIdLoginControllerOptions {
+  /** Where a provider that cannot be reached is reported. */
+  logger: Logger;
   oidc: OpenIdConnect;
   cookies: SignInCookies;
   identities: LinkedIdentities;
@@ -35,7 +39,7 @@ const WRONG_PASSWORD = 'That is not the password of this account.';
  * password once (never taken over on the provider's word).
  */
 export function createOpenIdLoginController(options: OpenIdLoginControllerOptions) {
-  const { oidc, cookies, identities, accounts, flow, notices, securityLog, callbacks } = options;
+  const { oidc, cookies, identities, accounts, flow, notices, securityLog, callbacks, logger } = options;
 
   function renderLink(res: Response, pending: PendingLink, errors: FieldErrors, message?: string): void {
     res.render('accounts/openid/link', {
@@ -54,7 +58,7 @@ export function createOpenIdLoginController(options: OpenIdLoginControllerOption
     try {
       started = await oidc.start();
     } catch (error) {
-      req.log?.warn({ err: error }, 'OpenID provider unavailable');
+      logger.warn({ err: error, req: requestFields(req) }, 'OpenID provider unavailable');
       renderProviderUnavailable(res, oidc.label);
       return;
     }
@@ -87,7 +91,7 @@ export function createOpenIdLoginController(options: OpenIdLoginControllerOption
           `Signing in with ${oidc.label} did not succeed. Start again from the login page.`,
         );
       } else {
-        req.log?.warn({ err: error }, 'OpenID provider unavailable');
+        logger.warn({ err: error, req: requestFields(req) }, 'OpenID provider unavailable');
         renderProviderUnavailable(res, oidc.label);
       }
       return;

@@ -1,3 +1,4 @@
+import type { Logger } from '../../platform/logger';
 import type { Types } from 'mongoose';
 import type { Parent } from '../../http/area-router';
 import type { RateLimitContext } from '../../http/middleware/rate-limit';
@@ -40,6 +41,7 @@ export interface OpenIdMountDeps {
   securityLog: SecurityLog;
   limits: AuthRateLimits;
   csrf: FormChecks;
+  logger: Logger;
 }
 
 /**
@@ -80,7 +82,7 @@ export class OpenIdSignIn {
 
   mount(app: Parent, deps: OpenIdMountDeps): void {
     const { oidc, cookies, identities } = this;
-    const { accounts, flow, stepUp, notices, securityLog } = deps;
+    const { accounts, flow, stepUp, notices, securityLog, logger } = deps;
     const callbacks = createOpenIdCallbacks({
       label: this.label,
       cookies,
@@ -99,10 +101,11 @@ export class OpenIdSignIn {
       notices,
       securityLog,
       callbacks,
+      logger,
     });
     openIdRoutes(app, {
       login,
-      account: createOpenIdAccountController({ oidc, cookies, identities, stepUp, securityLog }),
+      account: createOpenIdAccountController({ oidc, cookies, identities, stepUp, securityLog, logger }),
       readCookies: cookies.read,
       limits: deps.limits,
       openIdLimits: createOpenIdRateLimits(deps.config, deps.rateLimitContext),
