@@ -9,6 +9,15 @@ export type { Logger };
 const MAX_PENDING_LOG_BYTES = 4 * 1024 * 1024;
 
 /**
+ * The outputs holding a turn's lines: a process that exits before the turn ends (`process.exit`
+ * right after a last line) writes them first, as it would have written them unbatched.
+ */
+const corked = new Set<net.Socket>();
+process.on('exit', () => {
+  for (const socket of corked) socket.uncork();
+});
+
+/**
  * Where the process's lines go: standard output, written so that nothing the reader does (stall,
  * disappear) can block the process or keep it from exiting.
  *
@@ -91,8 +100,10 @@ export class LogOutput {
     if (this.batching) return;
     this.batching = true;
     socket.cork();
+    corked.add(socket);
     setImmediate(() => {
       this.batching = false;
+      corked.delete(socket);
       socket.uncork();
     });
   }
