@@ -77,6 +77,16 @@ import { recordRequests } from './metrics/middleware/record-requests';
 import { createMetricsController } from './metrics/metrics.controller';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { useShopViews } from './shop-views';
+import { webauthnBrowserModules } from './http/vendor-modules';
+import { Passkeys } from './accounts/passkeys/passkeys.service';
+import { relyingPartyOf } from './accounts/passkeys/relying-party';
+import { PasskeyChallenges } from './accounts/passkeys/passkey-challenges';
+import { passkeyStepUpOption } from './accounts/passkeys/passkey-step-up';
+import { createPasskeysController } from './accounts/passkeys/passkeys.controller';
+import { createPasskeyLoginController } from './accounts/passkeys/passkey-login.controller';
+import { createPasskeyLoginLimits } from './accounts/passkeys/passkey-rate-limits';
+import { passkeyRoutes } from './accounts/passkeys/passkeys.routes';
+import { LOGIN_PASSKEY_PATH, PASSKEY_PATHS, PASSKEYS_PATH } from './accounts/passkeys/passkey-paths';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -166,11 +176,19 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // How shoppers prove who they are: the second factor, a fresh login for what matters (step-up),
   // the mail and log lines of every change to that, and the one way every login ends (LoginFlow).
   const twoFactor = new TwoFactor({ users: User, keys: config.accountSecurity.totpKeys, now });
+  // Passkeys for PUBLIC_URL's host; their challenges in signed cookies, each sent to its ceremony's endpoint only.
+  const passkeys = new Passkeys({ users: User, relyingParty: relyingPartyOf(config.publicUrl), now });
+  const passkeyChallenges = new PasskeyChallenges({
+    secrets: config.sessionSecrets,
+    now,
+    paths: { login: LOGIN_PASSKEY_PATH, add: PASSKEYS_PATH, confirm: PASSKEY_PATHS.confirm },
+  });
   const stepUp = new StepUp({
     windowMs: config.session.freshLoginMs,
     now,
     checkPassword: (user, password) => accounts.checkPassword(user, password),
     securityLog,
+    options: [passkeyStepUpOption(passkeys)],
   });
   const notices = new SecurityNotices({ mailer, publicUrl: config.publicUrl, securityLog, now });
   const pendingSecondFactors = new PendingSecondFactors(sessionStore.sessions);
@@ -212,6 +230,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Before the session: stylesheets, images and product photos cost no session lookup.
   productImageRoutes(app, { images: createProductImagesController({ images }) });
   app.use(staticFiles(PUBLIC_DIR));
+  // @simplewebauthn/browser, the passkey pages' module, same-origin (the CSP's script-src 'self').
+  app.use(webauthnBrowserModules());
 
   app.use(sessionMiddleware(config, sessionStore, cookie));
   app.use(absoluteTimeout({ cookie, timeoutMs: config.session.absoluteTimeoutMs, now, securityLog }));
@@ -271,6 +291,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
     });
   }
   stepUpRoutes(app, { confirm: createConfirmController({ stepUp }), limits: rateLimits, csrf });
+  passkeyRoutes(app, {
+    passkeys: createPasskeysController({ passkeys, challenges: passkeyChallenges, stepUp, notices }),
+    login: createPasskeyLoginController({ passkeys, challenges: passkeyChallenges, flow: loginFlow, stepUp, securityLog }),
+    limits: rateLimits,
+    loginLimits: createPasskeyLoginLimits(config, { counters, logger }),
+    csrf,
+  });
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') devMailRoutes(app, { mailer });
   adminRoutes(app, {

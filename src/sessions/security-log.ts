@@ -28,6 +28,8 @@ export type SecurityEvent =
   | 'login-new-device'
   | 'passkey-added'
   | 'passkey-removed'
+  /** A passkey's signature counter did not move forward: perhaps a copied authenticator; the login was refused. */
+  | 'passkey-counter-went-back'
   | 'provider-linked'
   | 'provider-unlinked'
   // An admin acting for the shop (ADMIN_EMAILS): `userId` is the admin's, `target` what they acted on.
