@@ -62,7 +62,7 @@ export function createPasskeyLoginController({ passkeys, challenges, flow, stepU
     }
     const verified = await passkeys.verify(response, challenge);
     if (!verified.ok) {
-      refused(req, res, verified.reason);
+      refused(req, res, verified.reason, verified.userId);
       return;
     }
     const returnTo = localPath(formField(req, 'returnTo'));

@@ -33,7 +33,10 @@ export type AddResult =
  */
 export type PasskeyRefusal = 'unknown-passkey' | 'not-verified' | 'counter-went-back';
 
-export type VerifyResult = { ok: true; user: UserDocument; passkey: PasskeySummary } | { ok: false; reason: PasskeyRefusal };
+export type VerifyResult =
+  | { ok: true; user: UserDocument; passkey: PasskeySummary }
+  /** `userId`: the account of a passkey whose signature was good (a counter gone back). */
+  | { ok: false; reason: PasskeyRefusal; userId?: string };
 
 /** The WebAuthn user handle of an account: its id's 12 bytes (opaque, no email or name in it). */
 function userHandleOf(userId: Types.ObjectId): Uint8Array<ArrayBuffer> {
@@ -153,7 +156,8 @@ export class Passkeys {
    * person verified, be signed by its key, and move its signature counter forward (or keep none).
    */
   async verify(response: AuthenticationResponseJSON, challenge: string, onlyFor?: Types.ObjectId): Promise<VerifyResult> {
-    const passkey = await Passkey.findOne({ credentialId: response.id }).lean();
+    // A document, not lean: its public key then is a Buffer (lean gives BSON's Binary).
+    const passkey = await Passkey.findOne({ credentialId: response.id });
     if (passkey === null || (onlyFor !== undefined && !passkey.userId.equals(onlyFor)))
       return { ok: false, reason: 'unknown-passkey' };
     const handle = response.response.userHandle;
@@ -177,14 +181,16 @@ export class Passkeys {
     } catch {
       return { ok: false, reason: 'not-verified' };
     }
+    const userId = passkey.userId.toHexString();
     if ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter)
-      return { ok: false, reason: 'counter-went-back' };
+      return { ok: false, reason: 'counter-went-back', userId };
     // One conditional update: of two uses with one counter value (a copy racing the original), one passes.
     const moved = await Passkey.updateOne(
       newCounter > 0 ? { _id: passkey._id, counter: { $lt: newCounter } } : { _id: passkey._id },
       { $set: { counter: newCounter, lastUsedAt: new Date(this.options.now()) } },
     );
-    if (moved.matchedCount === 0) return { ok: false, reason: newCounter > 0 ? 'counter-went-back' : 'unknown-passkey' };
+    if (moved.matchedCount === 0)
+      return newCounter > 0 ? { ok: false, reason: 'counter-went-back', userId } : { ok: false, reason: 'unknown-passkey' };
     const user = await this.options.users.findById(passkey.userId);
     if (user === null) return { ok: false, reason: 'unknown-passkey' };
     return { ok: true, user, passkey: { _id: passkey._id, name: passkey.name, createdAt: passkey.createdAt } };
