@@ -293,7 +293,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   stepUpRoutes(app, { confirm: createConfirmController({ stepUp }), limits: rateLimits, csrf });
   passkeyRoutes(app, {
     passkeys: createPasskeysController({ passkeys, challenges: passkeyChallenges, stepUp, notices }),
-    login: createPasskeyLoginController({ passkeys, challenges: passkeyChallenges, flow: loginFlow, stepUp, securityLog }),
+    login: createPasskeyLoginController({
+      passkeys,
+      challenges: passkeyChallenges,
+      flow: loginFlow,
+      stepUp,
+      securityLog,
+    }),
     limits: rateLimits,
     loginLimits: createPasskeyLoginLimits(config, { counters, logger }),
     csrf,

@@ -67,7 +67,10 @@ export class SoftwareAuthenticator {
 
   constructor(readonly origin: string) {}
 
-  register(options: PublicKeyCredentialCreationOptionsJSON, overrides: CeremonyOverrides = {}): RegistrationResponseJSON {
+  register(
+    options: PublicKeyCredentialCreationOptionsJSON,
+    overrides: CeremonyOverrides = {},
+  ): RegistrationResponseJSON {
     const rpId = overrides.rpId ?? options.rp.id ?? new URL(this.origin).hostname;
     const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const credentialId = crypto.randomBytes(16);
@@ -118,7 +121,11 @@ export class SoftwareAuthenticator {
     if (credential === undefined) throw new Error('this authenticator holds no credential for these options');
     credential.counter += 1;
     const flags = FLAG_UP | (overrides.userVerified === false ? 0 : FLAG_UV);
-    const authData = Buffer.concat([sha256(overrides.rpId ?? credential.rpId), Buffer.from([flags]), uint32(credential.counter)]);
+    const authData = Buffer.concat([
+      sha256(overrides.rpId ?? credential.rpId),
+      Buffer.from([flags]),
+      uint32(credential.counter),
+    ]);
     const clientDataJSON = Buffer.from(
       JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: overrides.origin ?? this.origin }),
     );

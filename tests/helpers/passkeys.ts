@@ -1,6 +1,9 @@
 import type { Express } from 'express';
 import request, { type Response } from 'supertest';
-import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import { formCsrfTokenIn, type Agent, type Shopper } from './shop';
 import type { SoftwareAuthenticator, SoftwareCredential, CeremonyOverrides } from './passkey-authenticator';
 

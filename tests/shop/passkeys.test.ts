@@ -169,7 +169,9 @@ describe('logging in with a passkey', () => {
     // Discoverable: no credential named, no account asked for.
     expect(options.allowCredentials ?? []).toEqual([]);
     expect(options.userVerification).toBe('required');
-    expect(String(optionsResponse.headers['set-cookie'])).toMatch(/passkey-login=s%3A.*Path=\/login\/passkey; .*HttpOnly; SameSite=Strict/);
+    expect(String(optionsResponse.headers['set-cookie'])).toMatch(
+      /passkey-login=s%3A.*Path=\/login\/passkey; .*HttpOnly; SameSite=Strict/,
+    );
     expect(await sessionsCollection().countDocuments()).toBe(before);
     // A refused attempt writes none either.
     const wrong = authenticator.authenticate(options, undefined, { origin: 'https://evil.example' });
@@ -180,10 +182,17 @@ describe('logging in with a passkey', () => {
     const answer = await logInWithPasskey(agent, authenticator, undefined, {}, '/orders');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ location: '/orders' });
-    const session = await sessionsCollection().findOne({ 'session.user.email': shopper.email }, { sort: { expires: -1 } });
+    const session = await sessionsCollection().findOne(
+      { 'session.user.email': shopper.email },
+      { sort: { expires: -1 } },
+    );
     expect(session?.session).toMatchObject({ isLoggedIn: true, user: { email: shopper.email } });
     await agent.get('/cart').expect(200);
-    expect(securityEvents().filter((line) => line.event === 'login').at(-1)).toMatchObject({ method: 'passkey' });
+    expect(
+      securityEvents()
+        .filter((line) => line.event === 'login')
+        .at(-1),
+    ).toMatchObject({ method: 'passkey' });
     const stored = await Passkey.findOne({ credentialId: authenticator.credentials[0].id }).lean();
     expect(stored).toMatchObject({ counter: authenticator.credentials[0].counter, lastUsedAt: new Date(clock) });
     expect((await agent.get('/account/passkeys').expect(200)).text).toContain('last used');
@@ -204,7 +213,9 @@ describe('logging in with a passkey', () => {
     const { authenticator } = await shopperWithPasskey('replay');
     const agent = request.agent(shop.app);
     const { token, options, optionsResponse } = await startPasskeyLogin(agent);
-    const cookies = (optionsResponse.headers['set-cookie'] as unknown as string[]).map((cookie) => cookie.split(';')[0]);
+    const cookies = (optionsResponse.headers['set-cookie'] as unknown as string[]).map(
+      (cookie) => cookie.split(';')[0],
+    );
     const csrfCookie = (await agent.jar.getCookies({ path: '/', domain: '127.0.0.1', secure: false, script: false }))
       .filter((cookie) => cookie.name === 'csrf')
       .map((cookie) => `csrf=${cookie.value}`);
@@ -255,7 +266,7 @@ describe('logging in with a passkey', () => {
     expect((await logInWithPasskey(request.agent(shop.app), authenticator)).status).toBe(200);
   });
 
-  test("an unknown passkey, or one whose user handle names another account, logs no one in", async () => {
+  test('an unknown passkey, or one whose user handle names another account, logs no one in', async () => {
     const { authenticator } = await shopperWithPasskey('owner');
     const { shopper: other } = await shopperWithPasskey('other');
     const stranger = new SoftwareAuthenticator(origin());
@@ -267,7 +278,11 @@ describe('logging in with a passkey', () => {
     const impostor = { ...credential, userHandle: otherHandle };
     const answer = await logInWithPasskey(request.agent(shop.app), authenticator, impostor);
     expect(answer.status).toBe(401);
-    expect(securityEvents().at(-1)).toMatchObject({ event: 'login-failed', method: 'passkey', reason: 'unknown-passkey' });
+    expect(securityEvents().at(-1)).toMatchObject({
+      event: 'login-failed',
+      method: 'passkey',
+      reason: 'unknown-passkey',
+    });
   });
 
   test('the login endpoints are rate-limited per address like the login form', async () => {
@@ -313,7 +328,11 @@ describe('"Confirm it\'s you" with a passkey', () => {
     });
     expect(confirmed.body).toEqual({ location: '/account/passkeys' });
     expect((await addOptions(shopper, { name: 'Now fresh' })).status).toBe(200);
-    expect(securityEvents().filter((line) => line.event === 'step-up').at(-1)).toMatchObject({ method: 'passkey' });
+    expect(
+      securityEvents()
+        .filter((line) => line.event === 'step-up')
+        .at(-1),
+    ).toMatchObject({ method: 'passkey' });
   });
 });
 
@@ -366,7 +385,11 @@ describe('hostile requests: 4xx JSON, never a 500', () => {
     const { shopper } = await shopperWithPasskey('csrf');
     for (const path of ['/account/passkeys/options', '/account/passkeys', '/account/passkeys/confirm/options']) {
       const refused = await postJson(shopper.agent, path, undefined, { name: 'Forged' });
-      expect({ path, status: refused.status, json: refused.type }).toEqual({ path, status: 403, json: 'application/json' });
+      expect({ path, status: refused.status, json: refused.type }).toEqual({
+        path,
+        status: 403,
+        json: 'application/json',
+      });
       expect(refused.body.error).toMatch(/refused/);
     }
     for (const path of ['/login/passkey/options', '/login/passkey']) {
@@ -382,7 +405,11 @@ describe('hostile requests: 4xx JSON, never a 500', () => {
     const agent = request.agent(shop.app);
     const token = formCsrfTokenIn((await agent.get('/login').expect(200)).text, '/login');
     const send = (path: string, csrf: string, client = agent) =>
-      client.post(path).set('x-csrf-token', csrf).set('Accept', 'application/json').set('Content-Type', 'application/json');
+      client
+        .post(path)
+        .set('x-csrf-token', csrf)
+        .set('Accept', 'application/json')
+        .set('Content-Type', 'application/json');
     const malformed = await send('/login/passkey', token).send('{"id": ');
     expect([malformed.status, malformed.type]).toEqual([400, 'application/json']);
     const huge = await send('/login/passkey', token).send(JSON.stringify({ id: 'a'.repeat(20_000) }));
@@ -391,8 +418,18 @@ describe('hostile requests: 4xx JSON, never a 500', () => {
       [],
       { id: { $gt: '' }, rawId: { $gt: '' }, type: 'public-key', response: {} },
       { id: 'abc', rawId: 'abc', type: 'public-key', response: 'x' },
-      { id: 'abc', rawId: 'abc', type: 'public-key', response: { clientDataJSON: 1, authenticatorData: [], signature: null } },
-      { id: 'a b', rawId: 'a b', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } },
+      {
+        id: 'abc',
+        rawId: 'abc',
+        type: 'public-key',
+        response: { clientDataJSON: 1, authenticatorData: [], signature: null },
+      },
+      {
+        id: 'a b',
+        rawId: 'a b',
+        type: 'public-key',
+        response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+      },
     ]) {
       const { options } = await startPasskeyLogin(agent);
       expect(options.challenge).toBeDefined();
@@ -440,7 +477,11 @@ test('indexes: passkeys by shopper and by credential (unique); used challenges e
   const db = mongoose.connection.db;
   if (!db) throw new Error('not connected');
   const keys = async (name: string) =>
-    (await db.collection(name).indexes()).map(({ key, unique, expireAfterSeconds }) => ({ key, unique, expireAfterSeconds }));
+    (await db.collection(name).indexes()).map(({ key, unique, expireAfterSeconds }) => ({
+      key,
+      unique,
+      expireAfterSeconds,
+    }));
   expect(await keys('passkeys')).toEqual(
     expect.arrayContaining([
       expect.objectContaining({ key: { userId: 1 } }),

@@ -69,7 +69,11 @@ export class LoginFlow {
     res.redirect(LOGIN_TWO_FACTOR_PATH);
   }
 
-  async complete(req: Request, res: Response, { user, method, returnTo, generation, answer }: LoginOptions): Promise<void> {
+  async complete(
+    req: Request,
+    res: Response,
+    { user, method, returnTo, generation, answer }: LoginOptions,
+  ): Promise<void> {
     const now = this.options.now();
     await startLoggedInSession(req, {
       user: sessionUserFor(user),

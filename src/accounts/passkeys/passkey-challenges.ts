@@ -62,7 +62,10 @@ export class PasskeyChallenges {
     const cookie = parseChallengeCookie(signed[cookieName(kind)]);
     if (cookie === undefined || cookie.userId !== userId || cookie.expiresAt <= this.options.now()) return undefined;
     try {
-      await UsedPasskeyChallenge.create({ _id: challengeHash(cookie.challenge), expiresAt: new Date(cookie.expiresAt) });
+      await UsedPasskeyChallenge.create({
+        _id: challengeHash(cookie.challenge),
+        expiresAt: new Date(cookie.expiresAt),
+      });
     } catch (error) {
       if (isDuplicateKey(error)) return undefined;
       throw error;

@@ -22,7 +22,8 @@ export interface PasskeyLoginControllerOptions {
 const NOT_A_PASSKEY = 'That is not a passkey the shop can use.';
 const EXPIRED = 'This request has expired or was already used: try again.';
 const REFUSED: Record<PasskeyRefusal, string> = {
-  'unknown-passkey': 'That passkey is not one the shop knows: log in with your password, then add it on your account page.',
+  'unknown-passkey':
+    'That passkey is not one the shop knows: log in with your password, then add it on your account page.',
   'not-verified': 'The passkey could not be verified: try again.',
   'counter-went-back':
     'That passkey was refused: its use counter went backwards, as a copied one would. Log in another way; we have noted it.',
@@ -33,7 +34,13 @@ const REFUSED: Record<PasskeyRefusal, string> = {
  * CSRF token in a header; the challenge in a signed cookie, so nothing is written to a session
  * until the passkey is verified), and "Confirm it's you" for a logged-in shopper (step-up/).
  */
-export function createPasskeyLoginController({ passkeys, challenges, flow, stepUp, securityLog }: PasskeyLoginControllerOptions) {
+export function createPasskeyLoginController({
+  passkeys,
+  challenges,
+  flow,
+  stepUp,
+  securityLog,
+}: PasskeyLoginControllerOptions) {
   /** A refused passkey: a failed login (or confirmation) in the security log; a counter gone back is an event of its own. */
   function refused(req: Request, res: Response, reason: PasskeyRefusal, userId?: string): void {
     if (reason === 'counter-went-back') securityLog.event(req, 'passkey-counter-went-back', { userId, reason });

@@ -26,7 +26,9 @@ function credentialOf(req: Request): string | undefined {
 export function createPasskeyLoginLimits({ rateLimit: limits }: Config, context: RateLimitContext): PasskeyLoginLimits {
   const { perIp, perAccount, windowMs } = limits.login;
   return {
-    options: [rateLimiter(context, { identifier: 'passkey-options-ip', limit: perIp, windowMs, retryPath: LOGIN_PATH })],
+    options: [
+      rateLimiter(context, { identifier: 'passkey-options-ip', limit: perIp, windowMs, retryPath: LOGIN_PATH }),
+    ],
     login: [
       rateLimiter(context, { identifier: 'passkey-login-ip', limit: perIp, windowMs, retryPath: LOGIN_PATH }),
       rateLimiter(context, {

@@ -23,8 +23,7 @@ export const MAX_PASSKEYS = 20;
 export type PasskeySummary = Pick<IPasskey, '_id' | 'name' | 'createdAt' | 'lastUsedAt'>;
 
 export type AddResult =
-  | { ok: true; passkey: PasskeySummary }
-  | { ok: false; reason: 'not-verified' | 'already-added' | 'too-many' };
+  { ok: true; passkey: PasskeySummary } | { ok: false; reason: 'not-verified' | 'already-added' | 'too-many' };
 
 /**
  * Why a passkey did not log in: not one of the shop's, or not the account it names; the
@@ -155,7 +154,11 @@ export class Passkeys {
    * `onlyFor`'s, when given), name its own account, come from the shop's origin and RP ID with the
    * person verified, be signed by its key, and move its signature counter forward (or keep none).
    */
-  async verify(response: AuthenticationResponseJSON, challenge: string, onlyFor?: Types.ObjectId): Promise<VerifyResult> {
+  async verify(
+    response: AuthenticationResponseJSON,
+    challenge: string,
+    onlyFor?: Types.ObjectId,
+  ): Promise<VerifyResult> {
     // A document, not lean: its public key then is a Buffer (lean gives BSON's Binary).
     const passkey = await Passkey.findOne({ credentialId: response.id });
     if (passkey === null || (onlyFor !== undefined && !passkey.userId.equals(onlyFor)))
@@ -190,14 +193,20 @@ export class Passkeys {
       { $set: { counter: newCounter, lastUsedAt: new Date(this.options.now()) } },
     );
     if (moved.matchedCount === 0)
-      return newCounter > 0 ? { ok: false, reason: 'counter-went-back', userId } : { ok: false, reason: 'unknown-passkey' };
+      return newCounter > 0
+        ? { ok: false, reason: 'counter-went-back', userId }
+        : { ok: false, reason: 'unknown-passkey' };
     const user = await this.options.users.findById(passkey.userId);
     if (user === null) return { ok: false, reason: 'unknown-passkey' };
     return { ok: true, user, passkey: { _id: passkey._id, name: passkey.name, createdAt: passkey.createdAt } };
   }
 
   /** Removes one of the shopper's passkeys; undefined when it is not theirs (or gone already). */
-  async remove(user: UserDocument, proof: FreshAuthentication, passkeyId: Types.ObjectId): Promise<PasskeySummary | undefined> {
+  async remove(
+    user: UserDocument,
+    proof: FreshAuthentication,
+    passkeyId: Types.ObjectId,
+  ): Promise<PasskeySummary | undefined> {
     proof.assertFor(user);
     const removed = await Passkey.findOneAndDelete({ _id: passkeyId, userId: user._id }).lean();
     return removed === null ? undefined : { _id: removed._id, name: removed.name, createdAt: removed.createdAt };

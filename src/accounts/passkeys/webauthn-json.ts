@@ -33,7 +33,9 @@ function credentialId(body: Record<string, unknown>): string | undefined {
 function transportsOf(value: unknown): PasskeyTransport[] {
   if (!Array.isArray(value)) return [];
   const known: readonly string[] = PASSKEY_TRANSPORTS;
-  return [...new Set(value.filter((item): item is PasskeyTransport => typeof item === 'string' && known.includes(item)))];
+  return [
+    ...new Set(value.filter((item): item is PasskeyTransport => typeof item === 'string' && known.includes(item))),
+  ];
 }
 
 /** A registration's response (navigator.credentials.create), or undefined when it is not one. */

@@ -29,7 +29,9 @@ export const jsonErrors: ErrorRequestHandler = (error: unknown, req, res, next) 
   }
   if (error instanceof TooManyRequestsError) {
     const minutes = Math.max(1, Math.ceil(error.retryAfterSeconds / 60));
-    res.status(429).json({ error: `Too many attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.` });
+    res
+      .status(429)
+      .json({ error: `Too many attempts. Try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}.` });
     return;
   }
   res.status(status).json({ error: MESSAGES[status] ?? 'The request could not be processed.' });
