@@ -78,15 +78,7 @@ import { createMetricsController } from './metrics/metrics.controller';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { useShopViews } from './shop-views';
 import { webauthnBrowserModules } from './http/vendor-modules';
-import { Passkeys } from './accounts/passkeys/passkeys.service';
-import { relyingPartyOf } from './accounts/passkeys/relying-party';
-import { PasskeyChallenges } from './accounts/passkeys/passkey-challenges';
-import { passkeyStepUpOption } from './accounts/passkeys/passkey-step-up';
-import { createPasskeysController } from './accounts/passkeys/passkeys.controller';
-import { createPasskeyLoginController } from './accounts/passkeys/passkey-login.controller';
-import { createPasskeyLoginLimits } from './accounts/passkeys/passkey-rate-limits';
-import { passkeyRoutes } from './accounts/passkeys/passkeys.routes';
-import { LOGIN_PASSKEY_PATH, PASSKEY_PATHS, PASSKEYS_PATH } from './accounts/passkeys/passkey-paths';
+import { createPasskeysArea } from './accounts/passkeys/passkeys-area';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -176,19 +168,13 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // How shoppers prove who they are: the second factor, a fresh login for what matters (step-up),
   // the mail and log lines of every change to that, and the one way every login ends (LoginFlow).
   const twoFactor = new TwoFactor({ users: User, keys: config.accountSecurity.totpKeys, now });
-  // Passkeys for PUBLIC_URL's host; their challenges in signed cookies, each sent to its ceremony's endpoint only.
-  const passkeys = new Passkeys({ users: User, relyingParty: relyingPartyOf(config.publicUrl), now });
-  const passkeyChallenges = new PasskeyChallenges({
-    secrets: config.sessionSecrets,
-    now,
-    paths: { login: LOGIN_PASSKEY_PATH, add: PASSKEYS_PATH, confirm: PASSKEY_PATHS.confirm },
-  });
+  const passkeys = createPasskeysArea(config, { users: User, now });
   const stepUp = new StepUp({
     windowMs: config.session.freshLoginMs,
     now,
     checkPassword: (user, password) => accounts.checkPassword(user, password),
     securityLog,
-    options: [passkeyStepUpOption(passkeys)],
+    options: [passkeys.stepUpOption],
   });
   const notices = new SecurityNotices({ mailer, publicUrl: config.publicUrl, securityLog, now });
   const pendingSecondFactors = new PendingSecondFactors(sessionStore.sessions);
@@ -291,19 +277,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
     });
   }
   stepUpRoutes(app, { confirm: createConfirmController({ stepUp }), limits: rateLimits, csrf });
-  passkeyRoutes(app, {
-    passkeys: createPasskeysController({ passkeys, challenges: passkeyChallenges, stepUp, notices }),
-    login: createPasskeyLoginController({
-      passkeys,
-      challenges: passkeyChallenges,
-      flow: loginFlow,
-      stepUp,
-      securityLog,
-    }),
-    limits: rateLimits,
-    loginLimits: createPasskeyLoginLimits(config, { counters, logger }),
-    csrf,
-  });
+  passkeys.routes(app, { stepUp, notices, flow: loginFlow, securityLog, limits: rateLimits, csrf, counters, logger });
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') devMailRoutes(app, { mailer });
   adminRoutes(app, {
