@@ -24,6 +24,8 @@ export interface LoginOptions {
   returnTo?: string;
   /** The shopper's session generation, when the caller has just moved it (a password reset); else the User's. */
   generation?: number;
+  /** `json`: answer `{ location }` instead of redirecting, for a page's script (a passkey login). */
+  answer?: 'redirect' | 'json';
 }
 
 export interface LoginFlowOptions {
@@ -67,7 +69,11 @@ export class LoginFlow {
     res.redirect(LOGIN_TWO_FACTOR_PATH);
   }
 
-  async complete(req: Request, res: Response, { user, method, returnTo, generation }: LoginOptions): Promise<void> {
+  async complete(
+    req: Request,
+    res: Response,
+    { user, method, returnTo, generation, answer }: LoginOptions,
+  ): Promise<void> {
     const now = this.options.now();
     await startLoggedInSession(req, {
       user: sessionUserFor(user),
@@ -80,6 +86,7 @@ export class LoginFlow {
     if (device.isNew) this.options.notices.notify(req, user, 'new-device');
     // Redirect only once the session is in the store: the next request must find it there.
     await saveSession(req);
-    res.redirect(returnTo ?? '/');
+    if (answer === 'json') res.json({ location: returnTo ?? '/' });
+    else res.redirect(returnTo ?? '/');
   }
 }
