@@ -80,6 +80,8 @@ import { recordRequests } from './metrics/middleware/record-requests';
 import { createMetricsController } from './metrics/metrics.controller';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { useShopViews } from './shop-views';
+import { webauthnBrowserModules } from './http/vendor-modules';
+import { createPasskeysArea } from './accounts/passkeys/passkeys-area';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -153,7 +155,17 @@ export function createApp(config: Config, connections: AppConnections): Express 
   const rateLimits = createAuthRateLimits(config, { counters, logger });
   // Sign-in with an OpenID provider, only when OIDC_* are set: its links go with the account.
   const oidc = config.accountSecurity.oidc;
-  const openId = oidc && new OpenIdSignIn({ settings: oidc, users: User, secrets: config.sessionSecrets, now });
+  // Passkeys first: an account with one may drop its last link to the provider.
+  const passkeys = createPasskeysArea(config, { users: User, now });
+  const openId =
+    oidc &&
+    new OpenIdSignIn({
+      settings: oidc,
+      users: User,
+      secrets: config.sessionSecrets,
+      now,
+      hasOtherWayIn: (userId) => passkeys.passkeys.has(userId),
+    });
   const accounts = new Accounts({
     users: User,
     bcryptRounds: config.bcryptRounds,
@@ -175,7 +187,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
     now,
     checkPassword: (user, password) => accounts.checkPassword(user, password),
     securityLog,
-    options: openId ? [openId.stepUpOption] : [],
+    options: [passkeys.stepUpOption, ...(openId ? [openId.stepUpOption] : [])],
   });
   const notices = new SecurityNotices({ mailer, publicUrl: config.publicUrl, securityLog, now });
   const pendingSecondFactors = new PendingSecondFactors(sessionStore.sessions);
@@ -217,6 +229,8 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // Before the session: stylesheets, images and product photos cost no session lookup.
   productImageRoutes(app, { images: createProductImagesController({ images }) });
   app.use(staticFiles(PUBLIC_DIR));
+  // @simplewebauthn/browser, the passkey pages' module, same-origin (the CSP's script-src 'self').
+  app.use(webauthnBrowserModules());
 
   app.use(
     sessions.whenCookieSent(
@@ -292,6 +306,7 @@ export function createApp(config: Config, connections: AppConnections): Express 
     });
   }
   stepUpRoutes(app, { confirm: createConfirmController({ stepUp }), limits: rateLimits, csrf });
+  passkeys.routes(app, { stepUp, notices, flow: loginFlow, securityLog, limits: rateLimits, csrf, counters, logger });
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') devMailRoutes(app, { mailer });
   adminRoutes(app, {

@@ -1,5 +1,6 @@
 import { Schema, Types, model, type Model } from 'mongoose';
 import { AccountToken } from './account-token.model';
+import { Passkey } from './passkeys/passkey.model';
 import type { UserModel } from './user.schema';
 
 /** What another area does once an account is deleted; it may run more than once for one account. */
@@ -26,10 +27,11 @@ const accountDeletionSchema = new Schema<IAccountDeletion>(
 
 const AccountDeletion: Model<IAccountDeletion> = model<IAccountDeletion>('AccountDeletion', accountDeletionSchema);
 
-/** Step 2 of a deletion: the record, the User's links, the User. */
+/** Step 2 of a deletion: the record, the User's links and passkeys, the User. */
 export async function deleteUser(users: UserModel, userId: Types.ObjectId, at: Date): Promise<void> {
   await AccountDeletion.updateOne({ _id: userId }, { $setOnInsert: { at } }, { upsert: true });
   await AccountToken.deleteMany({ userId });
+  await Passkey.deleteMany({ userId });
   await users.deleteOne({ _id: userId });
 }
 

@@ -108,3 +108,6 @@ export const enableTwoFactorRules = [currentPassword(), ...codeRules];
 export const disableTwoFactorRules = [currentPassword(), ...codeRules];
 
 export const recoveryCodesRules = [currentPassword()];
+
+/** A sensitive form whose only field besides its own is the current password, asked past the window (passkeys). */
+export const currentPasswordRules = [currentPassword()];

@@ -1,5 +1,6 @@
 import { assetUrl } from './assets';
 import { formatCents, formatPrice } from './money';
+import { WEBAUTHN_BROWSER_URL } from './vendor-modules';
 
 /** Shown for a product without an image. */
 export const PLACEHOLDER_IMAGE = '/images/placeholder.svg';
@@ -22,4 +23,6 @@ export const viewHelpers = {
   formatPrice,
   formatCents,
   formatDate,
+  /** @simplewebauthn/browser's module, for the passkey pages' script (public/js/passkeys.mjs). */
+  webauthnBrowserUrl: WEBAUTHN_BROWSER_URL,
 };

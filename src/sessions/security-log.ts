@@ -28,6 +28,8 @@ export type SecurityEvent =
   | 'login-new-device'
   | 'passkey-added'
   | 'passkey-removed'
+  /** A passkey's signature counter did not move forward: perhaps a copied authenticator; the login was refused. */
+  | 'passkey-counter-went-back'
   | 'provider-linked'
   | 'provider-unlinked'
   /** A provider's callback refused (forged or missing state, replayed, declined, no address vouched for): `reason`. */

@@ -77,7 +77,7 @@ async function logInIn(context: BrowserContext, who: { email: string; password: 
   await page.goto('/login');
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
-  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?in/i }).click()]);
+  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /^log ?in$/i }).click()]);
   await page.close();
 }
 

@@ -72,7 +72,7 @@ test('a seller adds a product with a photo, sees it refused when it is none, and
   await page.goto('/login');
   await page.getByLabel('Email').fill(seller.email);
   await page.getByLabel('Password').fill(seller.password);
-  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?in/i }).click()]);
+  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /^log ?in$/i }).click()]);
 
   // An HTML page named like a photo: refused, with what was typed still there.
   await page.goto('/admin/add-product');

@@ -106,7 +106,7 @@ test('a shopper browses, signs up, logs in, fills the cart, checks out, gets the
   // Log in: the very next page shows the logged-in navigation, without a reload.
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?in/i }).click()]);
+  await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /^log ?in$/i }).click()]);
   await expect(page.getByRole('navigation').getByText(email).count()).resolves.toBe(1);
   await expect(page.getByRole('button', { name: /log ?out/i }).count()).resolves.toBeGreaterThan(0);
   await screenshot(page, 'logged-in-home');
@@ -306,7 +306,7 @@ test('a seller ships an order from "Orders to send", and the shopper sees it shi
     await page.goto('/login');
     await page.getByLabel('Email').fill(who.email);
     await page.getByLabel('Password').fill(who.password);
-    await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /log ?in/i }).click()]);
+    await Promise.all([page.waitForURL(`${baseUrl}/`), page.getByRole('button', { name: /^log ?in$/i }).click()]);
     return page;
   };
 

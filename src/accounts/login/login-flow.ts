@@ -25,6 +25,8 @@ export interface LoginOptions {
   returnTo?: string;
   /** The shopper's session generation, when the caller has just moved it (a password reset); else the User's. */
   generation?: number;
+  /** `json`: answer `{ location }` instead of redirecting, for a page's script (a passkey login). */
+  answer?: 'redirect' | 'json';
 }
 
 export interface LoginFlowOptions {
@@ -71,7 +73,11 @@ export class LoginFlow {
     res.redirect(LOGIN_TWO_FACTOR_PATH);
   }
 
-  async complete(req: Request, res: Response, { user, method, returnTo, generation }: LoginOptions): Promise<void> {
+  async complete(
+    req: Request,
+    res: Response,
+    { user, method, returnTo, generation, answer }: LoginOptions,
+  ): Promise<void> {
     const now = this.options.now();
     await this.options.sessions.begin(req, res);
     await startLoggedInSession(req, {
@@ -85,6 +91,7 @@ export class LoginFlow {
     if (device.isNew) this.options.notices.notify(req, user, 'new-device');
     // Redirect only once the session is in the store: the next request must find it there.
     await saveSession(req);
-    res.redirect(returnTo ?? '/');
+    if (answer === 'json') res.json({ location: returnTo ?? '/' });
+    else res.redirect(returnTo ?? '/');
   }
 }

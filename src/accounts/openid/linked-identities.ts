@@ -49,7 +49,16 @@ export class LinkedIdentities {
   private readonly now: Clock;
   private readonly label: string;
 
-  constructor(options: { users: UserModel; now: Clock; label: string }) {
+  /** Whether the account has a way in besides its password and its links (a passkey). */
+  private readonly hasOtherWayIn: (userId: Types.ObjectId) => Promise<boolean>;
+
+  constructor(options: {
+    users: UserModel;
+    now: Clock;
+    label: string;
+    hasOtherWayIn?: (userId: Types.ObjectId) => Promise<boolean>;
+  }) {
+    this.hasOtherWayIn = options.hasOtherWayIn ?? (() => Promise.resolve(false));
     this.users = options.users;
     this.now = options.now;
     this.label = options.label;
@@ -142,12 +151,13 @@ export class LinkedIdentities {
 
   /**
    * Removes a link, once the shopper proved who they are; never the last way into the account (no
-   * password and no other link: the shopper sets a password first, through the reset link).
+   * password, passkey or other link: the shopper sets a password first, through the reset link).
    */
   async unlink(user: UserDocument, proof: FreshAuthentication, linkId: Types.ObjectId): Promise<UnlinkResult> {
     proof.assertFor(user);
     if (!(await LinkedIdentity.exists({ _id: linkId, userId: user._id }))) return 'not-found';
-    if (!hasPassword(user) && (await LinkedIdentity.countDocuments({ userId: user._id })) <= 1) return 'last-way-in';
+    const lastLink = (await LinkedIdentity.countDocuments({ userId: user._id })) <= 1;
+    if (lastLink && !hasPassword(user) && !(await this.hasOtherWayIn(user._id))) return 'last-way-in';
     await LinkedIdentity.deleteOne({ _id: linkId, userId: user._id });
     return 'unlinked';
   }

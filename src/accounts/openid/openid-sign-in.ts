@@ -29,6 +29,8 @@ export interface OpenIdSignInOptions {
   /** The session secrets: the sign-in cookies' key is derived from them. */
   secrets: readonly string[];
   now: Clock;
+  /** Whether an account has a way in besides its password and its links (a passkey): unlinking the last link is then allowed. */
+  hasOtherWayIn?: (userId: Types.ObjectId) => Promise<boolean>;
 }
 
 export interface OpenIdMountDeps {
@@ -54,10 +56,10 @@ export class OpenIdSignIn {
   private readonly oidc: OpenIdConnect;
   private readonly cookies: SignInCookies;
 
-  constructor({ settings, users, secrets, now }: OpenIdSignInOptions) {
+  constructor({ settings, users, secrets, now, hasOtherWayIn }: OpenIdSignInOptions) {
     this.oidc = new OpenIdConnect(settings);
     this.cookies = new SignInCookies({ secrets, now });
-    this.identities = new LinkedIdentities({ users, now, label: settings.label });
+    this.identities = new LinkedIdentities({ users, now, label: settings.label, hasOtherWayIn });
   }
 
   /** The button's word: "Log in with <label>". */
