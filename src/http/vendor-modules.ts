@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 
 /**
  * The browser half of the passkey ceremonies (@simplewebauthn/browser), served as ES modules from
@@ -28,13 +28,17 @@ export const WEBAUTHN_BROWSER_PATH = `/vendor/simplewebauthn-browser/${packageVe
 /** `startRegistration`, `startAuthentication`, `browserSupportsWebAuthn`... */
 export const WEBAUTHN_BROWSER_URL = `${WEBAUTHN_BROWSER_PATH}/index.js`;
 
-/** Serves WEBAUTHN_BROWSER_PATH: its .js files only (not its type declarations or package.json). */
-export function webauthnBrowserModules(): Router {
+/**
+ * Serves WEBAUTHN_BROWSER_PATH: its .js files only (not its type declarations or package.json).
+ * Any other request passes by without entering its router (every page would otherwise walk it).
+ */
+export function webauthnBrowserModules(): RequestHandler {
   const router = Router();
+  const prefix = `${WEBAUTHN_BROWSER_PATH.toLowerCase()}/`;
   const files = express.static(MODULES_DIR, { index: false, immutable: true, maxAge: '365d', redirect: false });
   router.use(WEBAUTHN_BROWSER_PATH, (req, res, next) => {
     if (req.path.endsWith('.js')) files(req, res, next);
     else next();
   });
-  return router;
+  return (req, res, next) => (req.path.toLowerCase().startsWith(prefix) ? router(req, res, next) : next());
 }

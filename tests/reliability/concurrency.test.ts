@@ -171,3 +171,22 @@ test("a shopper's parallel requests never overwrite each other's session data", 
   expect(cart.text).toContain(shopper.email);
   expect(rowOf(cart.text, 'Parallel Cup')?.[2]).toBe('21');
 });
+
+test('a storm of adds and removals of one line: each answered, never two lines for one product', async () => {
+  const buyer = await newShopper(shop.app, 'storm');
+  const removeFromCart = () =>
+    buyer.agent.post('/cart-delete-item').type('form').send({ _csrf: buyer.csrf, productId: teaId });
+  for (let wave = 0; wave < 3; wave++) {
+    const requests = Array.from({ length: 40 }, (_, i) => (i % 2 ? removeFromCart() : addToCart(buyer, teaId)));
+    const statuses = (await Promise.all(requests)).map((response) => response.status);
+    expect(statuses.filter((status) => status !== 302)).toEqual([]);
+    const lines = (await cartItems(buyer)).filter((item) => item.productId === teaId);
+    expect(lines.length).toBeLessThanOrEqual(1);
+    expect(lines[0]?.quantity ?? 0).toBeLessThanOrEqual(20);
+  }
+  // Afterwards an add and a removal still do exactly what they say.
+  await removeFromCart();
+  await addToCart(buyer, teaId);
+  await addToCart(buyer, teaId);
+  expect(await cartItems(buyer)).toEqual([{ productId: teaId, quantity: 2 }]);
+});
