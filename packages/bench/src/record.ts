@@ -49,7 +49,7 @@ export function historyRow(report: BenchReport): string {
   const only = report.options.only;
   const { loadAverageAtStart, loadAverage } = report.machine;
   const extras = [
-    report.memory ? `+${report.memory.growthMB.toFixed(1)} MB` : '',
+    report.memory ? `${report.memory.growthMB >= 0 ? '+' : ''}${report.memory.growthMB.toFixed(1)} MB` : '',
     report.lookups ? report.lookups.ratio.toFixed(2) : '',
   ].filter(Boolean);
   const cells = [
