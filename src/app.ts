@@ -26,26 +26,8 @@ import { absoluteTimeout } from './sessions/middleware/absolute-timeout';
 import { createVisitorCsrf } from './sessions/csrf';
 import { refusedFormWarning } from './sessions/insecure-request-warning';
 import { createFormChecks, provideCsrfTokenToShoppers } from './sessions/middleware/csrf';
-import { Accounts } from './accounts/accounts.service';
 import { loadUser } from './accounts/middleware/load-user';
-import { createAuthRateLimits } from './accounts/middleware/rate-limits';
-import { createAuthController } from './accounts/auth.controller';
-import { createAccountController } from './accounts/account.controller';
-import { authRoutes } from './accounts/auth.routes';
-import { accountRoutes } from './accounts/account.routes';
-import { PendingSecondFactors } from './sessions/pending-second-factor';
-import { TwoFactor } from './accounts/two-factor/two-factor.service';
-import { createTwoFactorController } from './accounts/two-factor/two-factor.controller';
-import { twoFactorRoutes } from './accounts/two-factor/two-factor.routes';
-import { StepUp } from './accounts/step-up/step-up';
-import { createConfirmController } from './accounts/step-up/confirm.controller';
-import { stepUpRoutes } from './accounts/step-up/step-up.routes';
-import { SecurityNotices } from './accounts/security-notices';
-import { KnownDevices } from './accounts/login/known-devices';
-import { LoginFlow } from './accounts/login/login-flow';
-import { createLoginTwoFactorController } from './accounts/login/login-two-factor.controller';
-import { loginTwoFactorRoutes } from './accounts/login/login-two-factor.routes';
-import { OpenIdSignIn } from './accounts/openid/openid-sign-in';
+import { createAccountsArea } from './accounts/accounts-area';
 import { Catalog, PRODUCTS_PER_PAGE } from './catalog/catalog.service';
 import { createCatalogController } from './catalog/catalog.controller';
 import { createAdminController } from './catalog/admin.controller';
@@ -81,7 +63,6 @@ import { createMetricsController } from './metrics/metrics.controller';
 import { metricsRoutes } from './metrics/metrics.routes';
 import { useShopViews } from './shop-views';
 import { webauthnBrowserModules } from './http/vendor-modules';
-import { createPasskeysArea } from './accounts/passkeys/passkeys-area';
 
 export interface AppConnections {
   /** Where sessions live: MongoDB, the same database as the data (it also finds a shopper's sessions). */
@@ -152,55 +133,24 @@ export function createApp(config: Config, connections: AppConnections): Express 
     collection: sessionStore.database.collection<RateLimitCounter>(RATE_LIMITS_COLLECTION),
     now,
   });
-  const rateLimits = createAuthRateLimits(config, { counters, logger });
-  // Sign-in with an OpenID provider, only when OIDC_* are set: its links go with the account.
-  const oidc = config.accountSecurity.oidc;
-  // Passkeys first: an account with one may drop its last link to the provider.
-  const passkeys = createPasskeysArea(config, { users: User, now });
-  const openId =
-    oidc &&
-    new OpenIdSignIn({
-      settings: oidc,
-      users: User,
-      secrets: config.sessionSecrets,
-      now,
-      hasOtherWayIn: (userId) => passkeys.passkeys.has(userId),
-    });
-  const accounts = new Accounts({
-    users: User,
-    bcryptRounds: config.bcryptRounds,
-    userSessions,
-    mailer,
-    publicUrl: config.publicUrl,
-    now,
-    onPasswordReset: rateLimits.forgetFailedLogins,
-    // A deleted account's products leave the shop; its orders stay, without the email.
-    onAccountDeleted: [...(openId ? [openId.onAccountDeleted] : []), ...accountDeletionHooks(catalog, cart)],
-    crash,
-  });
-
-  // How shoppers prove who they are: the second factor, a fresh login for what matters (step-up),
-  // the mail and log lines of every change to that, and the one way every login ends (LoginFlow).
-  const twoFactor = new TwoFactor({ users: User, keys: config.accountSecurity.totpKeys, now });
-  const stepUp = new StepUp({
-    windowMs: config.session.freshLoginMs,
-    now,
-    checkPassword: (user, password) => accounts.checkPassword(user, password),
-    securityLog,
-    options: [passkeys.stepUpOption, ...(openId ? [openId.stepUpOption] : [])],
-  });
-  const notices = new SecurityNotices({ mailer, publicUrl: config.publicUrl, securityLog, now });
-  const pendingSecondFactors = new PendingSecondFactors(sessionStore.sessions);
   const sessions = sessionMiddleware(config, sessionStore, cookie);
-  const loginFlow = new LoginFlow({
+  // Who shoppers are and how they prove it: accounts/accounts-area.ts puts the area together.
+  const accountsArea = createAccountsArea({
+    config,
+    users: User,
+    mailer,
+    sessionStore,
     sessions,
-    // Whatever TOTP_KEY says: an account with a second factor is never let in on its password alone.
-    hasSecondFactor: (user) => twoFactor.isOn(user),
-    pending: pendingSecondFactors,
-    devices: new KnownDevices(User, config.sessionSecrets, now),
-    notices,
+    userSessions,
+    sessionReferences,
+    cookie,
     securityLog,
+    counters,
+    logger,
     now,
+    crash,
+    // A deleted account's products leave the shop; its orders stay, without the email.
+    onAccountDeleted: accountDeletionHooks(catalog, cart),
   });
 
   const visitorCsrf = createVisitorCsrf({ secrets: config.sessionSecrets, isProduction: config.isProduction });
@@ -247,66 +197,9 @@ export function createApp(config: Config, connections: AppConnections): Express 
   // The areas: each router mounts itself at its path and checks its own forms.
   catalogRoutes(app, { catalog: createCatalogController({ catalog }) });
   cartRoutes(app, { cart: createCartController({ cart, orders, admins, securityLog }), csrf });
-  const mailIsOn = mailer.kind !== 'off';
-  authRoutes(app, {
-    auth: createAuthController({ accounts, cookie, securityLog, flow: loginFlow, notices, mailIsOn }),
-    limits: rateLimits,
-    csrf,
-  });
-  loginTwoFactorRoutes(app, {
-    loginTwoFactor: createLoginTwoFactorController({
-      twoFactor,
-      pending: pendingSecondFactors,
-      flow: loginFlow,
-      securityLog,
-      cookie,
-      now,
-    }),
-    limits: rateLimits,
-    csrf,
-  });
-  accountRoutes(app, {
-    account: createAccountController({
-      accounts,
-      cookie,
-      securityLog,
-      userSessions,
-      sessionReferences,
-      stepUp,
-      notices,
-      twoFactor,
-      now,
-      openId,
-    }),
-    limits: rateLimits,
-    csrf,
-  });
-  if (openId) {
-    // The login and signup pages' "Log in with <label>" button.
-    app.locals.openIdLabel = openId.label;
-    openId.mount(app, {
-      config,
-      rateLimitContext: { counters, logger },
-      logger,
-      accounts,
-      flow: loginFlow,
-      stepUp,
-      notices,
-      securityLog,
-      limits: rateLimits,
-      csrf,
-    });
-  }
-  // Without TOTP_KEY (production) the second factor is not offered: no such pages.
-  if (twoFactor.offered) {
-    twoFactorRoutes(app, {
-      twoFactor: createTwoFactorController({ twoFactor, stepUp, notices, securityLog }),
-      limits: rateLimits,
-      csrf,
-    });
-  }
-  stepUpRoutes(app, { confirm: createConfirmController({ stepUp }), limits: rateLimits, csrf });
-  passkeys.routes(app, { stepUp, notices, flow: loginFlow, securityLog, limits: rateLimits, csrf, counters, logger });
+  // The login and signup pages' "Log in with <label>" button, when OIDC_* are set.
+  if (accountsArea.openIdLabel !== undefined) app.locals.openIdLabel = accountsArea.openIdLabel;
+  accountsArea.mount(app, csrf);
   // Development only: what the shop would have mailed (never mounted in production).
   if (!config.isProduction && mailer.kind === 'mailbox') devMailRoutes(app, { mailer });
   adminRoutes(app, {
