@@ -16,7 +16,17 @@ import {
 } from '../helpers/oidc-shop';
 import { startTestOidcProvider } from '../helpers/oidc-provider';
 import { LOGIN_TWO_FACTOR, turnOnTwoFactor } from '../helpers/two-factor';
-import { TEST_SECRET, expectRedirect, formCsrfTokenIn, logIn, newShopper, type Agent } from '../helpers/shop';
+import {
+  TEST_SECRET,
+  csrfTokenIn,
+  expectRedirect,
+  formCsrfTokenIn,
+  logIn,
+  newShopper,
+  type Agent,
+} from '../helpers/shop';
+import { addPasskey } from '../helpers/passkeys';
+import { SoftwareAuthenticator } from '../helpers/passkey-authenticator';
 
 /*
  * A logged-in shopper and the provider: linking it from the account page, unlinking it (never the
@@ -138,6 +148,16 @@ describe('unlinking', () => {
     expect(await linksOf(await userIdOf(shopper.email))).toEqual([]);
     // The provider's login now finds an address with an account: the password again.
     expectRedirect(await signInWith(oidc.provider, request.agent(oidc.shop.app), person.sub), '/login/oidc/link');
+  });
+
+  test('allowed for an account without a password that has a passkey: the passkey is a way in', async () => {
+    const { agent, email } = await providerShopper();
+    const csrf = csrfTokenIn((await agent.get('/account').expect(200)).text);
+    const added = await addPasskey({ agent, email, password: '', csrf }, new SoftwareAuthenticator(PUBLIC_URL));
+    expect(added.status).toBe(200);
+    const identity = await identityIdOn(agent);
+    expectRedirect(await postOnPage(agent, '/account', '/account/oidc/unlink', { identity }), PROVIDERS);
+    expect(await linksOf(await userIdOf(email))).toEqual([]);
   });
 
   test("someone else's link, a malformed id or no id: 422, nothing removed", async () => {
