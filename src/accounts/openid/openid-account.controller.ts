@@ -1,5 +1,4 @@
 import type { Logger } from '../../platform/logger';
-import { requestFields } from '../../http/middleware/request-logger';
 import type { Request, Response } from 'express';
 import { Types } from 'mongoose';
 import { flash } from '../../http/flash';
@@ -16,7 +15,7 @@ import { stepUpErrors, stepUpFormLocals } from '../step-up/step-up-form';
 import type { UserDocument } from '../user.schema';
 import type { LinkedIdentities } from './linked-identities';
 import type { OpenIdConnect } from './openid-connect';
-import { renderProviderUnavailable } from './openid-pages';
+import { startAtProvider } from './openid-pages';
 import { OPENID_ACCOUNT_PATH } from './openid.routes';
 import type { SignInCookies, SignInIntent } from './sign-in-cookies';
 
@@ -51,14 +50,8 @@ export function createOpenIdAccountController(options: OpenIdAccountControllerOp
 
   /** To the provider, with the intent sealed in the sign-in cookie; the provider unreachable: 503. */
   async function toProvider(req: Request, res: Response, intent: SignInIntent): Promise<void> {
-    let started: Awaited<ReturnType<OpenIdConnect['start']>>;
-    try {
-      started = await oidc.start();
-    } catch (error) {
-      logger.warn({ err: error, req: requestFields(req) }, 'OpenID provider unavailable');
-      renderProviderUnavailable(res, oidc.label);
-      return;
-    }
+    const started = await startAtProvider(req, res, { oidc, logger });
+    if (!started) return;
     cookies.startFlow(req, res, started.checks, intent);
     // The step-up's freshness, if a password was just given, is kept for the way back.
     await saveSession(req);
@@ -70,36 +63,37 @@ export function createOpenIdAccountController(options: OpenIdAccountControllerOp
   }
 
   /** Linking adds a way into the account: a fresh login (or the current password) first. */
-  async function postLink(req: Request, res: Response): Promise<void> {
+  /**
+   * A form of this page, checked (its fields, then a fresh login or the current password): the
+   * shopper and the proof, or undefined once the page is sent again with what is wrong (422).
+   */
+  async function checkedForm(req: Request, res: Response) {
     const user = loggedInUser(req);
     const errors = fieldErrors(req);
     if (hasErrors(errors)) {
       await render(req, res.status(422), user, errors);
-      return;
+      return undefined;
     }
     const check = await stepUp.check(req, user, formField(req, 'currentPassword'));
     if (!check.ok) {
       await render(req, res.status(422), user, stepUpErrors(stepUp, check.reason));
-      return;
+      return undefined;
     }
-    await toProvider(req, res, { kind: 'link', userId: check.proof.userId });
+    return { user, proof: check.proof };
+  }
+
+  async function postLink(req: Request, res: Response): Promise<void> {
+    const checked = await checkedForm(req, res);
+    if (checked) await toProvider(req, res, { kind: 'link', userId: checked.proof.userId });
   }
 
   /** Unlinking: a fresh login (or the current password), and never the last way in. */
   async function postUnlink(req: Request, res: Response): Promise<void> {
-    const user = loggedInUser(req);
-    const errors = fieldErrors(req);
-    if (hasErrors(errors)) {
-      await render(req, res.status(422), user, errors);
-      return;
-    }
-    const check = await stepUp.check(req, user, formField(req, 'currentPassword'));
-    if (!check.ok) {
-      await render(req, res.status(422), user, stepUpErrors(stepUp, check.reason));
-      return;
-    }
+    const checked = await checkedForm(req, res);
+    if (!checked) return;
+    const { user, proof } = checked;
     const id = new Types.ObjectId(String(formField(req, 'identity')));
-    const result = await identities.unlink(user, check.proof, id);
+    const result = await identities.unlink(user, proof, id);
     if (result === 'not-found') {
       await render(req, res.status(422), user, { identity: 'No such sign-in provider on your account.' });
       return;

@@ -1,5 +1,4 @@
 import type { Logger } from '../../platform/logger';
-import { requestFields } from '../../http/middleware/request-logger';
 import type { NextFunction, Request, Response } from 'express';
 import { matchedData } from 'express-validator';
 import { fieldErrors, hasErrors, type FieldErrors } from '../../http/form-errors';
@@ -12,7 +11,7 @@ import type { SecurityNotices } from '../security-notices';
 import type { LinkedIdentities } from './linked-identities';
 import type { OpenIdCallbacks } from './openid-callbacks';
 import type { OpenIdConnect } from './openid-connect';
-import { isRefusal, renderProviderUnavailable, renderSignInRefused } from './openid-pages';
+import { isRefusal, renderProviderUnavailable, renderSignInRefused, startAtProvider } from './openid-pages';
 import { OPENID_LINK_PATH } from './openid.routes';
 import type { PendingLink, SignInCookies } from './sign-in-cookies';
 
@@ -54,14 +53,8 @@ export function createOpenIdLoginController(options: OpenIdLoginControllerOption
 
   /** GET /login/oidc[?returnTo=]: to the provider, the checks sealed in this browser's cookie. */
   async function getStart(req: Request, res: Response): Promise<void> {
-    let started: Awaited<ReturnType<OpenIdConnect['start']>>;
-    try {
-      started = await oidc.start();
-    } catch (error) {
-      logger.warn({ err: error, req: requestFields(req) }, 'OpenID provider unavailable');
-      renderProviderUnavailable(res, oidc.label);
-      return;
-    }
+    const started = await startAtProvider(req, res, { oidc, logger });
+    if (!started) return;
     cookies.startFlow(req, res, started.checks, { kind: 'login', returnTo: localPath(req.query.returnTo) });
     res.redirect(started.url.href);
   }
@@ -91,8 +84,7 @@ export function createOpenIdLoginController(options: OpenIdLoginControllerOption
           `Signing in with ${oidc.label} did not succeed. Start again from the login page.`,
         );
       } else {
-        logger.warn({ err: error, req: requestFields(req) }, 'OpenID provider unavailable');
-        renderProviderUnavailable(res, oidc.label);
+        renderProviderUnavailable(req, res, { label: oidc.label, logger, error });
       }
       return;
     }
