@@ -4,8 +4,10 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import { formCsrfTokenIn, type Agent, type Shopper } from './shop';
-import type { SoftwareAuthenticator, SoftwareCredential, CeremonyOverrides } from './passkey-authenticator';
+import type { Types } from 'mongoose';
+import { User } from '../../src/user.model';
+import { formCsrfTokenIn, newShopper, type Agent, type Shopper, type TestShop } from './shop';
+import { SoftwareAuthenticator, type SoftwareCredential, type CeremonyOverrides } from './passkey-authenticator';
 
 /*
  * The passkey ceremonies as the shop's pages run them (public/js/passkeys.mjs), with a software
@@ -70,4 +72,27 @@ export async function logInWithPasskey(
 
 export function visitor(app: Express): Agent {
   return request.agent(app);
+}
+
+/** PUBLIC_URL's origin: the one the shop expects ceremonies from (http://localhost:PORT in tests). */
+export function shopOrigin(shop: Pick<TestShop, 'config'>): string {
+  return new URL(shop.config.publicUrl).origin;
+}
+
+/** A new shopper with one passkey ("Laptop") from a software authenticator of their own. */
+export async function shopperWithPasskey(
+  shop: Pick<TestShop, 'app' | 'config'>,
+  name: string,
+): Promise<{ shopper: Shopper; authenticator: SoftwareAuthenticator }> {
+  const shopper = await newShopper(shop.app, name);
+  const authenticator = new SoftwareAuthenticator(shopOrigin(shop));
+  const added = await addPasskey(shopper, authenticator, 'Laptop');
+  if (added.status !== 200) throw new Error(`adding a passkey: ${added.status} ${added.text}`);
+  return { shopper, authenticator };
+}
+
+export async function userIdOf(email: string): Promise<Types.ObjectId> {
+  const user = await User.findOne({ email }, { _id: 1 }).lean();
+  if (!user) throw new Error(`no user ${email}`);
+  return user._id;
 }

@@ -1,20 +1,19 @@
-import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { Passkey } from '../../src/accounts/passkeys/passkey.model';
-import { User } from '../../src/user.model';
 import { capturingLogger, type LogLine } from '../helpers/logs';
 import { SoftwareAuthenticator } from '../helpers/passkey-authenticator';
 import { atSecondStep, turnOnTwoFactor } from '../helpers/two-factor';
-import { addOptions, addPasskey, logInWithPasskey, postJson, startPasskeyLogin } from '../helpers/passkeys';
 import {
-  formCsrfTokenIn,
-  newShopper,
-  sessionsCollection,
-  startTestShop,
-  type Shopper,
-  type TestShop,
-} from '../helpers/shop';
+  addOptions,
+  logInWithPasskey,
+  postJson,
+  startPasskeyLogin,
+  shopOrigin,
+  shopperWithPasskey,
+  userIdOf,
+} from '../helpers/passkeys';
+import { formCsrfTokenIn, sessionsCollection, startTestShop, type TestShop } from '../helpers/shop';
 
 /*
  * Logging in with a passkey through the real stack, with a software authenticator
@@ -37,32 +36,13 @@ afterAll(async () => {
   await shop.close();
 });
 
-/** PUBLIC_URL's origin: the one the shop expects ceremonies from (http://localhost:PORT in tests). */
-function origin(): string {
-  return new URL(shop.config.publicUrl).origin;
-}
-
 function securityEvents(): LogLine[] {
   return lines.filter((line) => line.log === 'security');
 }
 
-async function shopperWithPasskey(name: string): Promise<{ shopper: Shopper; authenticator: SoftwareAuthenticator }> {
-  const shopper = await newShopper(shop.app, name);
-  const authenticator = new SoftwareAuthenticator(origin());
-  const added = await addPasskey(shopper, authenticator, 'Laptop');
-  expect(added.status).toBe(200);
-  return { shopper, authenticator };
-}
-
-async function userIdOf(email: string): Promise<mongoose.Types.ObjectId> {
-  const user = await User.findOne({ email }, { _id: 1 }).lean();
-  if (!user) throw new Error(`no user ${email}`);
-  return user._id;
-}
-
 describe('logging in with a passkey', () => {
   test('no email typed, no session document before it succeeds; then logged in, both factors, a security event', async () => {
-    const { shopper, authenticator } = await shopperWithPasskey('login');
+    const { shopper, authenticator } = await shopperWithPasskey(shop, 'login');
     const agent = request.agent(shop.app);
     const before = await sessionsCollection().countDocuments();
     const { token, options, optionsResponse } = await startPasskeyLogin(agent);
@@ -99,7 +79,7 @@ describe('logging in with a passkey', () => {
   });
 
   test('an account with a second factor is logged in at once: a passkey is both factors', async () => {
-    const { shopper, authenticator } = await shopperWithPasskey('both-factors');
+    const { shopper, authenticator } = await shopperWithPasskey(shop, 'both-factors');
     await turnOnTwoFactor(shopper, clock);
     // The password alone stops at the code; the passkey does not.
     await atSecondStep(shop.app, shopper.email, shopper.password);
@@ -110,7 +90,7 @@ describe('logging in with a passkey', () => {
   });
 
   test('a login challenge is used once: the same answer again, even with the kept cookie, is refused', async () => {
-    const { authenticator } = await shopperWithPasskey('replay');
+    const { authenticator } = await shopperWithPasskey(shop, 'replay');
     const agent = request.agent(shop.app);
     const { token, options, optionsResponse } = await startPasskeyLogin(agent);
     const cookies = (optionsResponse.headers['set-cookie'] as unknown as string[]).map(
@@ -137,7 +117,7 @@ describe('logging in with a passkey', () => {
   });
 
   test('a challenge older than 5 minutes is refused', async () => {
-    const { authenticator } = await shopperWithPasskey('slow');
+    const { authenticator } = await shopperWithPasskey(shop, 'slow');
     const agent = request.agent(shop.app);
     const { token, options } = await startPasskeyLogin(agent);
     clock += 5 * MINUTE + 1;
@@ -146,7 +126,7 @@ describe('logging in with a passkey', () => {
   });
 
   test('a signature counter that goes backwards (a copied authenticator) is refused and logged', async () => {
-    const { shopper, authenticator } = await shopperWithPasskey('cloned');
+    const { shopper, authenticator } = await shopperWithPasskey(shop, 'cloned');
     const [credential] = authenticator.credentials;
     expect((await logInWithPasskey(request.agent(shop.app), authenticator)).status).toBe(200);
     expect((await logInWithPasskey(request.agent(shop.app), authenticator)).status).toBe(200);
@@ -167,9 +147,9 @@ describe('logging in with a passkey', () => {
   });
 
   test('an unknown passkey, or one whose user handle names another account, logs no one in', async () => {
-    const { authenticator } = await shopperWithPasskey('owner');
-    const { shopper: other } = await shopperWithPasskey('other');
-    const stranger = new SoftwareAuthenticator(origin());
+    const { authenticator } = await shopperWithPasskey(shop, 'owner');
+    const { shopper: other } = await shopperWithPasskey(shop, 'other');
+    const stranger = new SoftwareAuthenticator(shopOrigin(shop));
     stranger.register((await addOptions(other, { name: 'Never sent' })).body);
     expect((await logInWithPasskey(request.agent(shop.app), stranger)).status).toBe(401);
 
@@ -205,8 +185,8 @@ describe('logging in with a passkey', () => {
 
 describe('"Confirm it\'s you" with a passkey', () => {
   test("past the window the confirm page offers it; one of the shopper's own passkeys confirms, another's does not", async () => {
-    const { shopper, authenticator } = await shopperWithPasskey('confirms');
-    const { authenticator: othersAuthenticator } = await shopperWithPasskey('not-mine');
+    const { shopper, authenticator } = await shopperWithPasskey(shop, 'confirms');
+    const { authenticator: othersAuthenticator } = await shopperWithPasskey(shop, 'not-mine');
     clock += 11 * MINUTE;
     const page = await shopper.agent.get('/account/confirm?returnTo=/account/passkeys').expect(200);
     expect(page.text).toContain('Confirm with a passkey');

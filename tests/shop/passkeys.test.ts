@@ -1,10 +1,18 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { Passkey } from '../../src/accounts/passkeys/passkey.model';
-import { User } from '../../src/user.model';
 import { capturingLogger, type LogLine } from '../helpers/logs';
 import { SoftwareAuthenticator } from '../helpers/passkey-authenticator';
-import { addOptions, addPasskey, logInWithPasskey, postJson, startPasskeyLogin } from '../helpers/passkeys';
+import {
+  addOptions,
+  addPasskey,
+  logInWithPasskey,
+  postJson,
+  startPasskeyLogin,
+  shopOrigin,
+  shopperWithPasskey,
+  userIdOf,
+} from '../helpers/passkeys';
 import {
   expectRedirect,
   formCsrfTokenIn,
@@ -35,33 +43,14 @@ afterAll(async () => {
   await shop.close();
 });
 
-/** PUBLIC_URL's origin: the one the shop expects ceremonies from (http://localhost:PORT in tests). */
-function origin(): string {
-  return new URL(shop.config.publicUrl).origin;
-}
-
 function securityEvents(): LogLine[] {
   return lines.filter((line) => line.log === 'security');
-}
-
-async function shopperWithPasskey(name: string): Promise<{ shopper: Shopper; authenticator: SoftwareAuthenticator }> {
-  const shopper = await newShopper(shop.app, name);
-  const authenticator = new SoftwareAuthenticator(origin());
-  const added = await addPasskey(shopper, authenticator, 'Laptop');
-  expect(added.status).toBe(200);
-  return { shopper, authenticator };
-}
-
-async function userIdOf(email: string): Promise<mongoose.Types.ObjectId> {
-  const user = await User.findOne({ email }, { _id: 1 }).lean();
-  if (!user) throw new Error(`no user ${email}`);
-  return user._id;
 }
 
 describe('adding a passkey', () => {
   test('fresh after login: added, listed with its name and dates, mailed, a security event', async () => {
     const shopper = await newShopper(shop.app, 'adds');
-    const authenticator = new SoftwareAuthenticator(origin());
+    const authenticator = new SoftwareAuthenticator(shopOrigin(shop));
     const options = await addOptions(shopper, { name: 'Work laptop' });
     expect(options.status).toBe(200);
     // Discoverable, the person verified, for PUBLIC_URL's host; the account named by an opaque handle.
@@ -94,7 +83,7 @@ describe('adding a passkey', () => {
   });
 
   test('the same authenticator twice is excluded, then refused; a name is required', async () => {
-    const { shopper, authenticator } = await shopperWithPasskey('twice');
+    const { shopper, authenticator } = await shopperWithPasskey(shop, 'twice');
     const options = await addOptions(shopper, { name: 'Again' });
     expect(options.body.excludeCredentials).toEqual([
       { id: authenticator.credentials[0].id, type: 'public-key', transports: ['internal'] },
@@ -122,7 +111,7 @@ describe('adding a passkey', () => {
 
     const right = await addOptions(shopper, { name: 'Phone', currentPassword: shopper.password });
     expect(right.status).toBe(200);
-    const authenticator = new SoftwareAuthenticator(origin());
+    const authenticator = new SoftwareAuthenticator(shopOrigin(shop));
     const response = authenticator.register(right.body);
     await postJson(shopper.agent, '/account/passkeys', shopper.csrf, { name: 'Phone', response }).expect(200);
   });
@@ -132,7 +121,7 @@ describe('adding a passkey', () => {
     clock += 9 * MINUTE;
     const options = await addOptions(shopper, { name: 'Key' });
     clock += 2 * MINUTE;
-    const response = new SoftwareAuthenticator(origin()).register(options.body);
+    const response = new SoftwareAuthenticator(shopOrigin(shop)).register(options.body);
     const late = await postJson(shopper.agent, '/account/passkeys', shopper.csrf, { name: 'Key', response });
     expect(late.status).toBe(403);
     expect(await Passkey.exists({ credentialId: response.id })).toBeNull();
@@ -140,7 +129,7 @@ describe('adding a passkey', () => {
 
   test('a wrong origin, a wrong RP ID, no user verification, a replayed or missing challenge: refused', async () => {
     const shopper = await newShopper(shop.app, 'bad-registrations');
-    const authenticator = new SoftwareAuthenticator(origin());
+    const authenticator = new SoftwareAuthenticator(shopOrigin(shop));
     for (const overrides of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }, { userVerified: false }]) {
       const refused = await addPasskey(shopper, authenticator, 'Bad', overrides);
       expect({ overrides, status: refused.status }).toEqual({ overrides, status: 400 });
@@ -166,7 +155,7 @@ describe('removing a passkey', () => {
   }
 
   test('removed (fresh), mailed, a security event; it logs in no more', async () => {
-    const { shopper, authenticator } = await shopperWithPasskey('removes');
+    const { shopper, authenticator } = await shopperWithPasskey(shop, 'removes');
     const passkey = await Passkey.findOne({ credentialId: authenticator.credentials[0].id }).lean();
     expectRedirect(await removeForm(shopper, String(passkey?._id)), '/account/passkeys');
     expect(await Passkey.exists({ _id: passkey?._id })).toBeNull();
@@ -177,8 +166,8 @@ describe('removing a passkey', () => {
   });
 
   test("past the window it needs the password; another shopper's passkey is not removed", async () => {
-    const { shopper, authenticator } = await shopperWithPasskey('removes-stale');
-    const { shopper: thief } = await shopperWithPasskey('thief');
+    const { shopper, authenticator } = await shopperWithPasskey(shop, 'removes-stale');
+    const { shopper: thief } = await shopperWithPasskey(shop, 'thief');
     const passkey = await Passkey.findOne({ credentialId: authenticator.credentials[0].id }).lean();
     const id = String(passkey?._id);
 
@@ -202,7 +191,7 @@ describe('removing a passkey', () => {
 
 describe('hostile requests: 4xx JSON, never a 500', () => {
   test('no CSRF token: 403 on every ceremony, nothing changes', async () => {
-    const { shopper } = await shopperWithPasskey('csrf');
+    const { shopper } = await shopperWithPasskey(shop, 'csrf');
     for (const path of ['/account/passkeys/options', '/account/passkeys', '/account/passkeys/confirm/options']) {
       const refused = await postJson(shopper.agent, path, undefined, { name: 'Forged' });
       expect({ path, status: refused.status, json: refused.type }).toEqual({
@@ -221,7 +210,7 @@ describe('hostile requests: 4xx JSON, never a 500', () => {
   });
 
   test('malformed JSON, a huge body, wrong types, operators: 400 or 413 with JSON', async () => {
-    const { shopper } = await shopperWithPasskey('hostile');
+    const { shopper } = await shopperWithPasskey(shop, 'hostile');
     const agent = request.agent(shop.app);
     const token = formCsrfTokenIn((await agent.get('/login').expect(200)).text, '/login');
     const send = (path: string, csrf: string, client = agent) =>
@@ -278,7 +267,7 @@ describe('hostile requests: 4xx JSON, never a 500', () => {
 });
 
 test('deleting the account deletes its passkeys', async () => {
-  const { shopper, authenticator } = await shopperWithPasskey('deleted');
+  const { shopper, authenticator } = await shopperWithPasskey(shop, 'deleted');
   const userId = await userIdOf(shopper.email);
   expect(await Passkey.countDocuments({ userId })).toBe(1);
   const page = await shopper.agent.get('/account/delete').expect(200);
